@@ -1,0 +1,248 @@
+/**
+ * The diff: what one complete listing changes in a connector's inventory (design.md section 4).
+ * Pure: given the stored accounts, the listing and which emails other connectors already know,
+ * it returns the writes, the events and the counts. Unchanged accounts produce nothing.
+ */
+import { makeEvent, type AccountRef, type FieldChange, type RollcallEvent } from './events.ts';
+import type { InventoryWrites } from './ports.ts';
+import {
+  MATERIAL_FIELDS,
+  type Account,
+  type AppName,
+  type InvalidRecord,
+  type StoredAccount,
+  type StoredIdentity,
+  type SyncCounts,
+} from './types.ts';
+
+export interface Listing {
+  /** De-duplicated by id. */
+  readonly accounts: readonly Account[];
+  readonly invalid: readonly InvalidRecord[];
+}
+
+export interface DiffInput {
+  readonly connectorId: string;
+  readonly app: AppName;
+  readonly runId: string;
+  /** ISO time of the sync. */
+  readonly now: string;
+  readonly previous: readonly StoredAccount[];
+  readonly listing: Listing;
+  /** Normalised emails other connectors already know (see `emailsToLookUp`). */
+  readonly knownEmails: ReadonlySet<string>;
+  /** Removals above this share of the active accounts are held (0..1). */
+  readonly maxRemovalShare: number;
+}
+
+export interface DiffResult {
+  readonly writes: InventoryWrites;
+  readonly events: RollcallEvent[];
+  readonly counts: SyncCounts;
+  /** Anomaly kinds raised (each also has a `SyncAnomaly` event). */
+  readonly anomalies: string[];
+}
+
+/**
+ * The emails of a listing this connector has never held: only these need a look-up in the
+ * identity index to decide "new user". An unchanged poll therefore reads no identities.
+ */
+export function emailsToLookUp(previous: readonly StoredAccount[], accounts: readonly Account[]): string[] {
+  const held = new Set<string>();
+  for (const account of previous) if (account.emailKey !== null) held.add(account.emailKey);
+  const missing = new Set<string>();
+  for (const account of accounts) {
+    if (account.emailKey !== null && !held.has(account.emailKey)) missing.add(account.emailKey);
+  }
+  return [...missing];
+}
+
+export function accountRef(account: Account): AccountRef {
+  return { accountId: account.id, email: account.email, roleName: account.roleName, status: account.status };
+}
+
+function materialChanges(before: Account, after: Account): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of MATERIAL_FIELDS) {
+    if (before[field] !== after[field]) changes.push({ field, from: before[field], to: after[field] });
+  }
+  return changes;
+}
+
+/** Fields kept for inventory but not worth an event (display email case, role name, logins). */
+function refreshOnlyDiffers(before: Account, after: Account): boolean {
+  return (
+    before.email !== after.email ||
+    before.roleName !== after.roleName ||
+    before.createdAt !== after.createdAt ||
+    before.lastLoginAt !== after.lastLoginAt
+  );
+}
+
+function stored(
+  account: Account,
+  base: { connectorId: string; app: AppName },
+  firstSeenAt: string,
+  lastChangedAt: string,
+): StoredAccount {
+  return { ...account, connectorId: base.connectorId, app: base.app, firstSeenAt, lastChangedAt, removedAt: null };
+}
+
+export function diffInventory(input: DiffInput): DiffResult {
+  const { connectorId, app, now, previous, listing } = input;
+  const base = { connectorId, app, time: now };
+
+  const previousById = new Map<string, StoredAccount>();
+  const activeEmails = new Set<string>();
+  /** For each email this connector ever held: the latest removal time, or null if never removed. */
+  const lastRemovalByEmail = new Map<string, string | null>();
+  let previousActive = 0;
+  for (const account of previous) {
+    previousById.set(account.id, account);
+    if (account.removedAt === null) previousActive += 1;
+    if (account.emailKey === null) continue;
+    if (account.removedAt === null) activeEmails.add(account.emailKey);
+    const latest = lastRemovalByEmail.get(account.emailKey);
+    if (latest === undefined || (account.removedAt !== null && (latest === null || account.removedAt > latest))) {
+      lastRemovalByEmail.set(account.emailKey, account.removedAt);
+    }
+  }
+
+  const putAccounts: StoredAccount[] = [];
+  const putIdentities: StoredIdentity[] = [];
+  const events: RollcallEvent[] = [];
+  const anomalies: string[] = [];
+  let created = 0;
+  let changed = 0;
+  let restored = 0;
+  let newUsers = 0;
+  let associations = 0;
+  const seenIds = new Set<string>();
+  const associatedEmails = new Set<string>();
+
+  for (const account of listing.accounts) {
+    seenIds.add(account.id);
+    const before = previousById.get(account.id);
+    if (before === undefined) {
+      created += 1;
+      putAccounts.push(stored(account, base, now, now));
+    } else {
+      const changes = materialChanges(before, account);
+      if (before.removedAt !== null) {
+        restored += 1;
+        putAccounts.push(stored(account, base, before.firstSeenAt, now));
+      } else if (changes.length > 0) {
+        putAccounts.push(stored(account, base, before.firstSeenAt, now));
+      } else if (refreshOnlyDiffers(before, account)) {
+        putAccounts.push(stored(account, base, before.firstSeenAt, before.lastChangedAt));
+      }
+      if (changes.length > 0) {
+        changed += 1;
+        events.push(
+          makeEvent('AccountChanged', base, [account.id, before.lastChangedAt, before.removedAt, changes.map((c) => `${c.field}=${String(c.to)}`).join('|')], {
+            account: accountRef(account),
+            changes,
+          }),
+        );
+      }
+    }
+
+    const emailKey = account.emailKey;
+    if (emailKey === null || activeEmails.has(emailKey) || associatedEmails.has(emailKey)) continue;
+    associatedEmails.add(emailKey);
+    associations += 1;
+    const everHeld = lastRemovalByEmail.has(emailKey);
+    const generation = lastRemovalByEmail.get(emailKey) ?? 'first';
+    if (!everHeld && !input.knownEmails.has(emailKey)) {
+      newUsers += 1;
+      putIdentities.push({ emailKey, firstSeenAt: now, firstConnectorId: connectorId });
+      events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(account) }));
+    }
+    events.push(
+      makeEvent('AppAssociationDiscovered', base, [emailKey, generation], {
+        emailKey,
+        account: accountRef(account),
+        returning: everHeld,
+      }),
+    );
+  }
+
+  const removalCandidates = previous.filter(
+    (account) => account.removedAt === null && !seenIds.has(account.id),
+  );
+  const invalidIds = new Set(listing.invalid.flatMap((record) => (record.id === null ? [] : [record.id])));
+  const unidentified = listing.invalid.filter((record) => record.id === null).length;
+  // An invalid record still proves its account exists: it is neither updated nor removed.
+  const removable = removalCandidates.filter((account) => !invalidIds.has(account.id));
+
+  const anomaly = (kind: Parameters<typeof makeEvent<'SyncAnomaly'>>[3]['anomaly'], message: string, heldRemovals?: number) => {
+    anomalies.push(kind);
+    events.push(
+      makeEvent('SyncAnomaly', base, [input.runId, kind], {
+        runId: input.runId,
+        anomaly: kind,
+        message,
+        ...(heldRemovals === undefined ? {} : { heldRemovals }),
+      }),
+    );
+  };
+
+  let removeAccounts: { id: string; removedAt: string }[] = [];
+  if (removable.length > 0) {
+    const share = previousActive === 0 ? 0 : removable.length / previousActive;
+    if (unidentified > 0) {
+      anomaly(
+        'UNIDENTIFIED_RECORDS',
+        `${unidentified} record(s) without a usable id: ${removable.length} removal(s) held because the listing cannot be trusted as complete`,
+        removable.length,
+      );
+    } else if (share > input.maxRemovalShare) {
+      anomaly(
+        'MASS_REMOVAL_HELD',
+        `${removable.length} of ${previousActive} active accounts (${Math.round(share * 100)} %) would be removed, above the ${Math.round(input.maxRemovalShare * 100)} % safety share: removals held`,
+        removable.length,
+      );
+    } else {
+      removeAccounts = removable.map((account) => ({ id: account.id, removedAt: now }));
+      for (const account of removable) {
+        events.push(
+          makeEvent('AccountRemoved', base, [account.id, account.firstSeenAt, account.lastChangedAt], {
+            account: accountRef(account),
+            firstSeenAt: account.firstSeenAt,
+          }),
+        );
+      }
+    }
+  } else if (unidentified > 0) {
+    anomaly('UNIDENTIFIED_RECORDS', `${unidentified} record(s) without a usable id were skipped`);
+  }
+  if (listing.accounts.length === 0) {
+    anomaly('EMPTY_LISTING', 'the listing returned no valid accounts');
+  }
+  const identifiedInvalid = listing.invalid.length - unidentified;
+  if (identifiedInvalid > 0) {
+    anomaly('INVALID_RECORDS', `${identifiedInvalid} record(s) failed validation and were left as they were`);
+  }
+
+  const removed = removeAccounts.length;
+  const heldInvalidActive = [...invalidIds].filter((id) => {
+    const account = previousById.get(id);
+    return account !== undefined && account.removedAt === null && !seenIds.has(id);
+  }).length;
+  const heldRemovals = removable.length - removed;
+  return {
+    writes: { putAccounts, removeAccounts, putIdentities },
+    events,
+    counts: {
+      total: listing.accounts.length + heldInvalidActive + heldRemovals,
+      new: created,
+      changed,
+      removed,
+      restored,
+      newUsers,
+      associations,
+      invalid: listing.invalid.length,
+    },
+    anomalies,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The closed set of errors the collector distinguishes (style.md section 5).
+ * Each carries ids and a human message, never payloads, emails or secrets: structured loggers
+ * serialise every enumerable field of an error.
+ */
+import type { ConnectorStatus } from './types.ts';
+
+export abstract class RollcallError extends Error {
+  abstract readonly kind: ErrorKind;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export type ErrorKind = 'auth' | 'permission' | 'transient' | 'contract' | 'config' | 'busy';
+
+/** Credentials rejected (401 at the token endpoint, or 401 again right after a fresh token). */
+export class AuthError extends RollcallError {
+  readonly kind = 'auth' as const;
+}
+
+/** Credentials accepted but lacking a permission (403 on a data call). */
+export class PermissionError extends RollcallError {
+  readonly kind = 'permission' as const;
+}
+
+/** 429, 5xx, timeouts, network errors that persisted through retries. */
+export class TransientError extends RollcallError {
+  readonly kind = 'transient' as const;
+  /** Seconds the upstream asked us to wait, when it said so. */
+  readonly retryAfterSeconds: number | null;
+  constructor(message: string, options?: ErrorOptions & { retryAfterSeconds?: number | null }) {
+    super(message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? null;
+  }
+}
+
+/** The upstream answered something other than what its contract documents (malformed page, looping tokens). */
+export class ContractError extends RollcallError {
+  readonly kind = 'contract' as const;
+}
+
+/** Bad flags, bad config, a secret of the wrong shape. */
+export class ConfigError extends RollcallError {
+  readonly kind = 'config' as const;
+}
+
+/** Another poll of the same connector holds the lease. */
+export class LeaseBusyError extends RollcallError {
+  readonly kind = 'busy' as const;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ErrorClassification {
+  readonly kind: ErrorKind | 'unknown';
+  /** The connector status this failure leads to; `null` leaves the status as it is. */
+  readonly status: ConnectorStatus | null;
+  /** CLI exit code, design.md section 7. */
+  readonly exitCode: 1 | 2 | 3 | 4;
+  readonly logLevel: LogLevel;
+}
+
+/** One place that maps an error to a status, an exit code and a log level. */
+export function classifyError(error: unknown): ErrorClassification {
+  if (error instanceof RollcallError) {
+    switch (error.kind) {
+      case 'auth':
+      case 'permission':
+        return { kind: error.kind, status: 'RECONNECT_REQUIRED', exitCode: 3, logLevel: 'warn' };
+      case 'transient':
+        return { kind: 'transient', status: 'ERROR', exitCode: 4, logLevel: 'warn' };
+      case 'busy':
+        return { kind: 'busy', status: null, exitCode: 4, logLevel: 'warn' };
+      case 'contract':
+        return { kind: 'contract', status: 'ERROR', exitCode: 1, logLevel: 'error' };
+      case 'config':
+        return { kind: 'config', status: null, exitCode: 2, logLevel: 'error' };
+    }
+  }
+  return { kind: 'unknown', status: 'ERROR', exitCode: 1, logLevel: 'error' };
+}
+
+/** A message safe to log or store: only our own errors' messages are trusted to be free of payloads. */
+export function safeMessage(error: unknown): string {
+  if (error instanceof RollcallError) return error.message;
+  if (error instanceof Error) return `${error.name}: unexpected failure`;
+  return 'unexpected failure';
+}

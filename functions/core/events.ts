@@ -1,0 +1,84 @@
+/**
+ * Events (design.md section 6). Each id is derived from what changed, never from the clock or the
+ * run, so a re-run after a crash publishes the same ids and a consumer that de-duplicates by id
+ * neither loses nor doubles a change.
+ */
+import { createHash } from 'node:crypto';
+import type { AppName, ConnectorStatus, MaterialField, SyncCounts } from './types.ts';
+
+export const EVENT_SOURCE = 'rollcall';
+
+export const EVENT_TYPES = [
+  'UserDiscovered',
+  'AppAssociationDiscovered',
+  'AccountChanged',
+  'AccountRemoved',
+  'ConnectorReconnectRequired',
+  'ConnectorRecovered',
+  'SyncCompleted',
+  'SyncAnomaly',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface AccountRef {
+  readonly accountId: string;
+  readonly email: string | null;
+  readonly roleName: string | null;
+  readonly status: string | null;
+}
+
+export interface FieldChange {
+  readonly field: MaterialField;
+  readonly from: string | boolean | null;
+  readonly to: string | boolean | null;
+}
+
+export type AnomalyKind = 'MASS_REMOVAL_HELD' | 'EMPTY_LISTING' | 'INVALID_RECORDS' | 'UNIDENTIFIED_RECORDS';
+
+export interface EventDetails {
+  UserDiscovered: { emailKey: string; account: AccountRef };
+  AppAssociationDiscovered: { emailKey: string; account: AccountRef; returning: boolean };
+  AccountChanged: { account: AccountRef; changes: FieldChange[] };
+  AccountRemoved: { account: AccountRef; firstSeenAt: string };
+  ConnectorReconnectRequired: { reason: string; previousStatus: ConnectorStatus | null };
+  ConnectorRecovered: { previousReason: string | null };
+  SyncCompleted: { runId: string; durationMs: number; counts: SyncCounts };
+  SyncAnomaly: { runId: string; anomaly: AnomalyKind; message: string; heldRemovals?: number };
+}
+
+export interface RollcallEvent<T extends EventType = EventType> {
+  /** Deterministic: the same change always yields the same id. */
+  readonly id: string;
+  readonly source: typeof EVENT_SOURCE;
+  readonly detailType: T;
+  /** ISO time the change was observed. */
+  readonly time: string;
+  readonly connectorId: string;
+  readonly app: AppName;
+  readonly detail: EventDetails[T];
+}
+
+/** A stable, UUID-shaped id from the parts that identify a change. */
+export function deterministicId(parts: readonly (string | number | boolean | null)[]): string {
+  const hex = createHash('sha256')
+    .update(JSON.stringify(parts))
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function makeEvent<T extends EventType>(
+  detailType: T,
+  base: { connectorId: string; app: AppName; time: string },
+  idParts: readonly (string | number | boolean | null)[],
+  detail: EventDetails[T],
+): RollcallEvent<T> {
+  return {
+    id: deterministicId([detailType, base.connectorId, ...idParts]),
+    source: EVENT_SOURCE,
+    detailType,
+    time: base.time,
+    connectorId: base.connectorId,
+    app: base.app,
+    detail,
+  };
+}

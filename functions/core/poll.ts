@@ -1,0 +1,275 @@
+/**
+ * One poll of one connector (design.md section 2): the single path both the Lambda handler and
+ * the `rollcall poll` command run. Classified failures are results, not exceptions; only a
+ * failure to record the outcome itself (store or event sink down) throws.
+ */
+import { randomUUID } from 'node:crypto';
+import { diffInventory, emailsToLookUp } from './diff.ts';
+import { classifyError, ConfigError, LeaseBusyError, safeMessage } from './errors.ts';
+import { makeEvent, type RollcallEvent } from './events.ts';
+import { collectListing } from './listing.ts';
+import type {
+  Clock,
+  Connector,
+  ConnectorCredentials,
+  CredentialSource,
+  EventSink,
+  InventoryStore,
+  ListingProgress,
+  Logger,
+  ResolvedCredentials,
+} from './ports.ts';
+import { afterFailure, afterSuccess, initialState, shouldSkipPoll } from './status.ts';
+import { ZERO_COUNTS, type AppName, type ConnectorState, type ConnectorStatus, type SyncCounts, type SyncOutcome, type SyncRun } from './types.ts';
+
+export interface PollSettings {
+  /** Removals above this share of the active accounts are held as an anomaly (design.md section 4). */
+  readonly maxRemovalShare: number;
+  /** How long a lease protects a running poll; longer than the longest poll (the Lambda timeout). */
+  readonly leaseMs: number;
+  readonly maxPagesPerStream: number;
+}
+
+export const DEFAULT_POLL_SETTINGS: PollSettings = {
+  maxRemovalShare: 0.5,
+  leaseMs: 16 * 60 * 1000,
+  maxPagesPerStream: 10_000,
+};
+
+export interface PollDependencies {
+  readonly store: InventoryStore;
+  readonly events: EventSink;
+  readonly credentials: CredentialSource;
+  readonly createConnector: (credentials: ConnectorCredentials) => Connector;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings?: Partial<PollSettings>;
+  readonly onProgress?: (progress: ListingProgress) => void;
+  readonly newRunId?: () => string;
+}
+
+export interface PollRequest {
+  readonly connectorId: string;
+  readonly app: AppName;
+}
+
+export interface PollResult {
+  readonly connectorId: string;
+  readonly app: AppName;
+  readonly runId: string;
+  readonly status: ConnectorStatus;
+  readonly outcome: SyncOutcome;
+  readonly durationMs: number;
+  readonly counts: SyncCounts;
+  readonly anomalies: readonly string[];
+  /** Invalid records by id and reason (never their content). */
+  readonly invalid: readonly { id: string | null; reason: string }[];
+  readonly error: string | null;
+  readonly events: number;
+  /** design.md section 7: 0 completed, 3 RECONNECT_REQUIRED, 4 transient, 1 anything else. */
+  readonly exitCode: 0 | 1 | 2 | 3 | 4;
+}
+
+export async function pollConnector(deps: PollDependencies, request: PollRequest): Promise<PollResult> {
+  const settings = { ...DEFAULT_POLL_SETTINGS, ...deps.settings };
+  const { connectorId, app } = request;
+  const startedAtMs = deps.clock.now().getTime();
+  const startedAt = new Date(startedAtMs).toISOString();
+  const runId = deps.newRunId?.() ?? randomUUID();
+  const log = deps.logger;
+  const elapsed = () => Math.max(0, deps.clock.now().getTime() - startedAtMs);
+
+  const existing = await deps.store.getConnector(connectorId);
+  let resolved: ResolvedCredentials | null = null;
+  let credentialError: unknown = null;
+  try {
+    resolved = await deps.credentials.get(connectorId);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    credentialError = error;
+  }
+
+  if (resolved !== null && shouldSkipPoll(existing, resolved.fingerprint)) {
+    log.warn('poll skipped: credentials already rejected', { connectorId, runId });
+    return {
+      connectorId,
+      app,
+      runId,
+      status: 'RECONNECT_REQUIRED',
+      outcome: 'skipped',
+      durationMs: elapsed(),
+      counts: existing?.counts ?? ZERO_COUNTS,
+      anomalies: [],
+      invalid: [],
+      error: existing?.statusReason ?? 'credentials rejected',
+      events: 0,
+      exitCode: 3,
+    };
+  }
+
+  const owner = runId;
+  let before: ConnectorState;
+  try {
+    const previousState = await deps.store.acquireLease({
+      connectorId,
+      app,
+      owner,
+      now: startedAt,
+      nowMs: startedAtMs,
+      leaseMs: settings.leaseMs,
+    });
+    before = stateBeforeSync(previousState, connectorId, app, startedAt);
+  } catch (error) {
+    if (!(error instanceof LeaseBusyError)) throw error;
+    log.warn('poll not started: another poll holds the lease', { connectorId, runId });
+    return {
+      connectorId,
+      app,
+      runId,
+      status: existing?.status ?? 'SYNCING',
+      outcome: 'busy',
+      durationMs: elapsed(),
+      counts: existing?.counts ?? ZERO_COUNTS,
+      anomalies: [],
+      invalid: [],
+      error: error.message,
+      events: 0,
+      exitCode: 4,
+    };
+  }
+
+  const finish = async (
+    state: ConnectorState,
+    events: RollcallEvent[],
+    outcome: SyncOutcome,
+    details: { counts: SyncCounts; anomalies: string[]; invalid: PollResult['invalid']; error: string | null },
+    exitCode: PollResult['exitCode'],
+  ): Promise<PollResult> => {
+    const finishedAt = deps.clock.now().toISOString();
+    const durationMs = elapsed();
+    await deps.store.finishSync(state, owner);
+    const run: SyncRun = {
+      connectorId,
+      runId,
+      startedAt,
+      finishedAt,
+      durationMs,
+      status: state.status,
+      outcome,
+      counts: details.counts,
+      error: details.error,
+      anomalies: details.anomalies,
+    };
+    await deps.store.recordRun(run);
+    log.info('poll finished', {
+      connectorId,
+      runId,
+      outcome,
+      status: state.status,
+      durationMs,
+      events: events.length,
+      ...details.counts,
+    });
+    return { connectorId, app, runId, status: state.status, outcome, durationMs, ...details, events: events.length, exitCode };
+  };
+
+  const fail = async (error: unknown): Promise<PollResult> => {
+    const classification = classifyError(error);
+    log[classification.logLevel]('poll failed', { connectorId, runId, errorKind: classification.kind });
+    const transition = afterFailure(before, deps.clock.now().toISOString(), error, resolved?.fingerprint ?? null);
+    await deps.events.publish(transition.events);
+    const outcome: SyncOutcome =
+      transition.state.status === 'RECONNECT_REQUIRED'
+        ? 'reconnect-required'
+        : classification.kind === 'transient'
+          ? 'transient-error'
+          : 'failed';
+    return finish(
+      transition.state,
+      transition.events,
+      outcome,
+      { counts: before.counts, anomalies: [], invalid: [], error: safeMessage(error) },
+      transition.state.status === 'RECONNECT_REQUIRED' ? 3 : classification.exitCode,
+    );
+  };
+
+  if (resolved === null) {
+    return fail(new ConfigError(`credentials unavailable: ${safeMessage(credentialError)}`));
+  }
+
+  let connector: Connector;
+  try {
+    connector = deps.createConnector(resolved.credentials);
+  } catch (error) {
+    return fail(error);
+  }
+
+  // The stored accounts load while the API pages arrive, so store reads cost no wall time.
+  const previousLoad = deps.store.loadAccounts(connectorId);
+  previousLoad.catch(() => undefined);
+  let listing;
+  try {
+    listing = await collectListing(connector, {
+      maxPagesPerStream: settings.maxPagesPerStream,
+      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    });
+  } catch (error) {
+    return fail(error);
+  }
+  const previous = await previousLoad;
+  log.debug('listing complete', {
+    connectorId,
+    runId,
+    pages: listing.pages,
+    accounts: listing.accounts.length,
+    invalid: listing.invalid.length,
+    duplicates: listing.duplicates,
+    stored: previous.length,
+  });
+
+  const knownEmails = await deps.store.findKnownIdentities(emailsToLookUp(previous, listing.accounts));
+  const now = deps.clock.now().toISOString();
+  const diff = diffInventory({
+    connectorId,
+    app,
+    runId,
+    now,
+    previous,
+    listing,
+    knownEmails,
+    maxRemovalShare: settings.maxRemovalShare,
+  });
+  const transition = afterSuccess(before, now, diff.counts);
+  const durationMs = elapsed();
+  const events: RollcallEvent[] = [
+    ...diff.events,
+    ...transition.events,
+    makeEvent('SyncCompleted', { connectorId, app, time: now }, [runId], { runId, durationMs, counts: diff.counts }),
+  ];
+  // Events go out before the inventory is written: if the writes never happen, the next poll
+  // finds the same changes and publishes the same ids again; nothing is lost.
+  await deps.events.publish(events);
+  await deps.store.applyWrites(connectorId, diff.writes);
+  for (const record of listing.invalid) {
+    log.warn('invalid record skipped', { connectorId, runId, accountId: record.id, reason: record.reason });
+  }
+  return finish(
+    transition.state,
+    events,
+    'completed',
+    { counts: diff.counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null },
+    0,
+  );
+}
+
+/** A row left SYNCING by a poll that died (its lease expired) counts as the status it had before. */
+function stateBeforeSync(
+  previous: ConnectorState | null,
+  connectorId: string,
+  app: AppName,
+  now: string,
+): ConnectorState {
+  if (previous === null) return initialState(connectorId, app, now);
+  if (previous.status !== 'SYNCING') return previous;
+  return { ...previous, status: previous.previousStatus ?? 'ERROR', previousStatus: null };
+}

@@ -1,0 +1,153 @@
+/**
+ * The core's ports: small interfaces the adapters implement (style.md section 3).
+ * The core imports no AWS SDK, HTTP library or file system; everything arrives through these.
+ */
+import type {
+  Account,
+  AppName,
+  ConnectorState,
+  InvalidRecord,
+  StoredAccount,
+  StoredIdentity,
+  SyncRun,
+} from './types.ts';
+import type { RollcallEvent } from './events.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Connector
+// ---------------------------------------------------------------------------------------------
+
+/** One page of one listing stream. */
+export interface AccountPage {
+  readonly accounts: readonly Account[];
+  readonly invalid: readonly InvalidRecord[];
+  /** Opaque cursor of the next page; `null` when this stream is exhausted. */
+  readonly nextCursor: string | null;
+}
+
+/**
+ * A SaaS connector. The core drives paging (one page per call, never a loop inside the connector),
+ * so it can cap pages, detect repeated cursors, checkpoint and report progress in one place.
+ */
+export interface Connector {
+  readonly app: AppName;
+  /**
+   * Independent listing streams whose union is the complete account list (Torq: `local` and `sso`).
+   * Accounts are de-duplicated by id across streams.
+   */
+  readonly streams: readonly string[];
+  /** Fetch one page of a stream. `cursor` is `null` for the first page. */
+  listPage(stream: string, cursor: string | null): Promise<AccountPage>;
+}
+
+export interface ConnectorCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Credentials plus a fingerprint that changes when they change (Secrets Manager VersionId, or a hash). */
+export interface ResolvedCredentials {
+  readonly credentials: ConnectorCredentials;
+  readonly fingerprint: string;
+}
+
+export interface CredentialSource {
+  /** Throws `ConfigError` when the credentials are missing or have the wrong shape (naming fields, never values). */
+  get(connectorId: string): Promise<ResolvedCredentials>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inventory store
+// ---------------------------------------------------------------------------------------------
+
+/** What one sync writes. Only changed things appear here: unchanged accounts cost nothing. */
+export interface InventoryWrites {
+  /** Accounts to create or overwrite (new, changed, refreshed, back from removal). */
+  readonly putAccounts: readonly StoredAccount[];
+  /** Accounts to mark removed. */
+  readonly removeAccounts: readonly { readonly id: string; readonly removedAt: string }[];
+  /** People seen for the first time in any connector (written only if still absent). */
+  readonly putIdentities: readonly StoredIdentity[];
+}
+
+export interface AccountQuery {
+  readonly connectorId?: string;
+  /** Normalised email. */
+  readonly emailKey?: string;
+  /** ISO timestamp: only accounts first seen at or after it. */
+  readonly firstSeenSince?: string;
+  readonly includeRemoved?: boolean;
+}
+
+export interface LeaseRequest {
+  readonly connectorId: string;
+  readonly app: AppName;
+  readonly owner: string;
+  readonly now: string;
+  readonly nowMs: number;
+  readonly leaseMs: number;
+}
+
+export interface InventoryStore {
+  getConnector(connectorId: string): Promise<ConnectorState | null>;
+  listConnectors(): Promise<ConnectorState[]>;
+  /**
+   * Conditionally take the connector's lease and mark it SYNCING (creating the connector row if
+   * absent). Returns the state as it was before, or throws `LeaseBusyError` when another live poll holds it.
+   */
+  acquireLease(request: LeaseRequest): Promise<ConnectorState | null>;
+  /** Write the final connector state and release the lease held by `owner` (conditional on owning it). */
+  finishSync(state: ConnectorState, owner: string): Promise<void>;
+  /** Write connector state outside a sync (e.g. `rollcall reconnect`). */
+  putConnector(state: ConnectorState): Promise<void>;
+
+  /** Every account of a connector, active and removed. */
+  loadAccounts(connectorId: string): Promise<StoredAccount[]>;
+  /** Which of these normalised emails are already known in any connector. */
+  findKnownIdentities(emailKeys: readonly string[]): Promise<Set<string>>;
+  applyWrites(connectorId: string, writes: InventoryWrites): Promise<void>;
+  queryAccounts(query: AccountQuery): Promise<StoredAccount[]>;
+  queryIdentities(firstSeenSince: string): Promise<StoredIdentity[]>;
+
+  recordRun(run: SyncRun): Promise<void>;
+  listRuns(connectorId: string, limit?: number): Promise<SyncRun[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events, clock, logging
+// ---------------------------------------------------------------------------------------------
+
+export interface EventSink {
+  /** Publish all or throw: a partial failure must not be reported as success. */
+  publish(events: readonly RollcallEvent[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Structured attributes: ids and counts only, never emails, names or secrets (style.md section 6). */
+export type LogAttributes = Record<string, string | number | boolean | null | undefined>;
+
+/** A narrow logger any fake, pino or Powertools satisfies. */
+export interface Logger {
+  debug(message: string, attributes?: LogAttributes): void;
+  info(message: string, attributes?: LogAttributes): void;
+  warn(message: string, attributes?: LogAttributes): void;
+  error(message: string, attributes?: LogAttributes): void;
+}
+
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};
+
+/** Progress of a listing, for progress bars on a terminal. */
+export interface ListingProgress {
+  readonly pages: number;
+  readonly accounts: number;
+}

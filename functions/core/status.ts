@@ -1,0 +1,126 @@
+/**
+ * Connector status transitions (design.md section 5). Pure: each function takes the state as it
+ * was and returns the state to write plus the status events the transition owes.
+ */
+import { classifyError, safeMessage } from './errors.ts';
+import { makeEvent, type RollcallEvent } from './events.ts';
+import { ZERO_COUNTS, type AppName, type ConnectorState, type ConnectorStatus, type SyncCounts } from './types.ts';
+
+/**
+ * While RECONNECT_REQUIRED, the same credentials are never tried again: only a new secret
+ * version (a new fingerprint) or an explicit reconnect (which clears the fingerprint) lets a poll call the API.
+ */
+export function shouldSkipPoll(state: ConnectorState | null, fingerprint: string): boolean {
+  return (
+    state !== null &&
+    state.status === 'RECONNECT_REQUIRED' &&
+    state.rejectedFingerprint !== null &&
+    state.rejectedFingerprint === fingerprint
+  );
+}
+
+export function initialState(connectorId: string, app: AppName, now: string): ConnectorState {
+  return {
+    connectorId,
+    app,
+    status: 'CONNECTED',
+    previousStatus: null,
+    statusChangedAt: now,
+    statusReason: null,
+    lastSyncAt: null,
+    lastSuccessAt: null,
+    lastError: null,
+    counts: ZERO_COUNTS,
+    rejectedFingerprint: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+  };
+}
+
+export interface Transition {
+  readonly state: ConnectorState;
+  readonly events: RollcallEvent[];
+}
+
+function withStatus(
+  before: ConnectorState,
+  status: ConnectorStatus,
+  now: string,
+  patch: Partial<ConnectorState>,
+): ConnectorState {
+  return {
+    ...before,
+    ...patch,
+    status,
+    previousStatus: null,
+    statusChangedAt: before.status === status ? before.statusChangedAt : now,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+  };
+}
+
+/** `before` is the state before the sync started (not the SYNCING row). */
+export function afterSuccess(before: ConnectorState, now: string, counts: SyncCounts): Transition {
+  const events: RollcallEvent[] = [];
+  if (before.status === 'RECONNECT_REQUIRED') {
+    events.push(
+      makeEvent(
+        'ConnectorRecovered',
+        { connectorId: before.connectorId, app: before.app, time: now },
+        [before.statusChangedAt, before.rejectedFingerprint],
+        { previousReason: before.statusReason },
+      ),
+    );
+  }
+  const state = withStatus(before, 'CONNECTED', now, {
+    statusReason: null,
+    lastSyncAt: now,
+    lastSuccessAt: now,
+    lastError: null,
+    counts,
+    rejectedFingerprint: null,
+  });
+  return { state, events };
+}
+
+/**
+ * A failed sync: auth and permission failures need a human (RECONNECT_REQUIRED, one event on
+ * the transition); everything else is ERROR and keeps the last good inventory and counts.
+ */
+export function afterFailure(
+  before: ConnectorState,
+  now: string,
+  error: unknown,
+  fingerprint: string | null,
+): Transition {
+  const classification = classifyError(error);
+  const reason = safeMessage(error);
+  const status: ConnectorStatus = classification.status ?? (before.status === 'SYNCING' ? 'ERROR' : before.status);
+  const events: RollcallEvent[] = [];
+  if (status === 'RECONNECT_REQUIRED' && before.status !== 'RECONNECT_REQUIRED') {
+    events.push(
+      makeEvent(
+        'ConnectorReconnectRequired',
+        { connectorId: before.connectorId, app: before.app, time: now },
+        [before.statusChangedAt, fingerprint],
+        { reason, previousStatus: before.status },
+      ),
+    );
+  }
+  const state = withStatus(before, status, now, {
+    statusReason: status === 'RECONNECT_REQUIRED' || status === 'ERROR' ? reason : before.statusReason,
+    lastSyncAt: now,
+    lastError: reason,
+    rejectedFingerprint: status === 'RECONNECT_REQUIRED' ? fingerprint : before.rejectedFingerprint,
+  });
+  return { state, events };
+}
+
+/** `rollcall reconnect`: forget the rejected credentials so the next poll tries again. */
+export function requestReconnect(before: ConnectorState, now: string): ConnectorState {
+  return {
+    ...before,
+    rejectedFingerprint: null,
+    statusReason: before.status === 'RECONNECT_REQUIRED' ? `reconnect requested at ${now}` : before.statusReason,
+  };
+}

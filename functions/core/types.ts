@@ -1,0 +1,135 @@
+/**
+ * The collector's vocabulary (design.md sections 4-6). Pure data, no I/O.
+ */
+
+/** Connector status, design.md section 5. */
+export type ConnectorStatus = 'CONNECTED' | 'SYNCING' | 'RECONNECT_REQUIRED' | 'ERROR';
+
+/** Apps with a connector. A second app adds its name here and a folder under `functions/connectors/`. */
+export type AppName = 'torq';
+
+/**
+ * One account as a connector reports it, already validated and normalised.
+ * Every field but `id` may be missing upstream (the vendor marks none as required), hence `null`.
+ */
+export interface Account {
+  /** The app's own account id: the key of the account within its connector. */
+  readonly id: string;
+  /** The email as the app spells it (kept for display). */
+  readonly email: string | null;
+  /** Lower-cased, trimmed email: the identity key across connectors. `null` when the app gave none. */
+  readonly emailKey: string | null;
+  readonly roleId: string | null;
+  /** Resolved from the app's role list; `null` when the role is unknown. */
+  readonly roleName: string | null;
+  /** The app's account status, verbatim (Torq: STATUS_UNSPECIFIED, INVITATION_SENT, VERIFIED). */
+  readonly status: string | null;
+  readonly ssoProvisioned: boolean | null;
+  /** ISO-8601 timestamps as the app gave them. */
+  readonly createdAt: string | null;
+  readonly lastLoginAt: string | null;
+}
+
+/** The fields whose change makes an `AccountChanged` (design.md section 4). */
+export const MATERIAL_FIELDS = ['roleId', 'status', 'ssoProvisioned', 'emailKey'] as const;
+export type MaterialField = (typeof MATERIAL_FIELDS)[number];
+
+/** An account as the inventory keeps it. */
+export interface StoredAccount extends Account {
+  readonly connectorId: string;
+  readonly app: AppName;
+  /** When Rollcall first saw this account id in this connector. */
+  readonly firstSeenAt: string;
+  /** When a material field last changed (or `firstSeenAt`). */
+  readonly lastChangedAt: string;
+  /** Set while the account is absent from complete listings; cleared when it comes back. */
+  readonly removedAt: string | null;
+}
+
+/** A person across connectors, keyed by normalised email. */
+export interface StoredIdentity {
+  readonly emailKey: string;
+  readonly firstSeenAt: string;
+  readonly firstConnectorId: string;
+}
+
+/** A record the connector could not accept; reported by id and reason, never by content. */
+export interface InvalidRecord {
+  readonly id: string | null;
+  readonly reason: string;
+}
+
+/** Counts of one sync, as the CLI contract (design.md section 7) names them. */
+export interface SyncCounts {
+  /** Active accounts after the sync. */
+  readonly total: number;
+  /** Accounts first seen (new account ids in this connector). */
+  readonly new: number;
+  readonly changed: number;
+  readonly removed: number;
+  /** Accounts back after having been removed (not counted in `new`). */
+  readonly restored: number;
+  /** People (normalised emails) never seen in any connector. */
+  readonly newUsers: number;
+  /** New (person, connector) pairs; a new user is also a new association. */
+  readonly associations: number;
+  readonly invalid: number;
+}
+
+export const ZERO_COUNTS: SyncCounts = Object.freeze({
+  total: 0,
+  new: 0,
+  changed: 0,
+  removed: 0,
+  restored: 0,
+  newUsers: 0,
+  associations: 0,
+  invalid: 0,
+});
+
+/** The connector's row in the inventory. */
+export interface ConnectorState {
+  readonly connectorId: string;
+  readonly app: AppName;
+  readonly status: ConnectorStatus;
+  /** Status before the current sync started (meaningful while `SYNCING`). */
+  readonly previousStatus: ConnectorStatus | null;
+  readonly statusChangedAt: string;
+  /** Human reason for RECONNECT_REQUIRED or ERROR, never containing secrets or payloads. */
+  readonly statusReason: string | null;
+  readonly lastSyncAt: string | null;
+  readonly lastSuccessAt: string | null;
+  readonly lastError: string | null;
+  readonly counts: SyncCounts;
+  /**
+   * Fingerprint of the credentials that were rejected (a Secrets Manager VersionId, or a hash
+   * locally; never the secret). While it equals the current credentials' fingerprint, polls skip the API.
+   */
+  readonly rejectedFingerprint: string | null;
+  /** Lease: who is syncing and until when (epoch ms). Two polls of one connector never overlap. */
+  readonly leaseOwner: string | null;
+  readonly leaseExpiresAt: number | null;
+}
+
+/** One sync run, kept for a bounded time (TTL). */
+export interface SyncRun {
+  readonly connectorId: string;
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly status: ConnectorStatus;
+  readonly outcome: SyncOutcome;
+  readonly counts: SyncCounts;
+  readonly error: string | null;
+  readonly anomalies: readonly string[];
+}
+
+/**
+ * How a poll ended:
+ * - `completed`: listing complete, inventory updated;
+ * - `skipped`: RECONNECT_REQUIRED with the same rejected credentials, API not called;
+ * - `busy`: another poll of the connector holds the lease;
+ * - `reconnect-required`, `transient-error`, `failed`: no inventory change.
+ */
+export type SyncOutcome = 'completed' | 'skipped' | 'busy' | 'reconnect-required' | 'transient-error' | 'failed';
