@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { diffInventory, emailsToLookUp } from './diff.ts';
-import { classifyError, ConfigError, LeaseBusyError, safeMessage } from './errors.ts';
+import { AuthError, classifyError, ConfigError, LeaseBusyError, safeMessage } from './errors.ts';
 import { makeEvent, type RollcallEvent } from './events.ts';
 import { collectListing } from './listing.ts';
 import type {
@@ -194,7 +194,8 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
   };
 
   if (resolved === null) {
-    return fail(new ConfigError(`credentials unavailable: ${safeMessage(credentialError)}`));
+    // Without usable credentials a person has to act, exactly as when they are rejected.
+    return fail(new AuthError(`credentials unavailable: ${safeMessage(credentialError)}`, { cause: credentialError }));
   }
 
   let connector: Connector;

@@ -1,0 +1,183 @@
+/** In-memory implementations of the core's ports, for core tests (no mocks, style.md section 7). */
+import { LeaseBusyError } from '../../functions/core/errors.ts';
+import type { RollcallEvent } from '../../functions/core/events.ts';
+import type {
+  AccountPage,
+  AccountQuery,
+  Clock,
+  Connector,
+  CredentialSource,
+  EventSink,
+  InventoryStore,
+  InventoryWrites,
+  LeaseRequest,
+  ResolvedCredentials,
+} from '../../functions/core/ports.ts';
+import { ConfigError } from '../../functions/core/errors.ts';
+import type { Account, ConnectorState, StoredAccount, StoredIdentity, SyncRun } from '../../functions/core/types.ts';
+import { ZERO_COUNTS } from '../../functions/core/types.ts';
+
+export class MemoryStore implements InventoryStore {
+  readonly connectors = new Map<string, ConnectorState>();
+  readonly accounts = new Map<string, Map<string, StoredAccount>>();
+  readonly identities = new Map<string, StoredIdentity>();
+  readonly runs: SyncRun[] = [];
+  writeCalls = 0;
+
+  async getConnector(connectorId: string) {
+    return this.connectors.get(connectorId) ?? null;
+  }
+  async listConnectors() {
+    return [...this.connectors.values()];
+  }
+  async acquireLease(req: LeaseRequest) {
+    const current = this.connectors.get(req.connectorId) ?? null;
+    if (current?.leaseOwner && (current.leaseExpiresAt ?? 0) >= req.nowMs) {
+      throw new LeaseBusyError(`connector ${req.connectorId} is being polled`);
+    }
+    this.writeCalls += 1;
+    this.connectors.set(req.connectorId, {
+      ...(current ?? {
+        connectorId: req.connectorId,
+        app: req.app,
+        statusChangedAt: req.now,
+        statusReason: null,
+        lastSyncAt: null,
+        lastSuccessAt: null,
+        lastError: null,
+        counts: ZERO_COUNTS,
+        rejectedFingerprint: null,
+      }),
+      status: 'SYNCING',
+      previousStatus: current?.status ?? null,
+      leaseOwner: req.owner,
+      leaseExpiresAt: req.nowMs + req.leaseMs,
+    });
+    return current;
+  }
+  async finishSync(state: ConnectorState, owner: string) {
+    const current = this.connectors.get(state.connectorId);
+    if (current?.leaseOwner !== owner) throw new LeaseBusyError(`lease on ${state.connectorId} lost`);
+    this.writeCalls += 1;
+    this.connectors.set(state.connectorId, { ...state, leaseOwner: null, leaseExpiresAt: null });
+  }
+  async putConnector(state: ConnectorState) {
+    this.writeCalls += 1;
+    this.connectors.set(state.connectorId, state);
+  }
+  private accountsOf(connectorId: string) {
+    let map = this.accounts.get(connectorId);
+    if (!map) this.accounts.set(connectorId, (map = new Map()));
+    return map;
+  }
+  async loadAccounts(connectorId: string) {
+    return [...this.accountsOf(connectorId).values()];
+  }
+  async findKnownIdentities(emailKeys: readonly string[]) {
+    return new Set(emailKeys.filter((key) => this.identities.has(key)));
+  }
+  async applyWrites(connectorId: string, writes: InventoryWrites) {
+    const map = this.accountsOf(connectorId);
+    for (const account of writes.putAccounts) map.set(account.id, account);
+    for (const removal of writes.removeAccounts) {
+      const account = map.get(removal.id);
+      if (account) map.set(removal.id, { ...account, removedAt: removal.removedAt });
+    }
+    for (const identity of writes.putIdentities) {
+      if (!this.identities.has(identity.emailKey)) this.identities.set(identity.emailKey, identity);
+    }
+    this.writeCalls += writes.putAccounts.length + writes.removeAccounts.length + writes.putIdentities.length;
+  }
+  async queryAccounts(query: AccountQuery) {
+    const all = [...this.accounts.values()].flatMap((map) => [...map.values()]);
+    return all.filter(
+      (account) =>
+        (query.connectorId === undefined || account.connectorId === query.connectorId) &&
+        (query.emailKey === undefined || account.emailKey === query.emailKey) &&
+        (query.firstSeenSince === undefined || account.firstSeenAt >= query.firstSeenSince) &&
+        (query.includeRemoved === true || account.removedAt === null),
+    );
+  }
+  async queryIdentities(since: string) {
+    return [...this.identities.values()].filter((identity) => identity.firstSeenAt >= since);
+  }
+  async recordRun(run: SyncRun) {
+    this.writeCalls += 1;
+    this.runs.push(run);
+  }
+  async listRuns(connectorId: string, limit = 20) {
+    return this.runs.filter((run) => run.connectorId === connectorId).reverse().slice(0, limit);
+  }
+}
+
+export class MemoryEventSink implements EventSink {
+  readonly events: RollcallEvent[] = [];
+  failNext = false;
+  async publish(events: readonly RollcallEvent[]) {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('event bus unavailable');
+    }
+    this.events.push(...events);
+  }
+  ofType(type: RollcallEvent['detailType']) {
+    return this.events.filter((event) => event.detailType === type);
+  }
+}
+
+export class FixedCredentials implements CredentialSource {
+  constructor(public value: ResolvedCredentials | null) {}
+  async get(): Promise<ResolvedCredentials> {
+    if (this.value === null) throw new ConfigError('secret has no clientSecret field');
+    return this.value;
+  }
+}
+
+export class ManualClock implements Clock {
+  constructor(private ms: number) {}
+  now() {
+    return new Date(this.ms);
+  }
+  advance(ms: number) {
+    this.ms += ms;
+  }
+}
+
+/** A connector serving fixed pages per stream; `fail` makes the next listPage throw. */
+export class ScriptedConnector implements Connector {
+  readonly app = 'torq' as const;
+  calls = 0;
+  fail: Error | null = null;
+  constructor(
+    public pages: Record<string, AccountPage[]>,
+    readonly streams: readonly string[] = Object.keys(pages),
+  ) {}
+  async listPage(stream: string, cursor: string | null): Promise<AccountPage> {
+    this.calls += 1;
+    if (this.fail) throw this.fail;
+    const index = cursor === null ? 0 : Number(cursor);
+    const page = this.pages[stream]?.[index];
+    if (!page) throw new Error(`no page ${index} for ${stream}`);
+    return page;
+  }
+}
+
+export function account(id: string, email: string | null, overrides: Partial<Account> = {}): Account {
+  return {
+    id,
+    email,
+    emailKey: email === null ? null : email.trim().toLowerCase(),
+    roleId: 'role-viewer',
+    roleName: 'Viewer',
+    status: 'VERIFIED',
+    ssoProvisioned: false,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    lastLoginAt: null,
+    ...overrides,
+  };
+}
+
+/** Single-page connector over a list of accounts. */
+export function singlePage(accounts: Account[], invalid: AccountPage['invalid'] = []): ScriptedConnector {
+  return new ScriptedConnector({ local: [{ accounts, invalid, nextCursor: null }] });
+}
