@@ -1,0 +1,30 @@
+/** `rollcall reconnect`: forget the rejected credentials so the next poll calls the API again. */
+import type { Command } from 'commander';
+import { ConfigError } from '../../functions/core/errors.ts';
+import { systemClock } from '../../functions/core/ports.ts';
+import { requestReconnect } from '../../functions/core/status.ts';
+import type { ExitCodeSink } from '../main.ts';
+import { addStoreOptions, parseConnectorId, type StoreOptions } from '../options.ts';
+import { withInventory, type Inventory } from '../runtime.ts';
+
+export async function reconnectConnector(inventory: Inventory, connectorId: string): Promise<string> {
+  const state = await inventory.store.getConnector(connectorId);
+  if (state === null) throw new ConfigError(`no connector '${connectorId}' in the ${inventory.description}`);
+  await inventory.store.putConnector(requestReconnect(state, systemClock.now().toISOString()));
+  return state.status === 'RECONNECT_REQUIRED'
+    ? `${connectorId}: the next poll will try the credentials again.`
+    : `${connectorId}: status is ${state.status}; nothing was blocked, the next poll runs as usual.`;
+}
+
+export function registerReconnectCommand(program: Command, exit: ExitCodeSink): void {
+  addStoreOptions(
+    program
+      .command('reconnect')
+      .description('lift RECONNECT_REQUIRED: the next poll tries the credentials again')
+      .requiredOption('--connector <id>', 'connector id', parseConnectorId),
+  ).action(async (flags: StoreOptions & { connector: string }) => {
+    const message = await withInventory(flags, (inventory) => reconnectConnector(inventory, flags.connector));
+    process.stdout.write(`${message}\n`);
+    exit.code = 0;
+  });
+}

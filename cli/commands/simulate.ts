@@ -1,0 +1,131 @@
+/** `rollcall simulate`: the Torq simulator on its own, for trying `rollcall poll` and for tests. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  generateWorkspace,
+  startTorqSimulator,
+  type SimFaults,
+  type SimUserField,
+} from '../../functions/connectors/torq/simulator/index.ts';
+import type { ExitCodeSink } from '../main.ts';
+import { parsePort, parsePositiveInt } from '../options.ts';
+
+export const SIMULATOR_DEFAULT_CREDENTIALS = { clientId: 'rollcall-demo-client', clientSecret: 'rollcall-demo-secret' };
+
+interface SimulateFlags {
+  port: number;
+  users: number;
+  seed: number;
+  latency: number;
+  unpaginatedUsers?: boolean;
+  expireTokenAfter?: number;
+  rejectCredentials?: boolean;
+  forbidUsers?: boolean;
+  rateLimit?: { count: number; retryAfterSeconds: number };
+  serverErrors?: number;
+  malformedPage?: { listing: 'local' | 'sso'; page: number };
+  missingFields?: number;
+  missingField: SimUserField[];
+  wrongTypes?: number;
+  repeatPageToken?: boolean;
+  duplicateAcrossListings?: number;
+  slow?: number;
+}
+
+function parseRateLimit(value: string): { count: number; retryAfterSeconds: number } {
+  const match = /^(\d+)(?::(\d+))?$/.exec(value);
+  if (!match) throw new InvalidArgumentError('expected COUNT or COUNT:RETRY_AFTER_SECONDS, such as 3:2');
+  return { count: Number(match[1]), retryAfterSeconds: match[2] === undefined ? 1 : Number(match[2]) };
+}
+
+function parseMalformedPage(value: string): { listing: 'local' | 'sso'; page: number } {
+  const match = /^(local|sso):(\d+)$/.exec(value);
+  if (!match || Number(match[2]) < 1) throw new InvalidArgumentError('expected local:PAGE or sso:PAGE, such as sso:2');
+  return { listing: match[1] as 'local' | 'sso', page: Number(match[2]) };
+}
+
+const USER_FIELDS: readonly SimUserField[] = ['id', 'email', 'role_id', 'status', 'sso_provision', 'created_time', 'last_login_time'];
+
+function collectField(value: string, previous: SimUserField[]): SimUserField[] {
+  if (!(USER_FIELDS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${USER_FIELDS.join(', ')}`);
+  }
+  return [...previous, value as SimUserField];
+}
+
+export function faultsFromFlags(flags: SimulateFlags): Partial<SimFaults> {
+  const faults: Partial<SimFaults> = {};
+  if (flags.expireTokenAfter !== undefined) faults.tokenExpiresAfterCalls = flags.expireTokenAfter;
+  if (flags.rejectCredentials) faults.rejectCredentials = true;
+  if (flags.forbidUsers) faults.forbidUsers = true;
+  if (flags.rateLimit) faults.rateLimit = flags.rateLimit;
+  if (flags.serverErrors !== undefined) faults.serverErrors = { count: flags.serverErrors };
+  if (flags.malformedPage) faults.malformedPage = flags.malformedPage;
+  if (flags.missingFields !== undefined) {
+    faults.missingFields = { count: flags.missingFields, fields: flags.missingField.length > 0 ? flags.missingField : ['email'] };
+  }
+  if (flags.wrongTypes !== undefined) faults.wrongTypes = { count: flags.wrongTypes };
+  if (flags.repeatPageToken) faults.repeatPageToken = true;
+  if (flags.duplicateAcrossListings !== undefined) faults.duplicateAcrossListings = flags.duplicateAcrossListings;
+  if (flags.slow !== undefined) faults.slowMs = flags.slow;
+  return faults;
+}
+
+export function registerSimulateCommand(program: Command, _exit: ExitCodeSink): void {
+  program
+    .command('simulate')
+    .description('serve a simulated Torq workspace on loopback until interrupted')
+    .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 0)
+    .option('--users <n>', 'users in the generated workspace', parsePositiveInt, 250)
+    .option('--seed <n>', 'seed of the generated workspace', parsePositiveInt, 1)
+    .option('--latency <ms>', 'delay before each data answer', parsePositiveInt, 0)
+    .option('--unpaginated-users', 'answer users listings in one page without tokens (the vendor\'s documented behaviour)')
+    .option('--expire-token-after <calls>', 'fault: a token stops working after this many data calls', parsePositiveInt)
+    .option('--reject-credentials', 'fault: 401 at the token endpoint')
+    .option('--forbid-users', 'fault: 403 on users listings (key lacks user.read)')
+    .option('--rate-limit <count[:seconds]>', 'fault: the next COUNT data calls answer 429 with Retry-After', parseRateLimit)
+    .option('--server-errors <count>', 'fault: the next COUNT data calls answer 503', parsePositiveInt)
+    .option('--malformed-page <listing:page>', 'fault: that page answers truncated JSON', parseMalformedPage)
+    .option('--missing-fields <count>', 'fault: the first COUNT users of each page lack --missing-field fields (default email)', parsePositiveInt)
+    .addOption(new Option('--missing-field <field>', 'field to drop (repeatable)').argParser(collectField).default([]))
+    .option('--wrong-types <count>', 'fault: the first COUNT users of each page carry wrongly typed fields', parsePositiveInt)
+    .option('--repeat-page-token', 'fault: users listings repeat the same next_page_token forever')
+    .option('--duplicate-across-listings <n>', 'fault: N SSO users also appear in the local listing', parsePositiveInt)
+    .option('--slow <ms>', 'fault: extra delay on every data answer', parsePositiveInt)
+    .action(async (flags: SimulateFlags) => {
+      const credentials = {
+        clientId: process.env.TORQ_CLIENT_ID || SIMULATOR_DEFAULT_CREDENTIALS.clientId,
+        clientSecret: process.env.TORQ_CLIENT_SECRET || SIMULATOR_DEFAULT_CREDENTIALS.clientSecret,
+      };
+      const simulator = await startTorqSimulator({
+        workspace: generateWorkspace({ users: flags.users, seed: flags.seed }),
+        credentials,
+        port: flags.port,
+        latencyMs: flags.latency,
+        paginateUsers: flags.unpaginatedUsers !== true,
+        faults: faultsFromFlags(flags),
+      });
+      const usingDefaults = !process.env.TORQ_CLIENT_ID && !process.env.TORQ_CLIENT_SECRET;
+      process.stdout.write(
+        [
+          `Torq simulator: ${flags.users} users (seed ${flags.seed})`,
+          `api-url:  ${simulator.apiUrl}`,
+          `auth-url: ${simulator.authUrl}`,
+          '',
+          'Poll it from another terminal:',
+          ...(usingDefaults
+            ? [`  export TORQ_CLIENT_ID=${credentials.clientId} TORQ_CLIENT_SECRET=${credentials.clientSecret}`]
+            : ['  (with the TORQ_CLIENT_ID / TORQ_CLIENT_SECRET of this shell)']),
+          `  npx rollcall poll --connector sim --api-url ${simulator.apiUrl} --auth-url ${simulator.authUrl}`,
+          '',
+          'Ctrl-C stops it.',
+          '',
+        ].join('\n'),
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await simulator.close();
+    });
+}

@@ -1,0 +1,63 @@
+/** Option parsers shared by the commands. Each rejects bad input with a message naming the flag. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `7d`, `12h`, `30m`, `2w`, or an ISO-8601 date/time; returns the ISO instant it means. */
+export function parseSince(value: string, now: Date = new Date()): string {
+  const relative = /^(\d+)([mhdw])$/.exec(value.trim());
+  if (relative) {
+    const [, amount, unit] = relative;
+    return new Date(now.getTime() - Number(amount) * (DURATION_UNITS[unit as string] ?? 0)).toISOString();
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    const parsed = Date.parse(value);
+    if (!Number.isNaN(parsed)) return new Date(parsed).toISOString();
+  }
+  throw new InvalidArgumentError('expected a duration such as 7d, 12h, 30m, 2w, or an ISO date such as 2026-11-01');
+}
+
+export function parseShare(value: string): number {
+  const share = Number(value);
+  if (!Number.isFinite(share) || share < 0 || share > 1) {
+    throw new InvalidArgumentError('expected a share between 0 and 1, such as 0.5');
+  }
+  return share;
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError('expected a port between 0 and 65535');
+  return port;
+}
+
+export function parsePositiveInt(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number');
+  return number;
+}
+
+export function parseConnectorId(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value)) {
+    throw new InvalidArgumentError('expected 1-64 letters, digits, dots, dashes or underscores');
+  }
+  return value;
+}
+
+export interface StoreOptions {
+  readonly dataDir: string;
+  readonly table?: string;
+  readonly endpoint?: string;
+}
+
+/** The store flags every command accepts (design.md section 7). */
+export function addStoreOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'embedded store directory', '.rollcall')
+    .option('--table <name>', 'use this DynamoDB table instead of the embedded store (AWS credentials from the usual chain)')
+    .addOption(new Option('--endpoint <url>', 'DynamoDB-compatible endpoint for --table (the table is created if missing)'));
+}
+
+export function formatOption(choices: readonly string[]): Option {
+  return new Option('--format <format>', 'output format').choices(choices).default(choices[0]);
+}
