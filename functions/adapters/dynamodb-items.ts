@@ -1,0 +1,275 @@
+/**
+ * Inventory items <-> domain objects, pure. Keys come from table-definition.ts.
+ *
+ * A `null` field is stored by omitting its attribute (smaller items, and DynamoDB bills by size),
+ * and an absent attribute (or a DynamoDB NULL) reads back as `null`. Credentials are never part of
+ * any item: the connector state carries only the fingerprint of rejected credentials.
+ */
+import { ContractError } from '../core/errors.ts';
+import {
+  ZERO_COUNTS,
+  type AppName,
+  type ConnectorState,
+  type ConnectorStatus,
+  type StoredAccount,
+  type StoredIdentity,
+  type SyncCounts,
+  type SyncOutcome,
+  type SyncRun,
+} from '../core/types.ts';
+import { RUN_RETENTION_DAYS, keys, monthOf, shardOf } from './table-definition.ts';
+
+/** An item as the document client reads it: values are checked before use. */
+export type StoredItem = Record<string, unknown>;
+/** An item as the document client writes it. */
+export type ItemToWrite = Record<string, string | number | boolean | readonly string[] | Record<string, number>>;
+
+/** Domain attributes of an account item: what `loadAccounts` projects (no key attributes). */
+export const ACCOUNT_ATTRIBUTES = [
+  'connectorId',
+  'accountId',
+  'app',
+  'email',
+  'emailKey',
+  'roleId',
+  'roleName',
+  'status',
+  'ssoProvisioned',
+  'createdAt',
+  'lastLoginAt',
+  'firstSeenAt',
+  'lastChangedAt',
+  'removedAt',
+] as const;
+
+/** Taken from ZERO_COUNTS so that a count added to the core is stored without touching this module. */
+const COUNT_FIELDS = Object.keys(ZERO_COUNTS) as (keyof SyncCounts)[];
+
+const SECONDS_PER_DAY = 86_400;
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+// ---------------------------------------------------------------------------------------------
+
+export function accountKey(connectorId: string, accountId: string): { PK: string; SK: string } {
+  return { PK: keys.connectorPk(connectorId), SK: keys.accountSk(accountId) };
+}
+
+/**
+ * No spreads in the item builders: an object literal that starts with a spread and then grows
+ * takes V8's slow path, measured at 20x the cost per item (100,000 items on a first sync).
+ */
+export function accountToItem(account: StoredAccount): ItemToWrite {
+  const item: ItemToWrite = {
+    PK: keys.connectorPk(account.connectorId),
+    SK: keys.accountSk(account.id),
+    GSI2PK: keys.accountFirstSeenGsi2Pk(monthOf(account.firstSeenAt), shardOf(`${account.connectorId}#${account.id}`)),
+    GSI2SK: `${account.firstSeenAt}#${account.connectorId}#${account.id}`,
+    connectorId: account.connectorId,
+    accountId: account.id,
+    app: account.app,
+    firstSeenAt: account.firstSeenAt,
+    lastChangedAt: account.lastChangedAt,
+  };
+  if (account.emailKey !== null) {
+    item.GSI1PK = keys.emailGsi1Pk(account.emailKey);
+    item.GSI1SK = keys.accountGsi1Sk(account.connectorId, account.id);
+    item.emailKey = account.emailKey;
+  }
+  if (account.email !== null) item.email = account.email;
+  if (account.roleId !== null) item.roleId = account.roleId;
+  if (account.roleName !== null) item.roleName = account.roleName;
+  if (account.status !== null) item.status = account.status;
+  if (account.ssoProvisioned !== null) item.ssoProvisioned = account.ssoProvisioned;
+  if (account.createdAt !== null) item.createdAt = account.createdAt;
+  if (account.lastLoginAt !== null) item.lastLoginAt = account.lastLoginAt;
+  if (account.removedAt !== null) item.removedAt = account.removedAt;
+  return item;
+}
+
+/** Built field by field (no spreads): `loadAccounts` runs this once per account, 100,000 times for a large tenant. */
+export function accountFromItem(item: StoredItem): StoredAccount {
+  return {
+    id: requiredString(item, 'accountId'),
+    email: optionalString(item.email),
+    emailKey: optionalString(item.emailKey),
+    roleId: optionalString(item.roleId),
+    roleName: optionalString(item.roleName),
+    status: optionalString(item.status),
+    ssoProvisioned: typeof item.ssoProvisioned === 'boolean' ? item.ssoProvisioned : null,
+    createdAt: optionalString(item.createdAt),
+    lastLoginAt: optionalString(item.lastLoginAt),
+    connectorId: requiredString(item, 'connectorId'),
+    app: requiredString(item, 'app') as AppName,
+    firstSeenAt: requiredString(item, 'firstSeenAt'),
+    lastChangedAt: requiredString(item, 'lastChangedAt'),
+    removedAt: optionalString(item.removedAt),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identities
+// ---------------------------------------------------------------------------------------------
+
+export function identityKey(emailKey: string): { PK: string; SK: string } {
+  return { PK: keys.identityPk(emailKey), SK: keys.identitySk };
+}
+
+export function identityToItem(identity: StoredIdentity): ItemToWrite {
+  return {
+    PK: keys.identityPk(identity.emailKey),
+    SK: keys.identitySk,
+    GSI2PK: keys.identityFirstSeenGsi2Pk(monthOf(identity.firstSeenAt), shardOf(identity.emailKey)),
+    GSI2SK: `${identity.firstSeenAt}#${identity.emailKey}`,
+    emailKey: identity.emailKey,
+    firstSeenAt: identity.firstSeenAt,
+    firstConnectorId: identity.firstConnectorId,
+  };
+}
+
+export function identityFromItem(item: StoredItem): StoredIdentity {
+  return {
+    emailKey: requiredString(item, 'emailKey'),
+    firstSeenAt: requiredString(item, 'firstSeenAt'),
+    firstConnectorId: requiredString(item, 'firstConnectorId'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connector state
+// ---------------------------------------------------------------------------------------------
+
+export function connectorKey(connectorId: string): { PK: string; SK: string } {
+  return { PK: keys.connectorPk(connectorId), SK: keys.stateSk };
+}
+
+/**
+ * Besides the state, the item keeps `settledStatus`: the last status that was not SYNCING. The
+ * lease takes `previousStatus` from it, so a poll that dies while SYNCING never becomes the
+ * status the next one returns to.
+ */
+export function connectorToItem(state: ConnectorState): ItemToWrite {
+  const item: ItemToWrite = {
+    PK: keys.connectorPk(state.connectorId),
+    SK: keys.stateSk,
+    GSI1PK: keys.connectorsGsi1Pk,
+    GSI1SK: state.connectorId,
+    connectorId: state.connectorId,
+    app: state.app,
+    status: state.status,
+    statusChangedAt: state.statusChangedAt,
+    counts: countsToItem(state.counts),
+  };
+  if (state.previousStatus !== null) item.previousStatus = state.previousStatus;
+  if (state.statusReason !== null) item.statusReason = state.statusReason;
+  if (state.lastSyncAt !== null) item.lastSyncAt = state.lastSyncAt;
+  if (state.lastSuccessAt !== null) item.lastSuccessAt = state.lastSuccessAt;
+  if (state.lastError !== null) item.lastError = state.lastError;
+  if (state.rejectedFingerprint !== null) item.rejectedFingerprint = state.rejectedFingerprint;
+  if (state.leaseOwner !== null) item.leaseOwner = state.leaseOwner;
+  if (state.leaseExpiresAt !== null) item.leaseExpiresAt = state.leaseExpiresAt;
+  const settled = state.status === 'SYNCING' ? state.previousStatus : state.status;
+  if (settled !== null) item.settledStatus = settled;
+  return item;
+}
+
+export function connectorFromItem(item: StoredItem): ConnectorState {
+  return {
+    connectorId: requiredString(item, 'connectorId'),
+    app: requiredString(item, 'app') as AppName,
+    status: requiredString(item, 'status') as ConnectorStatus,
+    previousStatus: optionalString(item.previousStatus) as ConnectorStatus | null,
+    statusChangedAt: requiredString(item, 'statusChangedAt'),
+    statusReason: optionalString(item.statusReason),
+    lastSyncAt: optionalString(item.lastSyncAt),
+    lastSuccessAt: optionalString(item.lastSuccessAt),
+    lastError: optionalString(item.lastError),
+    counts: countsFromItem(item.counts),
+    rejectedFingerprint: optionalString(item.rejectedFingerprint),
+    leaseOwner: optionalString(item.leaseOwner),
+    leaseExpiresAt: typeof item.leaseExpiresAt === 'number' ? item.leaseExpiresAt : null,
+  };
+}
+
+export function countsToItem(counts: SyncCounts): Record<string, number> {
+  const item: Record<string, number> = {};
+  for (const field of COUNT_FIELDS) item[field] = counts[field];
+  return item;
+}
+
+/** A count missing from an older item reads as 0. */
+function countsFromItem(value: unknown): SyncCounts {
+  const map = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const counts = {} as Record<keyof SyncCounts, number>;
+  for (const field of COUNT_FIELDS) {
+    const count = map[field];
+    counts[field] = typeof count === 'number' ? count : 0;
+  }
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sync runs
+// ---------------------------------------------------------------------------------------------
+
+/** Epoch seconds at which TTL may delete a run: RUN_RETENTION_DAYS after it finished. */
+export function runExpiresAt(finishedAt: string): number {
+  return Math.floor(Date.parse(finishedAt) / 1000) + RUN_RETENTION_DAYS * SECONDS_PER_DAY;
+}
+
+export function runToItem(run: SyncRun): ItemToWrite {
+  const item: ItemToWrite = {
+    PK: keys.connectorPk(run.connectorId),
+    SK: keys.runSk(run.startedAt, run.runId),
+    connectorId: run.connectorId,
+    runId: run.runId,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    durationMs: run.durationMs,
+    status: run.status,
+    outcome: run.outcome,
+    counts: countsToItem(run.counts),
+    expiresAt: runExpiresAt(run.finishedAt),
+  };
+  if (run.error !== null) item.error = run.error;
+  if (run.anomalies.length > 0) item.anomalies = run.anomalies;
+  return item;
+}
+
+export function runFromItem(item: StoredItem): SyncRun {
+  const anomalies = Array.isArray(item.anomalies)
+    ? item.anomalies.filter((anomaly): anomaly is string => typeof anomaly === 'string')
+    : [];
+  return {
+    connectorId: requiredString(item, 'connectorId'),
+    runId: requiredString(item, 'runId'),
+    startedAt: requiredString(item, 'startedAt'),
+    finishedAt: requiredString(item, 'finishedAt'),
+    durationMs: typeof item.durationMs === 'number' ? item.durationMs : 0,
+    status: requiredString(item, 'status') as ConnectorStatus,
+    outcome: requiredString(item, 'outcome') as SyncOutcome,
+    counts: countsFromItem(item.counts),
+    error: optionalString(item.error),
+    anomalies,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function optionalString(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** Only the store writes these items; a missing attribute means a damaged item, named by key, never by value. */
+function requiredString(item: StoredItem, attribute: string): string {
+  const value = item[attribute];
+  if (typeof value === 'string') return value;
+  throw new ContractError(`inventory item ${describeKey(item)} lacks attribute ${attribute}`);
+}
+
+function describeKey(item: StoredItem): string {
+  const pk = typeof item.PK === 'string' ? item.PK : '?';
+  const sk = typeof item.SK === 'string' ? item.SK : '?';
+  // Identity keys embed an email: name the item kind only.
+  return pk.startsWith(keys.identityPk('')) ? 'IDENTITY' : `${pk} / ${sk}`;
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountFromItem,
+  accountToItem,
+  connectorFromItem,
+  connectorToItem,
+  identityFromItem,
+  identityToItem,
+  runFromItem,
+  runToItem,
+} from '../../functions/adapters/dynamodb-items.ts';
+import { FIRST_SEEN_SHARDS, keys, shardOf } from '../../functions/adapters/table-definition.ts';
+import { ContractError } from '../../functions/core/errors.ts';
+import { ZERO_COUNTS, type ConnectorState, type SyncRun } from '../../functions/core/types.ts';
+import { account, identity } from './fixture.ts';
+
+describe('account items', () => {
+  it('carries the table, email-index and first-seen-index keys', () => {
+    const item = accountToItem(account('c1', 'u1', { email: 'Ann@Example.com', firstSeenAt: '2026-02-03T04:05:06.000Z' }));
+
+    expect(item).toMatchObject({
+      PK: 'CONNECTOR#c1',
+      SK: 'ACCOUNT#u1',
+      GSI1PK: 'EMAIL#ann@example.com',
+      GSI1SK: 'CONNECTOR#c1#ACCOUNT#u1',
+      GSI2PK: keys.accountFirstSeenGsi2Pk('2026-02', shardOf('c1#u1')),
+      GSI2SK: '2026-02-03T04:05:06.000Z#c1#u1',
+    });
+    expect(shardOf('c1#u1')).toBeLessThan(FIRST_SEEN_SHARDS);
+  });
+
+  it('omits null fields, and the email index entirely without an email', () => {
+    const item = accountToItem(
+      account('c1', 'u1', { email: null, roleId: null, roleName: null, status: null, ssoProvisioned: null, createdAt: null }),
+    );
+
+    for (const attribute of ['GSI1PK', 'GSI1SK', 'email', 'emailKey', 'roleId', 'roleName', 'status', 'ssoProvisioned', 'createdAt', 'lastLoginAt', 'removedAt']) {
+      expect(item).not.toHaveProperty(attribute);
+    }
+  });
+
+  it('reads back exactly what was written, absent attributes as null', () => {
+    const full = account('c1', 'u1', { ssoProvisioned: true, lastLoginAt: '2026-03-01T00:00:00.000Z', removedAt: '2026-03-02T00:00:00.000Z' });
+    const sparse = account('c1', 'u2', { email: null, roleId: null, roleName: null, status: null, ssoProvisioned: null });
+
+    expect(accountFromItem(accountToItem(full))).toEqual(full);
+    expect(accountFromItem(accountToItem(sparse))).toEqual(sparse);
+  });
+
+  it('reports a damaged item by key and attribute', () => {
+    const item = accountToItem(account('c1', 'u1'));
+    delete item.firstSeenAt;
+
+    expect(() => accountFromItem(item)).toThrow(new ContractError('inventory item CONNECTOR#c1 / ACCOUNT#u1 lacks attribute firstSeenAt'));
+  });
+});
+
+describe('identity items', () => {
+  it('round-trips and is indexed by month and shard of first sight', () => {
+    const person = identity('ann@example.com', '2026-02-03T04:05:06.000Z', 'c1');
+
+    const item = identityToItem(person);
+
+    expect(item).toMatchObject({
+      PK: 'IDENTITY#ann@example.com',
+      SK: 'IDENTITY',
+      GSI2PK: keys.identityFirstSeenGsi2Pk('2026-02', shardOf('ann@example.com')),
+      GSI2SK: '2026-02-03T04:05:06.000Z#ann@example.com',
+    });
+    expect(identityFromItem(item)).toEqual(person);
+  });
+
+  it('names a damaged identity item without its email', () => {
+    const item = identityToItem(identity('ann@example.com', '2026-02-03T04:05:06.000Z'));
+    delete item.firstConnectorId;
+
+    expect(() => identityFromItem(item)).toThrow(ContractError);
+    expect(() => identityFromItem(item)).not.toThrow('ann@example.com');
+  });
+});
+
+describe('connector items', () => {
+  const state: ConnectorState = {
+    connectorId: 'c1',
+    app: 'torq',
+    status: 'RECONNECT_REQUIRED',
+    previousStatus: 'CONNECTED',
+    statusChangedAt: '2026-03-01T00:00:00.000Z',
+    statusReason: 'credentials rejected',
+    lastSyncAt: '2026-03-01T00:00:00.000Z',
+    lastSuccessAt: null,
+    lastError: 'credentials rejected',
+    counts: { ...ZERO_COUNTS, total: 5 },
+    rejectedFingerprint: '0123456789abcdef',
+    leaseOwner: null,
+    leaseExpiresAt: null,
+  };
+
+  it('is listed under the connectors index and round-trips', () => {
+    const item = connectorToItem(state);
+
+    expect(item).toMatchObject({ PK: 'CONNECTOR#c1', SK: 'STATE', GSI1PK: 'CONNECTORS', GSI1SK: 'c1' });
+    expect(item).not.toHaveProperty('leaseOwner');
+    expect(connectorFromItem(item)).toEqual(state);
+  });
+
+  it('remembers the last status that was not SYNCING, for the next lease', () => {
+    expect(connectorToItem(state).settledStatus).toBe('RECONNECT_REQUIRED');
+    expect(connectorToItem({ ...state, status: 'SYNCING', previousStatus: 'ERROR' }).settledStatus).toBe('ERROR');
+    expect(connectorToItem({ ...state, status: 'SYNCING', previousStatus: null })).not.toHaveProperty('settledStatus');
+  });
+
+  it('reads counts missing from an older item as zero', () => {
+    const item = { ...connectorToItem(state), counts: { total: 5 } };
+
+    expect(connectorFromItem(item).counts).toEqual({ ...ZERO_COUNTS, total: 5 });
+  });
+});
+
+describe('run items', () => {
+  const run: SyncRun = {
+    connectorId: 'c1',
+    runId: 'r1',
+    startedAt: '2026-03-01T00:00:00.000Z',
+    finishedAt: '2026-03-01T00:00:02.000Z',
+    durationMs: 2_000,
+    status: 'CONNECTED',
+    outcome: 'completed',
+    counts: ZERO_COUNTS,
+    error: null,
+    anomalies: [],
+  };
+
+  it('sorts under RUN# by start time and round-trips', () => {
+    const item = runToItem(run);
+
+    expect(item).toMatchObject({ PK: 'CONNECTOR#c1', SK: 'RUN#2026-03-01T00:00:00.000Z#r1' });
+    expect(runFromItem(item)).toEqual(run);
+  });
+});
