@@ -20,7 +20,7 @@ function cell(value: string | number | boolean | null | undefined): string {
 }
 
 export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const table = new Table({ head: columns.map((column) => column.header), style: { head: [], border: [] } });
+  const table = new Table({ head: columns.map((column) => column.header), style: { head: [], border: [], compact: true } });
   for (const row of rows) table.push(columns.map((column) => cell(column.value(row))));
   return table.toString();
 }

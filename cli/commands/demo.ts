@@ -59,24 +59,50 @@ async function poll(inventory: Inventory, tenant: Tenant, captured: RollcallEven
   });
 }
 
-function eventsTable(events: readonly RollcallEvent[]): string {
-  const rows = events.filter((event) => event.detailType !== 'SyncCompleted');
-  if (rows.length === 0) return '(no events)';
+/** One row per change a person would care about; a new user's two events make one row. */
+function changesTable(events: readonly RollcallEvent[]): string {
+  const newPeople = new Set(events.flatMap((e) => (e.detailType === 'UserDiscovered' && 'emailKey' in e.detail ? [e.detail.emailKey] : [])));
+  const rows: { change: string; who: string; what: string }[] = [];
+  for (const event of events) {
+    const detail = event.detail;
+    switch (event.detailType) {
+      case 'AppAssociationDiscovered':
+        if ('returning' in detail) {
+          const known = !newPeople.has(detail.emailKey);
+          rows.push({
+            change: known ? 'new association' : 'new user',
+            who: detail.account.email ?? detail.account.accountId,
+            what: known ? 'known from another app, first time here' : `role ${detail.account.roleName ?? '?'}`,
+          });
+        }
+        break;
+      case 'AccountChanged':
+        if ('changes' in detail) {
+          const what = detail.changes.map((c) =>
+            c.field === 'roleId' ? `role ${detail.previous.roleName ?? '?'} -> ${detail.account.roleName ?? '?'}` : `${c.field} ${String(c.from)} -> ${String(c.to)}`,
+          );
+          rows.push({ change: 'changed', who: detail.account.email ?? detail.account.accountId, what: what.join(', ') });
+        }
+        break;
+      case 'AccountRemoved':
+        if ('firstSeenAt' in detail) rows.push({ change: 'removed', who: detail.account.email ?? detail.account.accountId, what: `first seen ${detail.firstSeenAt.slice(0, 10)}` });
+        break;
+      case 'ConnectorReconnectRequired':
+      case 'ConnectorRecovered':
+      case 'SyncAnomaly':
+        rows.push({ change: event.detailType, who: event.connectorId, what: 'reason' in detail ? detail.reason : 'message' in detail ? detail.message : '' });
+        break;
+      default:
+        break;
+    }
+  }
+  if (rows.length === 0) return '   (no events)';
+  const order = ['new user', 'new association', 'changed', 'removed'];
+  rows.sort((a, b) => (order.indexOf(a.change) + 1 || 99) - (order.indexOf(b.change) + 1 || 99) || a.who.localeCompare(b.who));
   return renderTable(rows, [
-    { header: 'event', value: (e) => e.detailType },
-    { header: 'account', value: (e) => ('account' in e.detail ? e.detail.account.accountId.slice(0, 8) : '') },
-    { header: 'email', value: (e) => ('account' in e.detail ? e.detail.account.email : '') },
-    {
-      header: 'what',
-      value: (e) => {
-        const detail = e.detail;
-        if ('changes' in detail) return detail.changes.map((c) => `${c.field}: ${String(c.from)} -> ${String(c.to)}`).join(', ');
-        if ('returning' in detail) return detail.returning ? 'back after removal' : 'first time in this app';
-        if ('reason' in detail) return detail.reason;
-        if ('anomaly' in detail) return detail.message;
-        return '';
-      },
-    },
+    { header: 'change', value: (r) => r.change },
+    { header: 'who', value: (r) => r.who },
+    { header: 'what', value: (r) => r.what },
   ]);
 }
 
@@ -133,7 +159,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       events.length = 0;
       const second = await poll(inventory, prod, events);
       say(describePollResult(second));
-      say(eventsTable(events));
+      say(changesTable(events));
       say('   Case-only email changes are the same person: no event, no new user.');
       say();
 
@@ -141,7 +167,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       prod.simulator.setCredentials({ clientId: 'rotated-client', clientSecret: 'rotated-secret-not-real' });
       events.length = 0;
       say(describePollResult(await poll(inventory, prod, events)));
-      say(eventsTable(events));
+      say(changesTable(events));
       const callsBefore = prod.simulator.stats();
       const skipped = await poll(inventory, prod, events);
       const callsAfter = prod.simulator.stats();
@@ -157,7 +183,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       events.length = 0;
       const recovered = await poll(inventory, prod, events);
       say(describePollResult(recovered));
-      say(eventsTable(events));
+      say(changesTable(events));
       say();
 
       say('6. Connectors:');

@@ -141,6 +141,7 @@ export function diffInventory(input: DiffInput): DiffResult {
         events.push(
           makeEvent('AccountChanged', base, [account.id, before.lastChangedAt, before.removedAt, changes.map((c) => `${c.field}=${String(c.to)}`).join('|')], {
             account: accountRef(account),
+            previous: accountRef(before),
             changes,
           }),
         );

@@ -38,7 +38,7 @@ export type AnomalyKind = 'MASS_REMOVAL_HELD' | 'EMPTY_LISTING' | 'INVALID_RECOR
 export interface EventDetails {
   UserDiscovered: { emailKey: string; account: AccountRef };
   AppAssociationDiscovered: { emailKey: string; account: AccountRef; returning: boolean };
-  AccountChanged: { account: AccountRef; changes: FieldChange[] };
+  AccountChanged: { account: AccountRef; previous: AccountRef; changes: FieldChange[] };
   AccountRemoved: { account: AccountRef; firstSeenAt: string };
   ConnectorReconnectRequired: { reason: string; previousStatus: ConnectorStatus | null };
   ConnectorRecovered: { previousReason: string | null };

@@ -1,0 +1,28 @@
+/**
+ * The CDK app (design.md section 8): one Rollcall stack from the `rollcall` key of cdk.json's
+ * context. No account or region is resolved at synth time and nothing is looked up, so
+ * `npx cdk synth` works offline; `cdk deploy` takes both from the AWS profile in use.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError } from '../functions/core/errors.ts';
+import { CONTEXT_KEY, parseDeploymentConfig, type DeploymentConfig } from '../lib/deployment-config.ts';
+import { RollcallStack } from '../lib/rollcall-stack.ts';
+
+const app = new App();
+let config: DeploymentConfig;
+try {
+  config = parseDeploymentConfig(app.node.tryGetContext(CONTEXT_KEY));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`rollcall: ${error.message}`);
+  process.exit(2);
+}
+
+new RollcallStack(app, config.stackName, {
+  config,
+  description: 'Rollcall: SaaS user inventory (table, poller, schedules, event bus, alarms)',
+});
+// cdk-nag runs on every synth: a new finding fails `cdk synth`, not a later review.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();
