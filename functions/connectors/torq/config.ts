@@ -1,0 +1,76 @@
+/**
+ * A Torq connector's config: a region preset, optionally overridden per URL (design.md section 3:
+ * some vendor pages omit `/public`, so both base URLs stay configurable).
+ */
+import * as z from 'zod/mini';
+import { ConfigError } from '../../core/errors.ts';
+import { describeIssues } from './schema.ts';
+
+export const TORQ_REGIONS = {
+  us: { apiBaseUrl: 'https://api.torq.io/public/v1alpha', tokenUrl: 'https://auth.torq.io/v1/auth/token' },
+  eu: { apiBaseUrl: 'https://api.eu.torq.io/public/v1alpha', tokenUrl: 'https://auth.eu.torq.io/v1/auth/token' },
+} as const satisfies Record<string, TorqEndpoints>;
+
+export type TorqRegion = keyof typeof TORQ_REGIONS;
+
+export const torqConfigSchema = z.object({
+  /** @default 'us' */
+  region: z._default(z.enum(['us', 'eu']), 'us'),
+  /** Data API base, including `/public/v1alpha` (`--api-url`). */
+  apiUrl: z.optional(z.string().check(z.minLength(1))),
+  /** Full token endpoint URL (`--auth-url`). */
+  authUrl: z.optional(z.string().check(z.minLength(1))),
+});
+export type TorqConfig = z.output<typeof torqConfigSchema>;
+
+export interface TorqEndpoints {
+  /** Data API base without a trailing slash, e.g. `https://api.torq.io/public/v1alpha`. */
+  readonly apiBaseUrl: string;
+  readonly tokenUrl: string;
+}
+
+/** Validates a config of unknown shape and its URLs; throws `ConfigError` naming the field, never its value. */
+export function parseTorqConfig(input: unknown): TorqConfig {
+  const result = torqConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    throw new ConfigError(`torq config: ${describeIssues(result.error.issues, input)}`);
+  }
+  resolveTorqEndpoints(result.data);
+  return result.data;
+}
+
+/** The region's preset with any URL override applied and checked. */
+export function resolveTorqEndpoints(config: TorqConfig): TorqEndpoints {
+  const preset = TORQ_REGIONS[config.region];
+  if (preset === undefined) throw new ConfigError('torq config: region must be one of us, eu');
+  return {
+    apiBaseUrl: checkedUrl('apiUrl', '--api-url', config.apiUrl ?? preset.apiBaseUrl).replace(/\/+$/, ''),
+    tokenUrl: checkedUrl('authUrl', '--auth-url', config.authUrl ?? preset.tokenUrl),
+  };
+}
+
+/**
+ * Credentials and tokens travel on these URLs, so plain http is refused except to this machine
+ * (the simulator and test servers). Messages name the field and the flag, never the value.
+ */
+function checkedUrl(field: string, flag: string, value: string): string {
+  const fail = (reason: string): never => {
+    throw new ConfigError(`torq config ${field} (${flag}): ${reason}`);
+  };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail('not a valid absolute URL');
+  }
+  if (url.username !== '' || url.password !== '') fail('must not embed credentials');
+  if (url.search !== '' || url.hash !== '') fail('must not carry a query or fragment');
+  if (url.protocol === 'https:') return url.href;
+  if (url.protocol !== 'http:') return fail('must be an https URL');
+  if (!isLoopback(url.hostname)) fail('plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https');
+  return url.href;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}

@@ -1,0 +1,30 @@
+/**
+ * Torq user record -> the collector's `Account`. Pure: tested without HTTP.
+ */
+import { normaliseEmail } from '../../core/normalise.ts';
+import type { Account } from '../../core/types.ts';
+import type { TorqUser } from './schema.ts';
+
+/** Role id -> role name, from `GET /users/roles`. */
+export type RoleNames = ReadonlyMap<string, string>;
+
+/**
+ * @param ssoProvisionedDefault what an absent `sso_provision` means: protobuf-JSON leaves `false`
+ *   out, and the listing a record came from already says how it was provisioned (`null` when unknown).
+ */
+export function toAccount(user: TorqUser, roleNames: RoleNames, ssoProvisionedDefault: boolean | null): Account {
+  const emailKey = user.email == null ? null : normaliseEmail(user.email);
+  const roleId = user.role_id ?? null;
+  return {
+    id: user.id,
+    // A blank email is no email: it identifies nobody.
+    email: emailKey === null ? null : (user.email ?? null),
+    emailKey,
+    roleId,
+    roleName: roleId === null ? null : (roleNames.get(roleId) ?? null),
+    status: user.status ?? null,
+    ssoProvisioned: user.sso_provision ?? ssoProvisionedDefault,
+    createdAt: user.created_time ?? null,
+    lastLoginAt: user.last_login_time ?? null,
+  };
+}

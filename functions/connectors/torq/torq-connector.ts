@@ -1,0 +1,215 @@
+/**
+ * The Torq connector (design.md sections 3 and 5): one page of one listing per call; the core
+ * drives paging. Roles are read once per connector instance to name each account's role.
+ */
+import { AuthError, ConfigError, ContractError, PermissionError, TransientError } from '../../core/errors.ts';
+import {
+  silentLogger,
+  systemClock,
+  type AccountPage,
+  type Clock,
+  type Connector,
+  type ConnectorCredentials,
+  type Logger,
+} from '../../core/ports.ts';
+import type { Account, InvalidRecord } from '../../core/types.ts';
+import type { TorqEndpoints } from './config.ts';
+import { createHttpClient, HttpStatusError, type RetryPolicy } from './http-client.ts';
+import { toAccount, type RoleNames } from './map.ts';
+import { createRateLimiter } from './rate-limiter.ts';
+import { describeIssues, parseTorqUser, rolesPageSchema, torqRoleSchema, usersPageSchema } from './schema.ts';
+import { createTokenSource } from './token-source.ts';
+
+/** `local`: users provisioned in Torq; `sso`: users provisioned by SSO. Together, every user. */
+export const TORQ_STREAMS = ['local', 'sso'] as const;
+export type TorqStream = (typeof TORQ_STREAMS)[number];
+
+/** Torq's maximum page size. */
+export const TORQ_PAGE_SIZE = 100;
+
+export interface TorqRuntimeOptions {
+  /** Ids, counts and status codes only. */
+  readonly logger?: Logger;
+  /** Token expiry is judged by this clock. @default systemClock */
+  readonly clock?: Clock;
+  /** For instrumentation and tests. @default globalThis.fetch */
+  readonly fetch?: typeof globalThis.fetch;
+  /** Per attempt. @default 30_000 */
+  readonly timeoutMs?: number;
+  /** @default { limit: 4, backoffLimitMs: 10_000, maxRetryAfterSeconds: 60 } */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Client-side budget of API calls, retries included (Torq allows about 50 per second). @default 20 */
+  readonly requestsPerSecond?: number;
+  /** Refresh a token this long before it expires. @default 60_000 */
+  readonly tokenRefreshMarginMs?: number;
+  /** Upper bound of role pages; reaching it fails the listing. @default 100 */
+  readonly maxRolePages?: number;
+}
+
+export interface TorqConnectorOptions extends TorqRuntimeOptions {
+  readonly endpoints: TorqEndpoints;
+  readonly credentials: ConnectorCredentials;
+}
+
+export const DEFAULT_REQUESTS_PER_SECOND = 20;
+const DEFAULT_MAX_ROLE_PAGES = 100;
+
+interface ApiCall {
+  /** Below the API base, e.g. `/users`. */
+  readonly path: string;
+  readonly label: string;
+  readonly searchParams: URLSearchParams;
+  /** The reason of the `PermissionError` a 403 becomes. */
+  readonly forbiddenReason: string;
+}
+
+export function createTorqConnector(options: TorqConnectorOptions): Connector {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const { apiBaseUrl, tokenUrl } = options.endpoints;
+  const transport = {
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    logger,
+  };
+  const api = createHttpClient({
+    ...transport,
+    rateLimiter: createRateLimiter({ requestsPerSecond: options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND }),
+  });
+  const tokens = createTokenSource({
+    http: createHttpClient(transport),
+    tokenUrl,
+    credentials: options.credentials,
+    clock,
+    ...(options.tokenRefreshMarginMs !== undefined ? { refreshMarginMs: options.tokenRefreshMarginMs } : {}),
+    logger,
+  });
+  const maxRolePages = options.maxRolePages ?? DEFAULT_MAX_ROLE_PAGES;
+  let roleNames: Promise<RoleNames> | null = null;
+
+  /**
+   * One GET carrying a bearer token that is checked before every attempt, so a retry wait that
+   * outlasts the token refreshes it first. `null` when answered 401; the token is then forgotten.
+   */
+  async function sendWithToken(call: ApiCall): Promise<string | null> {
+    const sent: { token: string | null } = { token: null };
+    try {
+      return await api.send({
+        method: 'GET',
+        url: `${apiBaseUrl}${call.path}`,
+        label: call.label,
+        searchParams: call.searchParams,
+        beforeAttempt: async (request) => {
+          sent.token = await tokens.get();
+          request.headers.set('authorization', `Bearer ${sent.token}`);
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof HttpStatusError && error.status === 401)) throw apiError(error, call);
+      if (sent.token !== null) tokens.invalidate(sent.token);
+      return null;
+    }
+  }
+
+  async function getJson(call: ApiCall): Promise<unknown> {
+    let text = await sendWithToken(call);
+    if (text === null) {
+      // Expired or revoked mid-listing: refresh once, silently (design.md section 5).
+      logger.info('access token refused; refreshing once', { request: call.label });
+      text = await sendWithToken(call);
+    }
+    if (text === null) throw new AuthError(`credentials rejected (${call.label} answered HTTP 401 with a fresh token)`);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new ContractError(`${call.label} answered HTTP 200 with a body that is not JSON`);
+    }
+  }
+
+  async function fetchRoleNames(): Promise<RoleNames> {
+    const names = new Map<string, string>();
+    const seenTokens = new Set<string>();
+    let skipped = 0;
+    const label = 'GET /users/roles';
+    let pageToken: string | null = null;
+    for (let page = 1; ; page++) {
+      if (page > maxRolePages) throw new ContractError(`${label} exceeded ${maxRolePages} pages: refusing to page further`);
+      const searchParams = new URLSearchParams({ page_size: String(TORQ_PAGE_SIZE) });
+      if (pageToken !== null) searchParams.set('page_token', pageToken);
+      const json = await getJson({ path: '/users/roles', label, searchParams, forbiddenReason: 'API key lacks permission to read roles' });
+      const parsed = rolesPageSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new ContractError(`${label} answered HTTP 200 with an unexpected page: ${describeIssues(parsed.error.issues, json)}`);
+      }
+      for (const raw of parsed.data.roles ?? []) {
+        const role = torqRoleSchema.safeParse(raw);
+        if (role.success && typeof role.data.name === 'string') names.set(role.data.id, role.data.name);
+        else skipped += 1;
+      }
+      const next = cursorOf(parsed.data.next_page_token);
+      if (next === null) break;
+      if (seenTokens.has(next)) throw new ContractError(`${label} repeated a page token after page ${page}`);
+      seenTokens.add(next);
+      pageToken = next;
+    }
+    logger.debug('roles loaded', { roles: names.size, skipped });
+    return names;
+  }
+
+  /** Read once, shared by every page and stream; a failure is not cached, so a later call tries again. */
+  function roles(): Promise<RoleNames> {
+    roleNames ??= fetchRoleNames().catch((error: unknown) => {
+      roleNames = null;
+      throw error;
+    });
+    return roleNames;
+  }
+
+  async function listPage(stream: string, cursor: string | null): Promise<AccountPage> {
+    if (!isTorqStream(stream)) throw new RangeError(`torq has no listing stream '${stream}'`);
+    const names = await roles();
+    const label = `GET /users (stream ${stream})`;
+    const searchParams = new URLSearchParams({ page_size: String(TORQ_PAGE_SIZE) });
+    if (stream === 'sso') searchParams.set('sso_provision', 'true');
+    if (cursor !== null) searchParams.set('page_token', cursor);
+    const json = await getJson({ path: '/users', label, searchParams, forbiddenReason: 'API key lacks user.read' });
+    const parsed = usersPageSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new ContractError(`${label} answered HTTP 200 with an unexpected page: ${describeIssues(parsed.error.issues, json)}`);
+    }
+    const accounts: Account[] = [];
+    const invalid: InvalidRecord[] = [];
+    for (const raw of parsed.data.users ?? []) {
+      const result = parseTorqUser(raw);
+      if (result.ok) accounts.push(toAccount(result.user, names, stream === 'sso'));
+      else invalid.push(result.invalid);
+    }
+    const nextCursor = cursorOf(parsed.data.next_page_token);
+    logger.debug('page listed', { stream, accounts: accounts.length, invalid: invalid.length, more: nextCursor !== null });
+    return { accounts, invalid, nextCursor };
+  }
+
+  return { app: 'torq', streams: TORQ_STREAMS, listPage };
+}
+
+/** Absent, `null` and empty all mean "last page" (protobuf-JSON leaves an empty token out). */
+function cursorOf(token: string | null | undefined): string | null {
+  return token === undefined || token === null || token === '' ? null : token;
+}
+
+function isTorqStream(stream: string): stream is TorqStream {
+  return (TORQ_STREAMS as readonly string[]).includes(stream);
+}
+
+/** A final answer of an API call other than 401, as the error the core acts on (design.md section 5). */
+function apiError(error: unknown, call: ApiCall): unknown {
+  if (!(error instanceof HttpStatusError)) return error;
+  const { status } = error;
+  if (status === 403) return new PermissionError(`${call.forbiddenReason} (${call.label} answered HTTP 403)`);
+  if (status === 404) {
+    return new ConfigError(`${call.label} answered HTTP 404: check the API base URL (--api-url, including /public/v1alpha)`);
+  }
+  if (status >= 500) return new TransientError(`${call.label} answered HTTP ${status}`);
+  return new ContractError(`${call.label} answered HTTP ${status}`);
+}
