@@ -21,8 +21,10 @@ import {
   type InventoryStore,
   type InventoryWrites,
   type LeaseRequest,
+  type ListingCheckpoint,
 } from '../core/ports.ts';
 import { ZERO_COUNTS, type ConnectorState, type StoredAccount, type StoredIdentity, type SyncRun } from '../core/types.ts';
+import { DynamoCheckpointStore } from './dynamodb-checkpoint.ts';
 import { toStoreError } from './dynamodb-client.ts';
 import {
   ACCOUNT_ATTRIBUTES,
@@ -83,10 +85,12 @@ export class DynamoInventoryStore implements InventoryStore {
   private readonly writeConcurrency: number;
   private readonly readConcurrency: number;
   private readonly retry: Required<BatchRetryOptions>;
+  private readonly checkpoints: DynamoCheckpointStore;
 
   constructor(documentClient: DynamoDBDocumentClient, tableName: string, options: DynamoStoreOptions = {}) {
     this.db = documentClient;
     this.tableName = tableName;
+    this.checkpoints = new DynamoCheckpointStore(documentClient, tableName);
     this.clock = options.clock ?? systemClock;
     this.writeConcurrency = options.writeConcurrency ?? 8;
     this.readConcurrency = options.readConcurrency ?? 4;
@@ -414,6 +418,22 @@ export class DynamoInventoryStore implements InventoryStore {
   // -------------------------------------------------------------------------------------------
   // Sync runs
   // -------------------------------------------------------------------------------------------
+
+  // -------------------------------------------------------------------------------------------
+  // Listing checkpoints (a listing longer than one invocation)
+  // -------------------------------------------------------------------------------------------
+
+  loadCheckpoint(connectorId: string): Promise<ListingCheckpoint | null> {
+    return this.checkpoints.load(connectorId);
+  }
+
+  saveCheckpoint(checkpoint: ListingCheckpoint): Promise<void> {
+    return this.checkpoints.save(checkpoint);
+  }
+
+  clearCheckpoint(connectorId: string): Promise<void> {
+    return this.checkpoints.clear(connectorId);
+  }
 
   async recordRun(run: SyncRun): Promise<void> {
     await this.call(`PutItem run of connector ${run.connectorId}`, () =>

@@ -33,6 +33,13 @@ export interface DiffInput {
   readonly knownEmails: ReadonlySet<string>;
   /** Removals above this share of the active accounts are held (0..1). */
   readonly maxRemovalShare: number;
+  /**
+   * `false` while a listing continues in a later invocation: nothing is removed yet.
+   * @default true
+   */
+  readonly complete?: boolean;
+  /** Ids listed by earlier invocations of the same listing (from its checkpoint): never removal candidates. */
+  readonly seenEarlier?: ReadonlySet<string>;
 }
 
 export interface DiffResult {
@@ -168,9 +175,11 @@ export function diffInventory(input: DiffInput): DiffResult {
     );
   }
 
-  const removalCandidates = previous.filter(
-    (account) => account.removedAt === null && !seenIds.has(account.id),
-  );
+  const complete = input.complete ?? true;
+  const seenEarlier = input.seenEarlier ?? new Set<string>();
+  const removalCandidates = complete
+    ? previous.filter((account) => account.removedAt === null && !seenIds.has(account.id) && !seenEarlier.has(account.id))
+    : [];
   const invalidIds = new Set(listing.invalid.flatMap((record) => (record.id === null ? [] : [record.id])));
   const unidentified = listing.invalid.filter((record) => record.id === null).length;
   // An invalid record still proves its account exists: it is neither updated nor removed.
@@ -217,7 +226,7 @@ export function diffInventory(input: DiffInput): DiffResult {
   } else if (unidentified > 0) {
     anomaly('UNIDENTIFIED_RECORDS', `${unidentified} record(s) without a usable id were skipped`);
   }
-  if (listing.accounts.length === 0) {
+  if (complete && listing.accounts.length === 0 && seenEarlier.size === 0) {
     anomaly('EMPTY_LISTING', 'the listing returned no valid accounts');
   }
   const identifiedInvalid = listing.invalid.length - unidentified;
@@ -226,16 +235,11 @@ export function diffInventory(input: DiffInput): DiffResult {
   }
 
   const removed = removeAccounts.length;
-  const heldInvalidActive = [...invalidIds].filter((id) => {
-    const account = previousById.get(id);
-    return account !== undefined && account.removedAt === null && !seenIds.has(id);
-  }).length;
-  const heldRemovals = removable.length - removed;
   return {
     writes: { putAccounts, removeAccounts, putIdentities },
     events,
     counts: {
-      total: listing.accounts.length + heldInvalidActive + heldRemovals,
+      total: previousActive - removed + created + restored,
       new: created,
       changed,
       removed,

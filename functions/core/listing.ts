@@ -2,9 +2,10 @@
  * Drives a connector's paging to a complete listing. Paging lives here, once, for every app:
  * a page cap and a repeated-cursor check mean a misbehaving API fails the sync instead of
  * looping, and a failed page fails the whole listing (a partial listing never removes anything).
+ * A listing may also stop early when time runs out, and resume later from where each stream stood.
  */
 import { ContractError } from './errors.ts';
-import type { AccountPage, Connector, ListingProgress } from './ports.ts';
+import type { AccountPage, Connector, ListingProgress, StreamPosition } from './ports.ts';
 import type { Account, InvalidRecord } from './types.ts';
 import type { Listing } from './diff.ts';
 
@@ -12,30 +13,49 @@ export interface ListingOptions {
   /** Upper bound of pages per stream; reaching it fails the sync. */
   readonly maxPagesPerStream: number;
   readonly onProgress?: (progress: ListingProgress) => void;
+  /** Where each stream resumes (from a checkpoint); streams absent here start at their first page. */
+  readonly resumeFrom?: Readonly<Record<string, StreamPosition>>;
+  /** Asked before each page: `true` stops the listing there, leaving it incomplete. */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface CollectedListing extends Listing {
   readonly pages: number;
   /** Records listed by more than one stream (same id), counted once in `accounts`. */
   readonly duplicates: number;
+  /** Every stream reached its last page. */
+  readonly complete: boolean;
+  /** Where each stream stands now (to resume from when incomplete). */
+  readonly streams: Record<string, StreamPosition>;
 }
 
-async function* pagesOf(connector: Connector, stream: string, maxPages: number): AsyncGenerator<AccountPage> {
+async function listStream(
+  connector: Connector,
+  stream: string,
+  start: StreamPosition,
+  options: ListingOptions,
+  onPage: (page: AccountPage) => void,
+  aborted: () => boolean,
+): Promise<StreamPosition> {
   const seenCursors = new Set<string>();
-  let cursor: string | null = null;
-  for (let page = 1; ; page++) {
-    if (page > maxPages) {
-      throw new ContractError(`${connector.app} listing '${stream}' exceeded ${maxPages} pages: refusing to page further`);
+  let position = start;
+  while (!position.done) {
+    if (aborted() || options.shouldStop?.() === true) return position;
+    if (position.pages >= options.maxPagesPerStream) {
+      throw new ContractError(
+        `${connector.app} listing '${stream}' exceeded ${options.maxPagesPerStream} pages: refusing to page further`,
+      );
     }
-    const result: AccountPage = await connector.listPage(stream, cursor);
-    yield result;
-    if (result.nextCursor === null) return;
-    if (seenCursors.has(result.nextCursor)) {
-      throw new ContractError(`${connector.app} listing '${stream}' repeated a page token after page ${page}`);
+    const page = await connector.listPage(stream, position.cursor);
+    const pages = position.pages + 1;
+    if (page.nextCursor !== null && (seenCursors.has(page.nextCursor) || page.nextCursor === position.cursor)) {
+      throw new ContractError(`${connector.app} listing '${stream}' repeated a page token after page ${pages}`);
     }
-    seenCursors.add(result.nextCursor);
-    cursor = result.nextCursor;
+    if (page.nextCursor !== null) seenCursors.add(page.nextCursor);
+    onPage(page);
+    position = { cursor: page.nextCursor, done: page.nextCursor === null, pages };
   }
+  return position;
 }
 
 /** Lists every stream of the connector concurrently and merges them, de-duplicated by account id. */
@@ -46,26 +66,42 @@ export async function collectListing(connector: Connector, options: ListingOptio
   let duplicates = 0;
   // Once one stream fails the listing is lost anyway: the others stop fetching.
   let failed = false;
-  await Promise.all(
-    connector.streams.map(async (stream) => {
-      for await (const page of pagesOf(connector, stream, options.maxPagesPerStream)) {
-        if (failed) return;
-        pages += 1;
-        for (const account of page.accounts) {
-          if (byId.has(account.id)) duplicates += 1;
-          else byId.set(account.id, account);
-        }
-        invalid.push(...page.invalid);
-        options.onProgress?.({ pages, accounts: byId.size });
-      }
-    }).map((streamDone) =>
-      streamDone.catch((error: unknown) => {
+  const onPage = (page: AccountPage) => {
+    pages += 1;
+    for (const account of page.accounts) {
+      if (byId.has(account.id)) duplicates += 1;
+      else byId.set(account.id, account);
+    }
+    for (const record of page.invalid) invalid.push(record);
+    options.onProgress?.({ pages, accounts: byId.size });
+  };
+  const positions = await Promise.all(
+    connector.streams.map((stream) =>
+      listStream(
+        connector,
+        stream,
+        options.resumeFrom?.[stream] ?? { cursor: null, done: false, pages: 0 },
+        options,
+        onPage,
+        () => failed,
+      ).catch((error: unknown) => {
         failed = true;
         throw error;
       }),
     ),
   );
-  return { accounts: [...byId.values()], invalid: dedupeInvalid(invalid, byId), pages, duplicates };
+  const streams: Record<string, StreamPosition> = {};
+  connector.streams.forEach((stream, index) => {
+    streams[stream] = positions[index] as StreamPosition;
+  });
+  return {
+    accounts: [...byId.values()],
+    invalid: dedupeInvalid(invalid, byId),
+    pages,
+    duplicates,
+    complete: positions.every((position) => position.done),
+    streams,
+  };
 }
 
 /** An id reported invalid in one stream but valid in another is not invalid; report each id once. */

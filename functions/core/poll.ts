@@ -8,6 +8,7 @@ import { diffInventory, emailsToLookUp } from './diff.ts';
 import { AuthError, classifyError, ConfigError, LeaseBusyError, safeMessage } from './errors.ts';
 import { makeEvent, type RollcallEvent } from './events.ts';
 import { collectListing } from './listing.ts';
+import { ContractError } from './errors.ts';
 import type {
   Clock,
   Connector,
@@ -16,10 +17,11 @@ import type {
   EventSink,
   InventoryStore,
   ListingProgress,
+  ListingCheckpoint,
   Logger,
   ResolvedCredentials,
 } from './ports.ts';
-import { afterFailure, afterSuccess, initialState, shouldSkipPoll } from './status.ts';
+import { afterFailure, afterPartial, afterSuccess, initialState, shouldSkipPoll } from './status.ts';
 import { ZERO_COUNTS, type AppName, type ConnectorState, type ConnectorStatus, type SyncCounts, type SyncOutcome, type SyncRun } from './types.ts';
 
 export interface PollSettings {
@@ -28,12 +30,18 @@ export interface PollSettings {
   /** How long a lease protects a running poll; longer than the longest poll (the Lambda timeout). */
   readonly leaseMs: number;
   readonly maxPagesPerStream: number;
+  /** With a time budget: stop listing when less than this is left, to write what was found and a checkpoint. */
+  readonly reserveMs: number;
+  /** An older checkpoint is dropped and the listing starts over (page tokens do not live forever). */
+  readonly checkpointMaxAgeMs: number;
 }
 
 export const DEFAULT_POLL_SETTINGS: PollSettings = {
   maxRemovalShare: 0.5,
   leaseMs: 16 * 60 * 1000,
   maxPagesPerStream: 10_000,
+  reserveMs: 120_000,
+  checkpointMaxAgeMs: 6 * 60 * 60 * 1000,
 };
 
 export interface PollDependencies {
@@ -46,6 +54,11 @@ export interface PollDependencies {
   readonly settings?: Partial<PollSettings>;
   readonly onProgress?: (progress: ListingProgress) => void;
   readonly newRunId?: () => string;
+  /**
+   * Time left in this invocation (Lambda's `getRemainingTimeInMillis`). Without it there is no
+   * deadline and a listing always runs to its end.
+   */
+  readonly remainingTimeMs?: () => number;
 }
 
 export interface PollRequest {
@@ -178,6 +191,8 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     log[classification.logLevel]('poll failed', { connectorId, runId, errorKind: classification.kind });
     const transition = afterFailure(before, deps.clock.now().toISOString(), error, resolved?.fingerprint ?? null);
     await deps.events.publish(transition.events);
+    // A listing the API answered wrongly (or whose page token it no longer accepts) starts over next time.
+    if (error instanceof ContractError) await deps.store.clearCheckpoint(connectorId);
     const outcome: SyncOutcome =
       transition.state.status === 'RECONNECT_REQUIRED'
         ? 'reconnect-required'
@@ -208,19 +223,25 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
   // The stored accounts load while the API pages arrive, so store reads cost no wall time.
   const previousLoad = deps.store.loadAccounts(connectorId);
   previousLoad.catch(() => undefined);
+  const checkpoint = usableCheckpoint(await deps.store.loadCheckpoint(connectorId), startedAtMs, settings.checkpointMaxAgeMs);
+  const remaining = deps.remainingTimeMs;
   let listing;
   try {
     listing = await collectListing(connector, {
       maxPagesPerStream: settings.maxPagesPerStream,
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+      ...(checkpoint ? { resumeFrom: checkpoint.streams } : {}),
+      ...(remaining ? { shouldStop: () => remaining() < settings.reserveMs } : {}),
     });
   } catch (error) {
     return fail(error);
   }
   const previous = await previousLoad;
-  log.debug('listing complete', {
+  log.debug('listing done', {
     connectorId,
     runId,
+    complete: listing.complete,
+    resumed: checkpoint !== null,
     pages: listing.pages,
     accounts: listing.accounts.length,
     invalid: listing.invalid.length,
@@ -228,6 +249,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     stored: previous.length,
   });
 
+  const seenEarlier = new Set(checkpoint?.seenIds ?? []);
   const knownEmails = await deps.store.findKnownIdentities(emailsToLookUp(previous, listing.accounts));
   const now = deps.clock.now().toISOString();
   const diff = diffInventory({
@@ -239,28 +261,64 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     listing,
     knownEmails,
     maxRemovalShare: settings.maxRemovalShare,
+    complete: listing.complete,
+    seenEarlier,
   });
-  const transition = afterSuccess(before, now, diff.counts);
+  const counts = checkpoint ? addCounts(checkpoint.counts, diff.counts) : diff.counts;
+  for (const record of listing.invalid) {
+    log.warn('invalid record skipped', { connectorId, runId, accountId: record.id, reason: record.reason });
+  }
+
+  if (!listing.complete) {
+    const pagesSoFar = Object.values(listing.streams).reduce((sum, stream) => sum + stream.pages, 0);
+    const transition = afterPartial(before, now, pagesSoFar);
+    const events = [...diff.events, ...transition.events];
+    await deps.events.publish(events);
+    await deps.store.applyWrites(connectorId, diff.writes);
+    await deps.store.saveCheckpoint({
+      connectorId,
+      listingId: checkpoint?.listingId ?? runId,
+      startedAt: checkpoint?.startedAt ?? startedAt,
+      streams: listing.streams,
+      seenIds: [...seenEarlier, ...listing.accounts.map((a) => a.id), ...listing.invalid.flatMap((r) => (r.id === null ? [] : [r.id]))],
+      counts,
+      invocations: (checkpoint?.invocations ?? 0) + 1,
+    });
+    return finish(transition.state, events, 'partial', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null }, 0);
+  }
+
+  const transition = afterSuccess(before, now, counts);
   const durationMs = elapsed();
   const events: RollcallEvent[] = [
     ...diff.events,
     ...transition.events,
-    makeEvent('SyncCompleted', { connectorId, app, time: now }, [runId], { runId, durationMs, counts: diff.counts }),
+    makeEvent('SyncCompleted', { connectorId, app, time: now }, [runId], { runId, durationMs, counts }),
   ];
   // Events go out before the inventory is written: if the writes never happen, the next poll
   // finds the same changes and publishes the same ids again; nothing is lost.
   await deps.events.publish(events);
   await deps.store.applyWrites(connectorId, diff.writes);
-  for (const record of listing.invalid) {
-    log.warn('invalid record skipped', { connectorId, runId, accountId: record.id, reason: record.reason });
-  }
-  return finish(
-    transition.state,
-    events,
-    'completed',
-    { counts: diff.counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null },
-    0,
-  );
+  if (checkpoint !== null) await deps.store.clearCheckpoint(connectorId);
+  return finish(transition.state, events, 'completed', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null }, 0);
+}
+
+function usableCheckpoint(checkpoint: ListingCheckpoint | null, nowMs: number, maxAgeMs: number): ListingCheckpoint | null {
+  if (checkpoint === null) return null;
+  return nowMs - Date.parse(checkpoint.startedAt) > maxAgeMs ? null : checkpoint;
+}
+
+/** Changes add up across the invocations of one listing; `total` is always the latest. */
+function addCounts(earlier: SyncCounts, latest: SyncCounts): SyncCounts {
+  return {
+    total: latest.total,
+    new: earlier.new + latest.new,
+    changed: earlier.changed + latest.changed,
+    removed: earlier.removed + latest.removed,
+    restored: earlier.restored + latest.restored,
+    newUsers: earlier.newUsers + latest.newUsers,
+    associations: earlier.associations + latest.associations,
+    invalid: earlier.invalid + latest.invalid,
+  };
 }
 
 /** A row left SYNCING by a poll that died (its lease expired) counts as the status it had before. */

@@ -9,6 +9,7 @@ import type {
   InvalidRecord,
   StoredAccount,
   StoredIdentity,
+  SyncCounts,
   SyncRun,
 } from './types.ts';
 import type { RollcallEvent } from './events.ts';
@@ -88,6 +89,32 @@ export interface LeaseRequest {
   readonly leaseMs: number;
 }
 
+/**
+ * Where a listing that did not fit in one invocation stopped (issue "Scale and cost", time budget).
+ * The next poll resumes from the cursors; removals wait until some invocation completes the listing,
+ * and then consider every id seen by any invocation of it.
+ */
+export interface ListingCheckpoint {
+  readonly connectorId: string;
+  /** The run that started the listing. */
+  readonly listingId: string;
+  readonly startedAt: string;
+  /** Per stream: the cursor of the next page, or `done`. */
+  readonly streams: Readonly<Record<string, StreamPosition>>;
+  /** Every account id listed so far (valid or invalid), across invocations. */
+  readonly seenIds: readonly string[];
+  /** Changes found so far, added up across invocations. */
+  readonly counts: SyncCounts;
+  readonly invocations: number;
+}
+
+export interface StreamPosition {
+  readonly cursor: string | null;
+  readonly done: boolean;
+  /** Pages fetched so far across invocations (the page cap holds across them). */
+  readonly pages: number;
+}
+
 export interface InventoryStore {
   getConnector(connectorId: string): Promise<ConnectorState | null>;
   listConnectors(): Promise<ConnectorState[]>;
@@ -108,6 +135,10 @@ export interface InventoryStore {
   applyWrites(connectorId: string, writes: InventoryWrites): Promise<void>;
   queryAccounts(query: AccountQuery): Promise<StoredAccount[]>;
   queryIdentities(firstSeenSince: string): Promise<StoredIdentity[]>;
+
+  loadCheckpoint(connectorId: string): Promise<ListingCheckpoint | null>;
+  saveCheckpoint(checkpoint: ListingCheckpoint): Promise<void>;
+  clearCheckpoint(connectorId: string): Promise<void>;
 
   recordRun(run: SyncRun): Promise<void>;
   listRuns(connectorId: string, limit?: number): Promise<SyncRun[]>;

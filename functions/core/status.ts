@@ -59,25 +59,42 @@ function withStatus(
   };
 }
 
+function recoveredEvents(before: ConnectorState, now: string): RollcallEvent[] {
+  if (before.status !== 'RECONNECT_REQUIRED') return [];
+  return [
+    makeEvent(
+      'ConnectorRecovered',
+      { connectorId: before.connectorId, app: before.app, time: now },
+      [before.statusChangedAt, before.rejectedFingerprint],
+      { previousReason: before.statusReason },
+    ),
+  ];
+}
+
 /** `before` is the state before the sync started (not the SYNCING row). */
 export function afterSuccess(before: ConnectorState, now: string, counts: SyncCounts): Transition {
-  const events: RollcallEvent[] = [];
-  if (before.status === 'RECONNECT_REQUIRED') {
-    events.push(
-      makeEvent(
-        'ConnectorRecovered',
-        { connectorId: before.connectorId, app: before.app, time: now },
-        [before.statusChangedAt, before.rejectedFingerprint],
-        { previousReason: before.statusReason },
-      ),
-    );
-  }
+  const events = recoveredEvents(before, now);
   const state = withStatus(before, 'CONNECTED', now, {
     statusReason: null,
     lastSyncAt: now,
     lastSuccessAt: now,
     lastError: null,
     counts,
+    rejectedFingerprint: null,
+  });
+  return { state, events };
+}
+
+/**
+ * Part of a listing done, the rest left for the next invocation: the credentials work (CONNECTED),
+ * but the last complete sync, and its counts, are still the previous one.
+ */
+export function afterPartial(before: ConnectorState, now: string, pagesSoFar: number): Transition {
+  const events = recoveredEvents(before, now);
+  const state = withStatus(before, 'CONNECTED', now, {
+    statusReason: `listing in progress: ${pagesSoFar} pages so far, continuing in the next invocation`,
+    lastSyncAt: now,
+    lastError: null,
     rejectedFingerprint: null,
   });
   return { state, events };

@@ -128,8 +128,16 @@ export interface SyncRun {
 /**
  * How a poll ended:
  * - `completed`: listing complete, inventory updated;
+ * - `partial`: time ran out; what was listed is written and a checkpoint says where to resume;
  * - `skipped`: RECONNECT_REQUIRED with the same rejected credentials, API not called;
  * - `busy`: another poll of the connector holds the lease;
  * - `reconnect-required`, `transient-error`, `failed`: no inventory change.
  */
-export type SyncOutcome = 'completed' | 'skipped' | 'busy' | 'reconnect-required' | 'transient-error' | 'failed';
+export type SyncOutcome =
+  | 'completed'
+  | 'partial'
+  | 'skipped'
+  | 'busy'
+  | 'reconnect-required'
+  | 'transient-error'
+  | 'failed';

@@ -11,6 +11,7 @@ import type {
   InventoryStore,
   InventoryWrites,
   LeaseRequest,
+  ListingCheckpoint,
   ResolvedCredentials,
 } from '../../functions/core/ports.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
@@ -100,6 +101,17 @@ export class MemoryStore implements InventoryStore {
   }
   async queryIdentities(since: string) {
     return [...this.identities.values()].filter((identity) => identity.firstSeenAt >= since);
+  }
+  readonly checkpoints = new Map<string, ListingCheckpoint>();
+  async loadCheckpoint(connectorId: string) {
+    return this.checkpoints.get(connectorId) ?? null;
+  }
+  async saveCheckpoint(checkpoint: ListingCheckpoint) {
+    this.writeCalls += 1;
+    this.checkpoints.set(checkpoint.connectorId, checkpoint);
+  }
+  async clearCheckpoint(connectorId: string) {
+    this.checkpoints.delete(connectorId);
   }
   async recordRun(run: SyncRun) {
     this.writeCalls += 1;

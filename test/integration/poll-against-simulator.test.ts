@@ -200,3 +200,47 @@ describe('a poll against the simulated Torq API', () => {
     expect(await env.store.queryAccounts({ connectorId: 'torq-it' })).toHaveLength(100);
   });
 });
+
+describe('a poll with a short time budget', () => {
+  it('continues across invocations from a checkpoint and removes only after the listing completed', async () => {
+    const env = await setup(450);
+    const deadlineAfter = (dataRequests: number) => {
+      env.sim.resetStats();
+      return () => (env.sim.stats().dataRequests >= dataRequests ? 0 : 600_000);
+    };
+    const pollWithin = (remainingTimeMs: () => number) =>
+      pollConnector(
+        {
+          store: env.store,
+          events: env.events,
+          credentials: env.credentials,
+          createConnector: createConnectorFactory(
+            'torq',
+            { apiUrl: env.sim.apiUrl, authUrl: env.sim.authUrl },
+            { retry: { limit: 5, backoffLimitMs: 0, maxRetryAfterSeconds: 0 }, requestsPerSecond: 10_000 },
+          ),
+          clock: systemClock,
+          logger: { debug() {}, info() {}, warn() {}, error() {} },
+          remainingTimeMs,
+          settings: { reserveMs: 1 },
+        },
+        { connectorId: 'torq-it', app: 'torq' },
+      );
+
+    const first = await pollWithin(deadlineAfter(3));
+    expect(first.outcome).toBe('partial');
+    expect(first.counts.new).toBeGreaterThan(0);
+    expect(first.counts.new).toBeLessThan(450);
+    const second = await pollWithin(() => 600_000);
+    expect(second).toMatchObject({ outcome: 'completed', status: 'CONNECTED' });
+    expect(second.counts).toMatchObject({ total: 450, new: 450, removed: 0 });
+    expect(await env.store.loadCheckpoint('torq-it')).toBeNull();
+
+    applyChurn(env.sim.workspace, { seed: 5, removals: 7, adds: 2 });
+    expect((await pollWithin(deadlineAfter(2))).outcome).toBe('partial');
+    expect(env.events.ofType('AccountRemoved')).toHaveLength(0);
+    const last = await pollWithin(() => 600_000);
+    expect(last.counts).toMatchObject({ total: 445, removed: 7, new: 2 });
+    expect(env.events.ofType('AccountRemoved')).toHaveLength(7);
+  });
+});

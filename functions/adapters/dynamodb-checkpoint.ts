@@ -1,0 +1,118 @@
+/**
+ * Listing checkpoints in the inventory table: one meta item (cursors, counts) and the ids seen so
+ * far split over chunk items, because 100,000 ids outgrow DynamoDB's 400 KB item limit. Written
+ * only when a listing does not fit in one invocation, so simplicity beats request economy here.
+ */
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ContractError } from '../core/errors.ts';
+import type { ListingCheckpoint, StreamPosition } from '../core/ports.ts';
+import type { SyncCounts } from '../core/types.ts';
+import { toStoreError } from './dynamodb-client.ts';
+import { keys } from './table-definition.ts';
+
+/** Ids per chunk item: 8,000 ids of ~40 bytes stay far below 400 KB. */
+const IDS_PER_CHUNK = 8_000;
+
+const chunkSk = (index: number) => `${keys.checkpointSk}#${index.toString().padStart(5, '0')}`;
+
+interface CheckpointMetaItem {
+  listingId: string;
+  startedAt: string;
+  streams: Record<string, StreamPosition>;
+  counts: SyncCounts;
+  invocations: number;
+  chunks: number;
+}
+
+export class DynamoCheckpointStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async load(connectorId: string): Promise<ListingCheckpoint | null> {
+    const items = await this.items(connectorId);
+    const meta = items.find((item) => item.SK === keys.checkpointSk) as (CheckpointMetaItem & { SK: string }) | undefined;
+    if (meta === undefined) return null;
+    const chunks = items
+      .filter((item) => item.SK !== keys.checkpointSk)
+      .sort((a, b) => String(a.SK).localeCompare(String(b.SK)));
+    if (chunks.length < meta.chunks) {
+      throw new ContractError(`checkpoint of connector ${connectorId} is missing ${meta.chunks - chunks.length} id chunk(s)`);
+    }
+    const seenIds = chunks
+      .slice(0, meta.chunks)
+      .flatMap((item) => (typeof item.ids === 'string' && item.ids.length > 0 ? item.ids.split('\n') : []));
+    return {
+      connectorId,
+      listingId: meta.listingId,
+      startedAt: meta.startedAt,
+      streams: meta.streams,
+      seenIds,
+      counts: meta.counts,
+      invocations: meta.invocations,
+    };
+  }
+
+  /** Chunks first, meta last: a crash in between leaves the previous meta, which ignores extra chunks. */
+  async save(checkpoint: ListingCheckpoint): Promise<void> {
+    const pk = keys.connectorPk(checkpoint.connectorId);
+    const chunkCount = Math.ceil(checkpoint.seenIds.length / IDS_PER_CHUNK);
+    for (let index = 0; index < chunkCount; index++) {
+      const ids = checkpoint.seenIds.slice(index * IDS_PER_CHUNK, (index + 1) * IDS_PER_CHUNK).join('\n');
+      await this.send('PutItem checkpoint chunk', () =>
+        this.db.send(new PutCommand({ TableName: this.tableName, Item: { PK: pk, SK: chunkSk(index), ids } })),
+      );
+    }
+    const meta: CheckpointMetaItem = {
+      listingId: checkpoint.listingId,
+      startedAt: checkpoint.startedAt,
+      streams: checkpoint.streams,
+      counts: checkpoint.counts,
+      invocations: checkpoint.invocations,
+      chunks: chunkCount,
+    };
+    await this.send('PutItem checkpoint', () =>
+      this.db.send(new PutCommand({ TableName: this.tableName, Item: { PK: pk, SK: keys.checkpointSk, ...meta } })),
+    );
+  }
+
+  async clear(connectorId: string): Promise<void> {
+    const pk = keys.connectorPk(connectorId);
+    for (const item of await this.items(connectorId, true)) {
+      await this.send('DeleteItem checkpoint', () =>
+        this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: pk, SK: item.SK } })),
+      );
+    }
+  }
+
+  private async items(connectorId: string, keysOnly = false): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const answer = await this.send('Query checkpoint', () =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
+            ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':sk': keys.checkpointSk },
+            ConsistentRead: true,
+            ...(keysOnly ? { ProjectionExpression: 'PK, SK' } : {}),
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      items.push(...(answer.Items ?? []));
+      startKey = answer.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  private async send<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw toStoreError(error, operation);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
+import type { ListingCheckpoint } from '../../functions/core/ports.ts';
+import { ZERO_COUNTS } from '../../functions/core/types.ts';
+import { openDynamoFixture, type DynamoFixture } from './fixture.ts';
+
+let fixture: DynamoFixture;
+let store: DynamoInventoryStore;
+
+beforeAll(async () => {
+  fixture = await openDynamoFixture();
+  store = new DynamoInventoryStore(fixture.documentClient, fixture.tableName);
+});
+afterAll(async () => fixture.close());
+
+function checkpoint(connectorId: string, ids: number): ListingCheckpoint {
+  return {
+    connectorId,
+    listingId: 'run-1',
+    startedAt: '2026-11-01T00:00:00.000Z',
+    streams: { local: { cursor: 'tok-local', done: false, pages: 4 }, sso: { cursor: null, done: true, pages: 7 } },
+    seenIds: Array.from({ length: ids }, (_, i) => `00000000-0000-4000-8000-${i.toString().padStart(12, '0')}`),
+    counts: { ...ZERO_COUNTS, new: 12, total: 40 },
+    invocations: 2,
+  };
+}
+
+describe('listing checkpoints in DynamoDB', () => {
+  it('round-trips a checkpoint whose ids span several chunk items', async () => {
+    const saved = checkpoint('big', 20_001);
+    await store.saveCheckpoint(saved);
+    expect(await store.loadCheckpoint('big')).toEqual(saved);
+  });
+
+  it('replaces a larger checkpoint with a smaller one and clears it completely', async () => {
+    await store.saveCheckpoint(checkpoint('shrink', 17_000));
+    const smaller = checkpoint('shrink', 5);
+    await store.saveCheckpoint(smaller);
+    expect(await store.loadCheckpoint('shrink')).toEqual(smaller);
+    await store.clearCheckpoint('shrink');
+    expect(await store.loadCheckpoint('shrink')).toBeNull();
+  });
+
+  it('has no checkpoint for a connector that never needed one, and keeps accounts apart from it', async () => {
+    expect(await store.loadCheckpoint('none')).toBeNull();
+    await store.saveCheckpoint(checkpoint('apart', 3));
+    expect(await store.loadAccounts('apart')).toEqual([]);
+  });
+});
