@@ -1,0 +1,117 @@
+/**
+ * The deployment's configuration: the `rollcall` key of cdk.json's context (design.md section 8),
+ * validated before any construct is built, so a typo fails `cdk synth` with the field's path.
+ */
+import { z } from 'zod';
+import { createConnectorFactory } from '../functions/connectors/index.ts';
+import { DEFAULT_POLL_SETTINGS } from '../functions/core/poll.ts';
+import { ConfigError } from '../functions/core/errors.ts';
+import {
+  connectorIdSchema,
+  describeConfigIssues,
+  maxRemovalShareSchema,
+  SECRET_ARN_PATTERN,
+} from '../functions/handlers/poller-contract.ts';
+
+export const CONTEXT_KEY = 'rollcall';
+
+/**
+ * EventBridge Scheduler's `rate(...)` (singular unit for 1, plural otherwise) or a six-field
+ * `cron(...)`; Scheduler itself validates the cron fields at deploy time.
+ */
+export const SCHEDULE_PATTERN =
+  /^(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9]\d+) (?:minutes|hours|days))\)|cron\(\S+(?: \S+){5}\))$/;
+
+const connectorSchema = z
+  .object({
+    /** Lower-case letters, digits and inner hyphens; it keys the inventory, so keep it stable. */
+    id: connectorIdSchema,
+    app: z.literal('torq'),
+    /** @default 'us' */
+    region: z.enum(['us', 'eu']).default('us'),
+    /** @default 'rate(1 hour)' */
+    schedule: z
+      .string()
+      .regex(SCHEDULE_PATTERN, 'must be rate(<n> <minute(s)|hour(s)|day(s)>) or cron(<six fields>)')
+      .default('rate(1 hour)'),
+    /** Overrides the region's data API base URL (including `/public/v1alpha`). */
+    apiUrl: z.string().optional(),
+    /** Overrides the region's token endpoint URL. */
+    authUrl: z.string().optional(),
+    /** An existing secret holding `{clientId, clientSecret}`; without it the stack creates an empty one. */
+    secretArn: z.string().regex(SECRET_ARN_PATTERN, 'must be a complete Secrets Manager secret ARN').optional(),
+  })
+  .strict();
+
+export type ConnectorConfig = z.infer<typeof connectorSchema>;
+
+const deploymentConfigSchema = z
+  .object({
+    /** @default 'Rollcall' */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and hold only letters, digits and hyphens')
+      .default('Rollcall'),
+    connectors: z
+      .array(connectorSchema)
+      .min(1, 'must list at least one connector')
+      .refine((connectors) => new Set(connectors.map((connector) => connector.id)).size === connectors.length, {
+        message: 'connector ids must be unique',
+      }),
+    /** Subscribed to the alarm topic (AWS sends a confirmation mail first). */
+    alarmEmail: z.email('must be an e-mail address').optional(),
+    /** Removals above this share of a connector's active accounts are held (design.md section 4). */
+    maxRemovalShare: maxRemovalShareSchema.default(DEFAULT_POLL_SETTINGS.maxRemovalShare),
+    /**
+     * Poller invocations that may run at once (reserved concurrency); schedules that fire together
+     * wait in Lambda's asynchronous queue. Lambda refuses a reservation that would leave the
+     * account fewer than 10 unreserved executions, so accounts still on a quota of 10 must ask
+     * for a higher quota first (docs/deploy.md).
+     * @default 2
+     */
+    pollerConcurrency: z.int().min(1).max(50).default(2),
+    /** Days the event archive keeps events for replay; 0 keeps them indefinitely. @default 90 */
+    eventArchiveRetentionDays: z.int().min(0).max(3650).default(90),
+  })
+  .strict();
+
+export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+
+/** The app's own connector config, as `createConnectorFactory` and the poller read it. */
+export function appConfigOf(connector: ConnectorConfig): Record<string, unknown> {
+  return {
+    region: connector.region,
+    ...(connector.apiUrl !== undefined ? { apiUrl: connector.apiUrl } : {}),
+    ...(connector.authUrl !== undefined ? { authUrl: connector.authUrl } : {}),
+  };
+}
+
+/**
+ * Validates the context value (an object from cdk.json, or a JSON string from `cdk -c rollcall=...`).
+ * Each connector's app config is checked by the app itself, exactly as the poller will at cold start.
+ */
+export function parseDeploymentConfig(raw: unknown): DeploymentConfig {
+  const label = `cdk.json context "${CONTEXT_KEY}"`;
+  if (raw === undefined || raw === null) {
+    throw new ConfigError(`${label} is missing: add {"connectors": [{"id": "torq", "app": "torq", "region": "us"}]}`);
+  }
+  let input = raw;
+  if (typeof raw === 'string') {
+    try {
+      input = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`${label}: not valid JSON`);
+    }
+  }
+  const result = deploymentConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(`${label}: ${describeConfigIssues(result.error.issues)}`);
+  result.data.connectors.forEach((connector, index) => {
+    try {
+      createConnectorFactory(connector.app, appConfigOf(connector));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw new ConfigError(`${label}: connectors.${index} (${connector.id}): ${error.message}`, { cause: error });
+    }
+  });
+  return result.data;
+}

@@ -1,0 +1,73 @@
+/**
+ * The Rollcall stack (design.md section 8): the inventory table, the event bus, the poller, one
+ * secret and schedule per connector, and the alarms, with outputs for every name a person needs
+ * after `cdk deploy` (docs/deploy.md).
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { RollcallAlarms } from './alarms.ts';
+import type { DeploymentConfig } from './deployment-config.ts';
+import { RollcallEventBus } from './event-bus.ts';
+import { InventoryTable } from './inventory-table.ts';
+import { Poller } from './poller.ts';
+import { ScheduledConnector } from './scheduled-connector.ts';
+
+export interface RollcallStackProps extends StackProps {
+  readonly config: DeploymentConfig;
+}
+
+/** `torq-prod` -> `TorqProd`, for output names a person types. */
+export function pascalCase(id: string): string {
+  return id
+    .split('-')
+    .filter((part) => part !== '')
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+export class RollcallStack extends Stack {
+  readonly inventory: InventoryTable;
+  readonly events: RollcallEventBus;
+  readonly poller: Poller;
+  readonly connectors: readonly ScheduledConnector[];
+  readonly alarms: RollcallAlarms;
+
+  constructor(scope: Construct, id: string, props: RollcallStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.inventory = new InventoryTable(this, 'Inventory');
+    this.events = new RollcallEventBus(this, 'Events', { archiveRetentionDays: config.eventArchiveRetentionDays });
+    this.poller = new Poller(this, 'Poller', {
+      inventory: this.inventory,
+      eventBus: this.events.bus,
+      maxRemovalShare: config.maxRemovalShare,
+      reservedConcurrency: config.pollerConcurrency,
+    });
+    this.connectors = config.connectors.map(
+      (connector) => new ScheduledConnector(this, `Connector-${connector.id}`, { connector, poller: this.poller }),
+    );
+    this.alarms = new RollcallAlarms(this, 'Alarms', {
+      poller: this.poller,
+      connectorIds: config.connectors.map((connector) => connector.id),
+      ...(config.alarmEmail !== undefined ? { email: config.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, 'InventoryTableName', {
+      value: this.inventory.table.tableName,
+      description: 'Inventory table: npx rollcall users --table <this>',
+    });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'Rollcall events (source rollcall)' });
+    new CfnOutput(this, 'EventBusArn', { value: this.events.bus.eventBusArn });
+    new CfnOutput(this, 'PollerFunctionName', { value: this.poller.function.functionName });
+    new CfnOutput(this, 'PollerLogGroupName', { value: this.poller.logGroup.logGroupName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.poller.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    for (const connector of this.connectors) {
+      new CfnOutput(this, `SecretArn${pascalCase(connector.connectorId)}`, {
+        value: connector.secret.secretArn,
+        description: `Secret of connector ${connector.connectorId}: put {"clientId": "...", "clientSecret": "..."} into it`,
+      });
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../functions/core/errors.ts';
+import { appConfigOf, parseDeploymentConfig } from '../../lib/deployment-config.ts';
+
+const torq = { id: 'torq-prod', app: 'torq', region: 'us', schedule: 'rate(1 hour)' };
+
+function errorOf(raw: unknown): ConfigError {
+  try {
+    parseDeploymentConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseDeploymentConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = parseDeploymentConfig({ connectors: [{ id: 'torq', app: 'torq' }] });
+
+    expect(config).toEqual({
+      stackName: 'Rollcall',
+      connectors: [{ id: 'torq', app: 'torq', region: 'us', schedule: 'rate(1 hour)' }],
+      maxRemovalShare: 0.5,
+      pollerConcurrency: 2,
+      eventArchiveRetentionDays: 90,
+    });
+  });
+
+  it('accepts the context as a JSON string, as `cdk -c rollcall=...` passes it', () => {
+    const config = parseDeploymentConfig(JSON.stringify({ connectors: [torq], alarmEmail: 'secops@example.com' }));
+
+    expect(config.alarmEmail).toBe('secops@example.com');
+    expect(config.connectors[0]?.id).toBe('torq-prod');
+  });
+
+  it('accepts rate and six-field cron schedules', () => {
+    for (const schedule of ['rate(1 minute)', 'rate(15 minutes)', 'rate(1 day)', 'rate(12 hours)', 'cron(0 6 * * ? *)']) {
+      expect(parseDeploymentConfig({ connectors: [{ ...torq, schedule }] }).connectors[0]?.schedule).toBe(schedule);
+    }
+  });
+
+  it('passes only the app config fields to the app', () => {
+    const [connector] = parseDeploymentConfig({
+      connectors: [{ ...torq, region: 'eu', authUrl: 'https://auth.eu.torq.io/v1/auth/token' }],
+    }).connectors;
+
+    expect(connector && appConfigOf(connector)).toEqual({ region: 'eu', authUrl: 'https://auth.eu.torq.io/v1/auth/token' });
+  });
+
+  describe('rejects, naming the field', () => {
+    it.each([
+      ['no context at all', undefined, /context "rollcall" is missing: add \{"connectors"/],
+      ['a string that is not JSON', '{connectors', /not valid JSON/],
+      ['no connectors', { connectors: [] }, /connectors: must list at least one connector/],
+      ['an unknown region', { connectors: [{ ...torq, region: 'ap' }] }, /connectors\.0\.region: /],
+      ['an unknown app', { connectors: [{ ...torq, app: 'okta' }] }, /connectors\.0\.app: /],
+      ['an id with capitals', { connectors: [{ ...torq, id: 'Torq' }] }, /connectors\.0\.id: must be 1-48 lower-case letters/],
+      ['a duplicate id', { connectors: [torq, torq] }, /connectors: connector ids must be unique/],
+      ['a rate with the wrong plural', { connectors: [{ ...torq, schedule: 'rate(1 hours)' }] }, /connectors\.0\.schedule: must be rate/],
+      ['a five-field cron', { connectors: [{ ...torq, schedule: 'cron(0 6 * * *)' }] }, /connectors\.0\.schedule: must be rate/],
+      ['a partial secret ARN', { connectors: [{ ...torq, secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:torq' }] }, /connectors\.0\.secretArn: must be a complete/],
+      ['a misspelt key', { connectors: [{ ...torq, shedule: 'rate(1 hour)' }] }, /connectors\.0: .*shedule/],
+      ['a removal share above 1', { connectors: [torq], maxRemovalShare: 1.5 }, /maxRemovalShare: must be at most 1/],
+      ['a malformed e-mail', { connectors: [torq], alarmEmail: 'secops' }, /alarmEmail: must be an e-mail address/],
+      ['zero concurrency', { connectors: [torq], pollerConcurrency: 0 }, /pollerConcurrency: /],
+    ])('%s', (_case, raw, expected) => {
+      const error = errorOf(raw);
+
+      expect(error.message).toMatch(/^cdk\.json context "rollcall"/);
+      expect(error.message).toMatch(expected);
+    });
+
+    it('a URL the app refuses (plain http off this machine), checked by the app itself', () => {
+      const error = errorOf({ connectors: [{ ...torq, apiUrl: 'http://api.torq.example/public/v1alpha' }] });
+
+      expect(error.message).toMatch(/connectors\.0 \(torq-prod\): torq config apiUrl \(--api-url\): plain http is allowed only to loopback/);
+      expect(error.message).not.toContain('api.torq.example');
+    });
+  });
+});
