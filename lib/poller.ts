@@ -5,7 +5,7 @@
  */
 import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -145,6 +145,13 @@ export class Poller extends Construct {
 
     props.inventory.grantInventoryAccess(this.role);
     props.eventBus.grantPutEventsTo(this.role);
+    // A listing that outlasts one invocation continues in the next (asynchronous self-invoke).
+    // A policy of its own, not the role's default one: the function waits for its default policy,
+    // and a statement naming the function's own ARN there would be a dependency cycle.
+    new Policy(this, 'ContinuationPolicy', {
+      roles: [this.role],
+      statements: [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })],
+    });
 
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

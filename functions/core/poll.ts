@@ -79,6 +79,8 @@ export interface PollResult {
   readonly invalid: readonly { id: string | null; reason: string }[];
   readonly error: string | null;
   readonly events: number;
+  /** Listing pages fetched by this invocation (0 when the API was not listed). */
+  readonly pages: number;
   /** design.md section 7: 0 completed, 3 RECONNECT_REQUIRED, 4 transient, 1 anything else. */
   readonly exitCode: 0 | 1 | 2 | 3 | 4;
 }
@@ -116,6 +118,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       invalid: [],
       error: existing?.statusReason ?? 'credentials rejected',
       events: 0,
+      pages: 0,
       exitCode: 3,
     };
   }
@@ -147,159 +150,178 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       invalid: [],
       error: error.message,
       events: 0,
+      pages: 0,
       exitCode: 4,
     };
   }
 
-  const finish = async (
-    state: ConnectorState,
-    events: RollcallEvent[],
-    outcome: SyncOutcome,
-    details: { counts: SyncCounts; anomalies: string[]; invalid: PollResult['invalid']; error: string | null },
-    exitCode: PollResult['exitCode'],
-  ): Promise<PollResult> => {
-    const finishedAt = deps.clock.now().toISOString();
-    const durationMs = elapsed();
-    await deps.store.finishSync(state, owner);
-    const run: SyncRun = {
-      connectorId,
-      runId,
-      startedAt,
-      finishedAt,
-      durationMs,
-      status: state.status,
-      outcome,
-      counts: details.counts,
-      error: details.error,
-      anomalies: details.anomalies,
+  /** Everything done under the lease; a throw here leaves the inventory as the next poll will find it. */
+  const sync = async (): Promise<PollResult> => {
+    const finish = async (
+      state: ConnectorState,
+      events: RollcallEvent[],
+      outcome: SyncOutcome,
+      details: { counts: SyncCounts; anomalies: string[]; invalid: PollResult['invalid']; error: string | null; pages: number },
+      exitCode: PollResult['exitCode'],
+    ): Promise<PollResult> => {
+      const finishedAt = deps.clock.now().toISOString();
+      const durationMs = elapsed();
+      await deps.store.finishSync(state, owner);
+      const run: SyncRun = {
+        connectorId,
+        runId,
+        startedAt,
+        finishedAt,
+        durationMs,
+        status: state.status,
+        outcome,
+        counts: details.counts,
+        error: details.error,
+        anomalies: details.anomalies,
+      };
+      await deps.store.recordRun(run);
+      log.info('poll finished', {
+        connectorId,
+        runId,
+        outcome,
+        status: state.status,
+        durationMs,
+        events: events.length,
+        ...details.counts,
+      });
+      const { pages, ...rest } = details;
+      return { connectorId, app, runId, status: state.status, outcome, durationMs, ...rest, events: events.length, pages, exitCode };
     };
-    await deps.store.recordRun(run);
-    log.info('poll finished', {
+
+    const fail = async (error: unknown): Promise<PollResult> => {
+      const classification = classifyError(error);
+      log[classification.logLevel]('poll failed', { connectorId, runId, errorKind: classification.kind });
+      const transition = afterFailure(before, deps.clock.now().toISOString(), error, resolved?.fingerprint ?? null);
+      await deps.events.publish(transition.events);
+      // A listing the API answered wrongly (or whose page token it no longer accepts) starts over next time.
+      if (error instanceof ContractError) await deps.store.clearCheckpoint(connectorId);
+      const outcome: SyncOutcome =
+        transition.state.status === 'RECONNECT_REQUIRED'
+          ? 'reconnect-required'
+          : classification.kind === 'transient'
+            ? 'transient-error'
+            : 'failed';
+      return finish(
+        transition.state,
+        transition.events,
+        outcome,
+        { counts: before.counts, anomalies: [], invalid: [], error: safeMessage(error), pages: 0 },
+        transition.state.status === 'RECONNECT_REQUIRED' ? 3 : classification.exitCode,
+      );
+    };
+
+    if (resolved === null) {
+      // Without usable credentials a person has to act, exactly as when they are rejected.
+      return fail(new AuthError(`credentials unavailable: ${safeMessage(credentialError)}`, { cause: credentialError }));
+    }
+
+    let connector: Connector;
+    try {
+      connector = deps.createConnector(resolved.credentials);
+    } catch (error) {
+      return fail(error);
+    }
+
+    // The stored accounts load while the API pages arrive, so store reads cost no wall time.
+    const previousLoad = deps.store.loadAccounts(connectorId);
+    previousLoad.catch(() => undefined);
+    const checkpoint = usableCheckpoint(await deps.store.loadCheckpoint(connectorId), startedAtMs, settings.checkpointMaxAgeMs);
+    const remaining = deps.remainingTimeMs;
+    let listing;
+    try {
+      listing = await collectListing(connector, {
+        maxPagesPerStream: settings.maxPagesPerStream,
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+        ...(checkpoint ? { resumeFrom: checkpoint.streams } : {}),
+        ...(remaining ? { shouldStop: () => remaining() < settings.reserveMs } : {}),
+      });
+    } catch (error) {
+      return fail(error);
+    }
+    const previous = await previousLoad;
+    log.debug('listing done', {
       connectorId,
       runId,
-      outcome,
-      status: state.status,
-      durationMs,
-      events: events.length,
-      ...details.counts,
+      complete: listing.complete,
+      resumed: checkpoint !== null,
+      pages: listing.pages,
+      accounts: listing.accounts.length,
+      invalid: listing.invalid.length,
+      duplicates: listing.duplicates,
+      stored: previous.length,
     });
-    return { connectorId, app, runId, status: state.status, outcome, durationMs, ...details, events: events.length, exitCode };
-  };
 
-  const fail = async (error: unknown): Promise<PollResult> => {
-    const classification = classifyError(error);
-    log[classification.logLevel]('poll failed', { connectorId, runId, errorKind: classification.kind });
-    const transition = afterFailure(before, deps.clock.now().toISOString(), error, resolved?.fingerprint ?? null);
-    await deps.events.publish(transition.events);
-    // A listing the API answered wrongly (or whose page token it no longer accepts) starts over next time.
-    if (error instanceof ContractError) await deps.store.clearCheckpoint(connectorId);
-    const outcome: SyncOutcome =
-      transition.state.status === 'RECONNECT_REQUIRED'
-        ? 'reconnect-required'
-        : classification.kind === 'transient'
-          ? 'transient-error'
-          : 'failed';
-    return finish(
-      transition.state,
-      transition.events,
-      outcome,
-      { counts: before.counts, anomalies: [], invalid: [], error: safeMessage(error) },
-      transition.state.status === 'RECONNECT_REQUIRED' ? 3 : classification.exitCode,
-    );
-  };
-
-  if (resolved === null) {
-    // Without usable credentials a person has to act, exactly as when they are rejected.
-    return fail(new AuthError(`credentials unavailable: ${safeMessage(credentialError)}`, { cause: credentialError }));
-  }
-
-  let connector: Connector;
-  try {
-    connector = deps.createConnector(resolved.credentials);
-  } catch (error) {
-    return fail(error);
-  }
-
-  // The stored accounts load while the API pages arrive, so store reads cost no wall time.
-  const previousLoad = deps.store.loadAccounts(connectorId);
-  previousLoad.catch(() => undefined);
-  const checkpoint = usableCheckpoint(await deps.store.loadCheckpoint(connectorId), startedAtMs, settings.checkpointMaxAgeMs);
-  const remaining = deps.remainingTimeMs;
-  let listing;
-  try {
-    listing = await collectListing(connector, {
-      maxPagesPerStream: settings.maxPagesPerStream,
-      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-      ...(checkpoint ? { resumeFrom: checkpoint.streams } : {}),
-      ...(remaining ? { shouldStop: () => remaining() < settings.reserveMs } : {}),
+    const seenEarlier = new Set(checkpoint?.seenIds ?? []);
+    const knownEmails = await deps.store.findKnownIdentities(emailsToLookUp(previous, listing.accounts));
+    const now = deps.clock.now().toISOString();
+    const diff = diffInventory({
+      connectorId,
+      app,
+      runId,
+      now,
+      previous,
+      listing,
+      knownEmails,
+      maxRemovalShare: settings.maxRemovalShare,
+      complete: listing.complete,
+      seenEarlier,
     });
-  } catch (error) {
-    return fail(error);
-  }
-  const previous = await previousLoad;
-  log.debug('listing done', {
-    connectorId,
-    runId,
-    complete: listing.complete,
-    resumed: checkpoint !== null,
-    pages: listing.pages,
-    accounts: listing.accounts.length,
-    invalid: listing.invalid.length,
-    duplicates: listing.duplicates,
-    stored: previous.length,
-  });
+    const counts = checkpoint ? addCounts(checkpoint.counts, diff.counts) : diff.counts;
+    for (const record of listing.invalid) {
+      log.warn('invalid record skipped', { connectorId, runId, accountId: record.id, reason: record.reason });
+    }
 
-  const seenEarlier = new Set(checkpoint?.seenIds ?? []);
-  const knownEmails = await deps.store.findKnownIdentities(emailsToLookUp(previous, listing.accounts));
-  const now = deps.clock.now().toISOString();
-  const diff = diffInventory({
-    connectorId,
-    app,
-    runId,
-    now,
-    previous,
-    listing,
-    knownEmails,
-    maxRemovalShare: settings.maxRemovalShare,
-    complete: listing.complete,
-    seenEarlier,
-  });
-  const counts = checkpoint ? addCounts(checkpoint.counts, diff.counts) : diff.counts;
-  for (const record of listing.invalid) {
-    log.warn('invalid record skipped', { connectorId, runId, accountId: record.id, reason: record.reason });
-  }
+    if (!listing.complete) {
+      const pagesSoFar = Object.values(listing.streams).reduce((sum, stream) => sum + stream.pages, 0);
+      const transition = afterPartial(before, now, pagesSoFar);
+      const events = [...diff.events, ...transition.events];
+      await deps.events.publish(events);
+      await deps.store.applyWrites(connectorId, diff.writes);
+      await deps.store.saveCheckpoint({
+        connectorId,
+        listingId: checkpoint?.listingId ?? runId,
+        startedAt: checkpoint?.startedAt ?? startedAt,
+        streams: listing.streams,
+        seenIds: [...seenEarlier, ...listing.accounts.map((a) => a.id), ...listing.invalid.flatMap((r) => (r.id === null ? [] : [r.id]))],
+        counts,
+        invocations: (checkpoint?.invocations ?? 0) + 1,
+      });
+      return finish(transition.state, events, 'partial', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null, pages: listing.pages }, 0);
+    }
 
-  if (!listing.complete) {
-    const pagesSoFar = Object.values(listing.streams).reduce((sum, stream) => sum + stream.pages, 0);
-    const transition = afterPartial(before, now, pagesSoFar);
-    const events = [...diff.events, ...transition.events];
+    const transition = afterSuccess(before, now, counts);
+    const durationMs = elapsed();
+    const events: RollcallEvent[] = [
+      ...diff.events,
+      ...transition.events,
+      makeEvent('SyncCompleted', { connectorId, app, time: now }, [runId], { runId, durationMs, counts }),
+    ];
+    // Events go out before the inventory is written: if the writes never happen, the next poll
+    // finds the same changes and publishes the same ids again; nothing is lost.
     await deps.events.publish(events);
     await deps.store.applyWrites(connectorId, diff.writes);
-    await deps.store.saveCheckpoint({
-      connectorId,
-      listingId: checkpoint?.listingId ?? runId,
-      startedAt: checkpoint?.startedAt ?? startedAt,
-      streams: listing.streams,
-      seenIds: [...seenEarlier, ...listing.accounts.map((a) => a.id), ...listing.invalid.flatMap((r) => (r.id === null ? [] : [r.id]))],
-      counts,
-      invocations: (checkpoint?.invocations ?? 0) + 1,
-    });
-    return finish(transition.state, events, 'partial', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null }, 0);
-  }
+    if (checkpoint !== null) await deps.store.clearCheckpoint(connectorId);
+    return finish(transition.state, events, 'completed', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null, pages: listing.pages }, 0);
+  };
 
-  const transition = afterSuccess(before, now, counts);
-  const durationMs = elapsed();
-  const events: RollcallEvent[] = [
-    ...diff.events,
-    ...transition.events,
-    makeEvent('SyncCompleted', { connectorId, app, time: now }, [runId], { runId, durationMs, counts }),
-  ];
-  // Events go out before the inventory is written: if the writes never happen, the next poll
-  // finds the same changes and publishes the same ids again; nothing is lost.
-  await deps.events.publish(events);
-  await deps.store.applyWrites(connectorId, diff.writes);
-  if (checkpoint !== null) await deps.store.clearCheckpoint(connectorId);
-  return finish(transition.state, events, 'completed', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null }, 0);
+  try {
+    return await sync();
+  } catch (error) {
+    // The outcome could not be recorded (store or event sink failing): still give the lease back,
+    // so a retry need not wait for it to expire, then let the caller see the failure.
+    try {
+      const transition = afterFailure(before, deps.clock.now().toISOString(), error, resolved?.fingerprint ?? null);
+      await deps.store.finishSync(transition.state, owner);
+    } catch {
+      log.warn('lease not released after a failed poll; it expires on its own', { connectorId, runId });
+    }
+    throw error;
+  }
 }
 
 function usableCheckpoint(checkpoint: ListingCheckpoint | null, nowMs: number, maxAgeMs: number): ListingCheckpoint | null {

@@ -17,7 +17,9 @@
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { LambdaSelfContinuation, type ContinuationRequester } from '../adapters/lambda-continuation.ts';
 import { createDynamoClients } from '../adapters/dynamodb-client.ts';
 import { DynamoInventoryStore } from '../adapters/dynamodb-store.ts';
 import { EventBridgeEventSink, type EventBridgeSinkOptions } from '../adapters/eventbridge-sink.ts';
@@ -75,6 +77,8 @@ export interface PollerRuntime {
   readonly dependencies: Omit<PollDependencies, 'createConnector'>;
   readonly logger: PowertoolsLogger;
   readonly metrics: Metrics;
+  /** Re-invokes the poller for a listing that ran out of time; absent outside Lambda. */
+  readonly continuation: ContinuationRequester | null;
 }
 
 export interface PollerRuntimeOptions {
@@ -103,6 +107,12 @@ export function createPollerRuntime(env: NodeJS.ProcessEnv, options: PollerRunti
   tracer.captureAWSv3Client(dynamoClient);
   const secretsClient = tracer.captureAWSv3Client(new SecretsManagerClient({}));
   const eventsClient = tracer.captureAWSv3Client(new EventBridgeClient({}));
+  // Lambda sets AWS_LAMBDA_FUNCTION_NAME: the poller continues a long listing by invoking itself.
+  const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
+  const continuation =
+    functionName === undefined || functionName === ''
+      ? null
+      : new LambdaSelfContinuation(tracer.captureAWSv3Client(new LambdaClient({})), functionName);
 
   return {
     connectors,
@@ -118,6 +128,7 @@ export function createPollerRuntime(env: NodeJS.ProcessEnv, options: PollerRunti
     },
     logger: powertoolsLogger,
     metrics,
+    continuation,
   };
 }
 
@@ -161,6 +172,11 @@ export function createPollHandler(runtime: PollerRuntime): PollHandler {
       }
 
       recordMetrics(poller, result);
+      // Continue at once only when this invocation made progress, so a listing can never chain forever.
+      if (result.outcome === 'partial' && result.pages > 0 && runtime.continuation !== null) {
+        await runtime.continuation.request(connectorId);
+        logger.info('listing continues in a new invocation', { pages: result.pages });
+      }
       if (result.status === 'ERROR') {
         const message = `poll of connector ${connectorId} ended in ERROR (${result.outcome}): ${result.error ?? 'unknown reason'}`;
         throw result.outcome === 'transient-error' ? new TransientError(message) : new PollFailedError(message);

@@ -16,6 +16,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ensureTable } from '../../functions/adapters/create-table.ts';
@@ -38,6 +39,7 @@ const WRONG_SECRET = 'S3cr3t-WRONG-VALUE-0c44';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const eventBridge = mockClient(EventBridgeClient);
+const lambda = mockClient(LambdaClient);
 
 let dynamo: EmbeddedDynamo;
 let clients: DynamoClients;
@@ -117,7 +119,7 @@ beforeAll(async () => {
   rotatingSimulator = await startTorqSimulator({ workspace: generateWorkspace({ users: 5, seed: 12 }), credentials: ROTATED });
 
   const connectors = [
-    ...connectorsOn(() => simulator, ['torq-main', 'torq-events', 'torq-lost-events', 'torq-empty', 'torq-secrets-down', 'torq-busy'])(),
+    ...connectorsOn(() => simulator, ['torq-main', 'torq-events', 'torq-lost-events', 'torq-empty', 'torq-secrets-down', 'torq-busy', 'torq-continue'])(),
     ...connectorsOn(() => rotatingSimulator, ['torq-rotate'])(),
   ];
   const environment: Record<string, string> = {
@@ -129,6 +131,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_LAMBDA_FUNCTION_NAME: 'rollcall-poller',
   };
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
   poller = await import('../../functions/handlers/poll.ts');
@@ -366,5 +369,28 @@ describe('the cold start', () => {
     ]);
 
     expect(() => poller.createPollerRuntime(env)).toThrow(/^connector torq-x: torq config apiUrl \(--api-url\): plain http is allowed only to loopback/);
+  });
+});
+
+describe('the poller handler with a long listing', () => {
+  it('continues a listing that ran out of time in a new invocation of itself, which completes it', async () => {
+    lambda.reset();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    let asked = 0;
+    // Plenty of time for the first listing stream, none left for the second: a partial listing.
+    const shortOfTime = { ...context('request-short'), getRemainingTimeInMillis: () => (asked++ === 0 ? 14 * 60_000 : 1_000) };
+
+    const partial = await poller.handler({ connectorId: 'torq-continue' }, shortOfTime);
+
+    expect(partial).toMatchObject({ outcome: 'partial', status: 'CONNECTED' });
+    expect(lambda.commandCalls(InvokeCommand).map((call) => call.args[0].input)).toEqual([
+      { FunctionName: 'rollcall-poller', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify({ connectorId: 'torq-continue' })) },
+    ]);
+    expect(typesOf(published('torq-continue'))).not.toContain('SyncCompleted');
+
+    const completed = await poller.handler({ connectorId: 'torq-continue' }, context('request-continued'));
+    expect(completed).toMatchObject({ outcome: 'completed', counts: { total: USERS, new: USERS, removed: 0 } });
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+    expect(await store.loadCheckpoint('torq-continue')).toBeNull();
   });
 });

@@ -256,6 +256,17 @@ describe('least privilege', () => {
     }
   });
 
+  it('lets the poller invoke only itself (to continue a long listing), through a policy the function does not wait for', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [ids.function, 'Arn'] } }),
+        ],
+      },
+      Roles: [{ Ref: ids.role }],
+    });
+  });
+
   it('does not attach the managed basic execution role (which writes to every log group)', () => {
     expect(resourceOf(ids.role).Properties.ManagedPolicyArns).toBeUndefined();
   });
