@@ -198,7 +198,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       say('  Your real Torq workspace (a service API key with user.read):');
       say('    export TORQ_CLIENT_ID=... TORQ_CLIENT_SECRET=...');
       say('    npx rollcall poll --connector my-torq --region us   # or --region eu');
-      say('  Deploy to your AWS account: see "Deploy to AWS" in the README (npx cdk deploy).');
+      say('  Deploy to your AWS account: see "Deploying to AWS" in the README (npx cdk deploy).');
       return recovered.outcome === 'completed' && second.outcome === 'completed' ? 0 : 1;
     });
   } finally {
