@@ -16,7 +16,7 @@ import type {
 } from '../../functions/core/ports.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import type { Account, ConnectorState, StoredAccount, StoredIdentity, SyncRun } from '../../functions/core/types.ts';
-import { ZERO_COUNTS } from '../../functions/core/types.ts';
+import { initialState } from '../../functions/core/status.ts';
 
 export class MemoryStore implements InventoryStore {
   readonly connectors = new Map<string, ConnectorState>();
@@ -38,17 +38,7 @@ export class MemoryStore implements InventoryStore {
     }
     this.writeCalls += 1;
     this.connectors.set(req.connectorId, {
-      ...(current ?? {
-        connectorId: req.connectorId,
-        app: req.app,
-        statusChangedAt: req.now,
-        statusReason: null,
-        lastSyncAt: null,
-        lastSuccessAt: null,
-        lastError: null,
-        counts: ZERO_COUNTS,
-        rejectedFingerprint: null,
-      }),
+      ...(current ?? initialState(req.connectorId, req.app, req.now)),
       status: 'SYNCING',
       previousStatus: current?.status ?? null,
       leaseOwner: req.owner,
