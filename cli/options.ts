@@ -44,6 +44,17 @@ export function parseConnectorId(value: string): string {
   return value;
 }
 
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/;
+
+/** DynamoDB's own naming rule (a name, or a table ARN), checked here so a bad `--table` is a usage error rather than a failed request. */
+export function parseTableName(value: string): string {
+  if (!TABLE_NAME.test(value) && !TABLE_ARN.test(value)) {
+    throw new InvalidArgumentError('expected a DynamoDB table name (3-255 letters, digits, underscores, dots or dashes) or a table ARN');
+  }
+  return value;
+}
+
 export interface StoreOptions {
   readonly dataDir: string;
   readonly table?: string;
@@ -54,7 +65,7 @@ export interface StoreOptions {
 export function addStoreOptions(command: Command): Command {
   return command
     .option('--data-dir <dir>', 'embedded store directory', '.rollcall')
-    .option('--table <name>', 'use this DynamoDB table instead of the embedded store (AWS credentials from the usual chain)')
+    .option('--table <name>', 'use this DynamoDB table instead of the embedded store (AWS credentials from the usual chain)', parseTableName)
     .addOption(new Option('--endpoint <url>', 'DynamoDB-compatible endpoint for --table (the table is created if missing)'));
 }
 

@@ -117,11 +117,17 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
       .option('--max-removal-share <share>', 'hold removals above this share of accounts (0-1)', parseShare)
       .option('--json', 'print one JSON object instead of tables'),
   ).action(async (flags: PollFlags) => {
-    const createConnector = createConnectorFactory(flags.app, {
-      region: flags.region,
-      ...(flags.apiUrl !== undefined ? { apiUrl: flags.apiUrl } : {}),
-      ...(flags.authUrl !== undefined ? { authUrl: flags.authUrl } : {}),
-    });
+    const logger = createCliLogger();
+    // The connector gets the same logger, so ROLLCALL_LOG_LEVEL also shows its retries, pages and token refreshes.
+    const createConnector = createConnectorFactory(
+      flags.app,
+      {
+        region: flags.region,
+        ...(flags.apiUrl !== undefined ? { apiUrl: flags.apiUrl } : {}),
+        ...(flags.authUrl !== undefined ? { authUrl: flags.authUrl } : {}),
+      },
+      { logger },
+    );
     const result = await withInventory(flags, (inventory) =>
       pollLocally(inventory, {
         connectorId: flags.connector,
@@ -130,7 +136,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
         env: process.env,
         ...(flags.maxRemovalShare !== undefined ? { maxRemovalShare: flags.maxRemovalShare } : {}),
         showProgress: progressWanted(flags.json === true),
-        logger: createCliLogger(),
+        logger,
       }),
     );
     process.stdout.write(flags.json ? `${JSON.stringify(pollResultJson(result))}\n` : describePollResult(result));
