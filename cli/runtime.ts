@@ -4,11 +4,6 @@
  * built once, closed once.
  */
 import { join, resolve } from 'node:path';
-import { ensureTable } from '../functions/adapters/create-table.ts';
-import { createDynamoClients } from '../functions/adapters/dynamodb-client.ts';
-import { DynamoInventoryStore } from '../functions/adapters/dynamodb-store.ts';
-import { JsonLinesEventSink } from '../functions/adapters/jsonl-event-sink.ts';
-import { startEmbeddedDynamo } from '../functions/adapters/local-dynamodb.ts';
 import { ConfigError } from '../functions/core/errors.ts';
 import type { EventSink, InventoryStore } from '../functions/core/ports.ts';
 import type { StoreOptions } from './options.ts';
@@ -27,6 +22,15 @@ export interface Inventory {
 }
 
 export async function openInventory(options: StoreOptions): Promise<Inventory> {
+  // Loaded here, not at the top: `--help` and usage errors then start without the AWS SDK.
+  const [{ ensureTable }, { createDynamoClients }, { DynamoInventoryStore }, { JsonLinesEventSink }, { startEmbeddedDynamo }] =
+    await Promise.all([
+      import('../functions/adapters/create-table.ts'),
+      import('../functions/adapters/dynamodb-client.ts'),
+      import('../functions/adapters/dynamodb-store.ts'),
+      import('../functions/adapters/jsonl-event-sink.ts'),
+      import('../functions/adapters/local-dynamodb.ts'),
+    ]);
   const dataDir = resolve(options.dataDir);
   const eventsFile = join(dataDir, 'events.jsonl');
   const events = new JsonLinesEventSink(eventsFile);

@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createConnectorFactory } from '../../functions/connectors/index.ts';
+import type { ConnectorFactory } from '../../functions/connectors/index.ts';
 import {
   applyChurn,
   generateWorkspace,
@@ -34,6 +34,7 @@ interface DemoFlags {
 interface Tenant {
   readonly connectorId: string;
   readonly simulator: TorqSimulator;
+  readonly createConnector: ConnectorFactory;
   credentials: { clientId: string; clientSecret: string };
 }
 
@@ -52,7 +53,7 @@ async function poll(inventory: Inventory, tenant: Tenant, captured: RollcallEven
   return pollLocally(tee, {
     connectorId: tenant.connectorId,
     app: 'torq',
-    createConnector: createConnectorFactory('torq', { apiUrl: tenant.simulator.apiUrl, authUrl: tenant.simulator.authUrl }),
+    createConnector: tenant.createConnector,
     env: { TORQ_CLIENT_ID: tenant.credentials.clientId, TORQ_CLIENT_SECRET: tenant.credentials.clientSecret },
     showProgress: false,
     logger: silentLogger,
@@ -107,6 +108,10 @@ function changesTable(events: readonly RollcallEvent[]): string {
 }
 
 export async function runDemo(say: Say, dataDir?: string): Promise<number> {
+  // Loaded on use, so that `rollcall --help` does not pay for every connector.
+  const { createConnectorFactory } = await import('../../functions/connectors/index.ts');
+  const connectorTo = (simulator: TorqSimulator) =>
+    createConnectorFactory('torq', { apiUrl: simulator.apiUrl, authUrl: simulator.authUrl });
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'rollcall-demo-')));
   const prodWorkspace = generateWorkspace({ users: PROD_USERS, seed: 7 });
   const sandboxWorkspace = generateWorkspace({ users: SANDBOX_USERS, seed: 8 });
@@ -120,15 +125,19 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
   const sandboxOnlyEmails = sandboxWorkspace.users.slice(SHARED_PEOPLE).map((user) => user.email);
 
   const credentials = (name: string) => ({ clientId: `${name}-client`, clientSecret: `${name}-secret-not-real` });
+  const prodSimulator = await startTorqSimulator({ workspace: prodWorkspace, credentials: credentials('prod') });
+  const sandboxSimulator = await startTorqSimulator({ workspace: sandboxWorkspace, credentials: credentials('sandbox') });
   const prod: Tenant = {
     connectorId: 'torq-prod',
     credentials: credentials('prod'),
-    simulator: await startTorqSimulator({ workspace: prodWorkspace, credentials: credentials('prod') }),
+    simulator: prodSimulator,
+    createConnector: connectorTo(prodSimulator),
   };
   const sandbox: Tenant = {
     connectorId: 'torq-sandbox',
     credentials: credentials('sandbox'),
-    simulator: await startTorqSimulator({ workspace: sandboxWorkspace, credentials: credentials('sandbox') }),
+    simulator: sandboxSimulator,
+    createConnector: connectorTo(sandboxSimulator),
   };
 
   try {

@@ -1,7 +1,6 @@
 /** `rollcall poll`: one poll of one connector, the same core path the Lambda runs. */
 import { Option, type Command } from 'commander';
 import { EnvCredentialSource } from '../../functions/adapters/env-credentials.ts';
-import { createConnectorFactory } from '../../functions/connectors/index.ts';
 import { pollConnector, type PollResult } from '../../functions/core/poll.ts';
 import { systemClock, type Connector, type ConnectorCredentials, type Logger } from '../../functions/core/ports.ts';
 import type { AppName } from '../../functions/core/types.ts';
@@ -118,6 +117,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
       .option('--json', 'print one JSON object instead of tables'),
   ).action(async (flags: PollFlags) => {
     const logger = createCliLogger();
+    const { createConnectorFactory } = await import('../../functions/connectors/index.ts');
     // The connector gets the same logger, so ROLLCALL_LOG_LEVEL also shows its retries, pages and token refreshes.
     const createConnector = createConnectorFactory(
       flags.app,
