@@ -1,6 +1,6 @@
 /** `rollcall reconnect`: forget the rejected credentials so the next poll calls the API again. */
 import type { Command } from 'commander';
-import { ConfigError } from '../../functions/core/errors.ts';
+import { ConfigError, LeaseBusyError } from '../../functions/core/errors.ts';
 import { systemClock } from '../../functions/core/ports.ts';
 import { requestReconnect } from '../../functions/core/status.ts';
 import type { ExitCodeSink } from '../main.ts';
@@ -10,6 +10,10 @@ import { withInventory, type Inventory } from '../runtime.ts';
 export async function reconnectConnector(inventory: Inventory, connectorId: string): Promise<string> {
   const state = await inventory.store.getConnector(connectorId);
   if (state === null) throw new ConfigError(`no connector '${connectorId}' in the ${inventory.description}`);
+  // Writing the row now would drop the running poll's lease; and that poll decides the status anyway.
+  if (state.leaseOwner !== null && (state.leaseExpiresAt ?? 0) > systemClock.now().getTime()) {
+    throw new LeaseBusyError(`connector '${connectorId}' is being polled right now; run reconnect again when it has finished`);
+  }
   await inventory.store.putConnector(requestReconnect(state, systemClock.now().toISOString()));
   return state.status === 'RECONNECT_REQUIRED'
     ? `${connectorId}: the next poll will try the credentials again.`
