@@ -101,8 +101,11 @@ export function afterPartial(before: ConnectorState, now: string, pagesSoFar: nu
 }
 
 /**
- * A failed sync: auth and permission failures need a human (RECONNECT_REQUIRED, one event on
- * the transition); everything else is ERROR and keeps the last good inventory and counts.
+ * A failed sync. Auth and permission failures need a human: RECONNECT_REQUIRED, these
+ * credentials remembered as rejected, one event on the transition. Any other failure is ERROR
+ * and keeps the last good inventory and counts, except that a connector awaiting reconnection
+ * stays RECONNECT_REQUIRED: new credentials are proven only by a successful sync (which then
+ * emits ConnectorRecovered), and they are not marked rejected by a failure that is not theirs.
  */
 export function afterFailure(
   before: ConnectorState,
@@ -112,25 +115,32 @@ export function afterFailure(
 ): Transition {
   const classification = classifyError(error);
   const reason = safeMessage(error);
-  const status: ConnectorStatus = classification.status ?? (before.status === 'SYNCING' ? 'ERROR' : before.status);
-  const events: RollcallEvent[] = [];
-  if (status === 'RECONNECT_REQUIRED' && before.status !== 'RECONNECT_REQUIRED') {
-    events.push(
-      makeEvent(
-        'ConnectorReconnectRequired',
-        { connectorId: before.connectorId, app: before.app, time: now },
-        [before.statusChangedAt, fingerprint],
-        { reason, previousStatus: before.status },
-      ),
-    );
+  const base = { connectorId: before.connectorId, app: before.app, time: now };
+  if (classification.status === 'RECONNECT_REQUIRED') {
+    const events =
+      before.status === 'RECONNECT_REQUIRED'
+        ? []
+        : [
+            makeEvent('ConnectorReconnectRequired', base, [before.statusChangedAt, fingerprint], {
+              reason,
+              previousStatus: before.status,
+            }),
+          ];
+    const state = withStatus(before, 'RECONNECT_REQUIRED', now, {
+      statusReason: reason,
+      lastSyncAt: now,
+      lastError: reason,
+      rejectedFingerprint: fingerprint,
+    });
+    return { state, events };
   }
-  const state = withStatus(before, status, now, {
-    statusReason: status === 'RECONNECT_REQUIRED' || status === 'ERROR' ? reason : before.statusReason,
-    lastSyncAt: now,
-    lastError: reason,
-    rejectedFingerprint: status === 'RECONNECT_REQUIRED' ? fingerprint : before.rejectedFingerprint,
-  });
-  return { state, events };
+  if (before.status === 'RECONNECT_REQUIRED') {
+    return { state: withStatus(before, 'RECONNECT_REQUIRED', now, { lastSyncAt: now, lastError: reason }), events: [] };
+  }
+  return {
+    state: withStatus(before, 'ERROR', now, { statusReason: reason, lastSyncAt: now, lastError: reason }),
+    events: [],
+  };
 }
 
 /** `rollcall reconnect`: forget the rejected credentials so the next poll tries again. */
