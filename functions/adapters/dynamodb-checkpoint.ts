@@ -20,6 +20,7 @@ interface CheckpointMetaItem {
   startedAt: string;
   streams: Record<string, StreamPosition>;
   counts: SyncCounts;
+  unidentified: number;
   invocations: number;
   chunks: number;
 }
@@ -50,6 +51,7 @@ export class DynamoCheckpointStore {
       streams: meta.streams,
       seenIds,
       counts: meta.counts,
+      unidentified: meta.unidentified ?? 0,
       invocations: meta.invocations,
     };
   }
@@ -69,6 +71,7 @@ export class DynamoCheckpointStore {
       startedAt: checkpoint.startedAt,
       streams: checkpoint.streams,
       counts: checkpoint.counts,
+      unidentified: checkpoint.unidentified,
       invocations: checkpoint.invocations,
       chunks: chunkCount,
     };

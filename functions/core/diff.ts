@@ -3,7 +3,7 @@
  * Pure: given the stored accounts, the listing and which emails other connectors already know,
  * it returns the writes, the events and the counts. Unchanged accounts produce nothing.
  */
-import { makeEvent, type AccountRef, type FieldChange, type RollcallEvent } from './events.ts';
+import { makeEvent, type AccountRef, type AnomalyKind, type FieldChange, type RollcallEvent } from './events.ts';
 import type { InventoryWrites } from './ports.ts';
 import {
   MATERIAL_FIELDS,
@@ -40,6 +40,8 @@ export interface DiffInput {
   readonly complete?: boolean;
   /** Ids listed by earlier invocations of the same listing (from its checkpoint): never removal candidates. */
   readonly seenEarlier?: ReadonlySet<string>;
+  /** Records without a usable id met by earlier invocations of the same listing. */
+  readonly unidentifiedEarlier?: number;
 }
 
 export interface DiffResult {
@@ -47,7 +49,9 @@ export interface DiffResult {
   readonly events: RollcallEvent[];
   readonly counts: SyncCounts;
   /** Anomaly kinds raised (each also has a `SyncAnomaly` event). */
-  readonly anomalies: string[];
+  readonly anomalies: AnomalyKind[];
+  /** Records without a usable id in this listing (carried in a checkpoint across invocations). */
+  readonly unidentified: number;
 }
 
 /**
@@ -118,14 +122,21 @@ export function diffInventory(input: DiffInput): DiffResult {
   const putAccounts: StoredAccount[] = [];
   const putIdentities: StoredIdentity[] = [];
   const events: RollcallEvent[] = [];
-  const anomalies: string[] = [];
+  const anomalies: AnomalyKind[] = [];
   let created = 0;
   let changed = 0;
   let restored = 0;
   let newUsers = 0;
   let associations = 0;
   const seenIds = new Set<string>();
-  const associatedEmails = new Set<string>();
+  // One association per person: its account is the one with the smallest id, whatever order
+  // the pages arrived in, so a re-run derives the same event id.
+  const representative = new Map<string, string>();
+  for (const account of listing.accounts) {
+    if (account.emailKey === null) continue;
+    const current = representative.get(account.emailKey);
+    if (current === undefined || account.id < current) representative.set(account.emailKey, account.id);
+  }
 
   for (const account of listing.accounts) {
     seenIds.add(account.id);
@@ -156,18 +167,19 @@ export function diffInventory(input: DiffInput): DiffResult {
     }
 
     const emailKey = account.emailKey;
-    if (emailKey === null || activeEmails.has(emailKey) || associatedEmails.has(emailKey)) continue;
-    associatedEmails.add(emailKey);
+    if (emailKey === null || activeEmails.has(emailKey) || representative.get(emailKey) !== account.id) continue;
     associations += 1;
     const everHeld = lastRemovalByEmail.has(emailKey);
     const generation = lastRemovalByEmail.get(emailKey) ?? 'first';
     if (!everHeld && !input.knownEmails.has(emailKey)) {
       newUsers += 1;
       putIdentities.push({ emailKey, firstSeenAt: now, firstConnectorId: connectorId });
-      events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(account) }));
+      events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(account) }, 'global'));
     }
     events.push(
-      makeEvent('AppAssociationDiscovered', base, [emailKey, generation], {
+      // The account and its stored state make the id unique to this association: the same person
+      // may come back later through another account, or through this one after an email change.
+      makeEvent('AppAssociationDiscovered', base, [emailKey, generation, account.id, before?.lastChangedAt ?? null], {
         emailKey,
         account: accountRef(account),
         returning: everHeld,
@@ -182,13 +194,17 @@ export function diffInventory(input: DiffInput): DiffResult {
     : [];
   const invalidIds = new Set(listing.invalid.flatMap((record) => (record.id === null ? [] : [record.id])));
   const unidentified = listing.invalid.filter((record) => record.id === null).length;
+  const unidentifiedInListing = unidentified + (input.unidentifiedEarlier ?? 0);
   // An invalid record still proves its account exists: it is neither updated nor removed.
   const removable = removalCandidates.filter((account) => !invalidIds.has(account.id));
+  const removableIds = removable.map((account) => account.id).sort();
+  const emptyListing = complete && listing.accounts.length === 0 && listing.invalid.length === 0 && seenEarlier.size === 0;
 
-  const anomaly = (kind: Parameters<typeof makeEvent<'SyncAnomaly'>>[3]['anomaly'], message: string, heldRemovals?: number) => {
+  /** Anomaly ids come from what is anomalous, so the same held removals raise the same id again. */
+  const anomaly = (kind: AnomalyKind, idParts: readonly string[], message: string, heldRemovals?: number) => {
     anomalies.push(kind);
     events.push(
-      makeEvent('SyncAnomaly', base, [input.runId, kind], {
+      makeEvent('SyncAnomaly', base, [kind, ...idParts], {
         runId: input.runId,
         anomaly: kind,
         message,
@@ -198,17 +214,29 @@ export function diffInventory(input: DiffInput): DiffResult {
   };
 
   let removeAccounts: { id: string; removedAt: string }[] = [];
-  if (removable.length > 0) {
+  if (emptyListing) {
+    // A listing that silently returns nothing is an anomaly, never a reason to remove everyone.
+    anomaly(
+      'EMPTY_LISTING',
+      removableIds,
+      previousActive === 0
+        ? 'the listing returned no accounts'
+        : `the listing returned no accounts: ${removable.length} removal(s) held`,
+      ...(previousActive === 0 ? [] : [removable.length]),
+    );
+  } else if (removable.length > 0) {
     const share = previousActive === 0 ? 0 : removable.length / previousActive;
-    if (unidentified > 0) {
+    if (unidentifiedInListing > 0) {
       anomaly(
         'UNIDENTIFIED_RECORDS',
-        `${unidentified} record(s) without a usable id: ${removable.length} removal(s) held because the listing cannot be trusted as complete`,
+        removableIds,
+        `${unidentifiedInListing} record(s) without a usable id: ${removable.length} removal(s) held because the listing cannot be trusted as complete`,
         removable.length,
       );
     } else if (share > input.maxRemovalShare) {
       anomaly(
         'MASS_REMOVAL_HELD',
+        removableIds,
         `${removable.length} of ${previousActive} active accounts (${Math.round(share * 100)} %) would be removed, above the ${Math.round(input.maxRemovalShare * 100)} % safety share: removals held`,
         removable.length,
       );
@@ -224,14 +252,15 @@ export function diffInventory(input: DiffInput): DiffResult {
       }
     }
   } else if (unidentified > 0) {
-    anomaly('UNIDENTIFIED_RECORDS', `${unidentified} record(s) without a usable id were skipped`);
+    anomaly('UNIDENTIFIED_RECORDS', [String(unidentified)], `${unidentified} record(s) without a usable id were skipped`);
   }
-  if (complete && listing.accounts.length === 0 && seenEarlier.size === 0) {
-    anomaly('EMPTY_LISTING', 'the listing returned no valid accounts');
-  }
-  const identifiedInvalid = listing.invalid.length - unidentified;
-  if (identifiedInvalid > 0) {
-    anomaly('INVALID_RECORDS', `${identifiedInvalid} record(s) failed validation and were left as they were`);
+  const identifiedInvalid = [...invalidIds].sort();
+  if (identifiedInvalid.length > 0) {
+    anomaly(
+      'INVALID_RECORDS',
+      identifiedInvalid,
+      `${identifiedInvalid.length} record(s) failed validation and were left as they were`,
+    );
   }
 
   const removed = removeAccounts.length;
@@ -249,5 +278,6 @@ export function diffInventory(input: DiffInput): DiffResult {
       invalid: listing.invalid.length,
     },
     anomalies,
+    unidentified,
   };
 }

@@ -66,14 +66,20 @@ export function deterministicId(parts: readonly (string | number | boolean | nul
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * An event whose id is derived from its type, its connector and `idParts`; with
+ * `scope: 'global'` the connector is left out, for changes that concern a person across all
+ * connectors (a new user), so two connectors discovering one person at once publish one id.
+ */
 export function makeEvent<T extends EventType>(
   detailType: T,
   base: { connectorId: string; app: AppName; time: string },
   idParts: readonly (string | number | boolean | null)[],
   detail: EventDetails[T],
+  scope: 'connector' | 'global' = 'connector',
 ): RollcallEvent<T> {
   return {
-    id: deterministicId([detailType, base.connectorId, ...idParts]),
+    id: deterministicId(scope === 'global' ? [detailType, ...idParts] : [detailType, base.connectorId, ...idParts]),
     source: EVENT_SOURCE,
     detailType,
     time: base.time,

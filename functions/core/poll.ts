@@ -104,7 +104,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     credentialError = error;
   }
 
-  if (resolved !== null && shouldSkipPoll(existing, resolved.fingerprint)) {
+  const skipped = (state: ConnectorState | null): PollResult => {
     log.warn('poll skipped: credentials already rejected', { connectorId, runId });
     return {
       connectorId,
@@ -113,15 +113,18 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       status: 'RECONNECT_REQUIRED',
       outcome: 'skipped',
       durationMs: elapsed(),
-      counts: existing?.counts ?? ZERO_COUNTS,
+      counts: state?.counts ?? ZERO_COUNTS,
       anomalies: [],
       invalid: [],
-      error: existing?.statusReason ?? 'credentials rejected',
+      error: state?.statusReason ?? 'credentials rejected',
       events: 0,
       pages: 0,
       exitCode: 3,
     };
-  }
+  };
+  // Checked before taking the lease (the common case costs no write) and again after it, in case
+  // a poll that just finished rejected these very credentials.
+  if (resolved !== null && shouldSkipPoll(existing, resolved.fingerprint)) return skipped(existing);
 
   const owner = runId;
   let before: ConnectorState;
@@ -135,6 +138,10 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       leaseMs: settings.leaseMs,
     });
     before = stateBeforeSync(previousState, connectorId, app, startedAt);
+    if (resolved !== null && shouldSkipPoll(before, resolved.fingerprint)) {
+      await deps.store.finishSync(before, owner);
+      return skipped(before);
+    }
   } catch (error) {
     if (!(error instanceof LeaseBusyError)) throw error;
     log.warn('poll not started: another poll holds the lease', { connectorId, runId });
@@ -230,7 +237,8 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     // The stored accounts load while the API pages arrive, so store reads cost no wall time.
     const previousLoad = deps.store.loadAccounts(connectorId);
     previousLoad.catch(() => undefined);
-    const checkpoint = usableCheckpoint(await deps.store.loadCheckpoint(connectorId), startedAtMs, settings.checkpointMaxAgeMs);
+    const storedCheckpoint = await deps.store.loadCheckpoint(connectorId);
+    const checkpoint = usableCheckpoint(storedCheckpoint, startedAtMs, settings.checkpointMaxAgeMs);
     const remaining = deps.remainingTimeMs;
     let listing;
     try {
@@ -270,6 +278,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       maxRemovalShare: settings.maxRemovalShare,
       complete: listing.complete,
       seenEarlier,
+      unidentifiedEarlier: checkpoint?.unidentified ?? 0,
     });
     const counts = checkpoint ? addCounts(checkpoint.counts, diff.counts) : diff.counts;
     for (const record of listing.invalid) {
@@ -289,12 +298,13 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
         streams: listing.streams,
         seenIds: [...seenEarlier, ...listing.accounts.map((a) => a.id), ...listing.invalid.flatMap((r) => (r.id === null ? [] : [r.id]))],
         counts,
+        unidentified: (checkpoint?.unidentified ?? 0) + diff.unidentified,
         invocations: (checkpoint?.invocations ?? 0) + 1,
       });
       return finish(transition.state, events, 'partial', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null, pages: listing.pages }, 0);
     }
 
-    const transition = afterSuccess(before, now, counts);
+    const transition = afterSuccess(before, now, counts, diff.anomalies.includes('EMPTY_LISTING'));
     const durationMs = elapsed();
     const events: RollcallEvent[] = [
       ...diff.events,
@@ -305,7 +315,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     // finds the same changes and publishes the same ids again; nothing is lost.
     await deps.events.publish(events);
     await deps.store.applyWrites(connectorId, diff.writes);
-    if (checkpoint !== null) await deps.store.clearCheckpoint(connectorId);
+    if (storedCheckpoint !== null) await deps.store.clearCheckpoint(connectorId);
     return finish(transition.state, events, 'completed', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null, pages: listing.pages }, 0);
   };
 

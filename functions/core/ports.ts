@@ -105,6 +105,8 @@ export interface ListingCheckpoint {
   readonly seenIds: readonly string[];
   /** Changes found so far, added up across invocations. */
   readonly counts: SyncCounts;
+  /** Records without a usable id met so far: they hold the removals at the end of the listing. */
+  readonly unidentified: number;
   readonly invocations: number;
 }
 

@@ -71,13 +71,16 @@ function recoveredEvents(before: ConnectorState, now: string): RollcallEvent[] {
   ];
 }
 
-/** `before` is the state before the sync started (not the SYNCING row). */
-export function afterSuccess(before: ConnectorState, now: string, counts: SyncCounts): Transition {
+/**
+ * `before` is the state before the sync started (not the SYNCING row). A listing that returned
+ * nothing proves the credentials but is no successful sync: `lastSuccessAt` stays where it was.
+ */
+export function afterSuccess(before: ConnectorState, now: string, counts: SyncCounts, emptyListing = false): Transition {
   const events = recoveredEvents(before, now);
   const state = withStatus(before, 'CONNECTED', now, {
-    statusReason: null,
+    statusReason: emptyListing ? 'the last listing returned no accounts (anomaly; nothing removed)' : null,
     lastSyncAt: now,
-    lastSuccessAt: now,
+    lastSuccessAt: emptyListing ? before.lastSuccessAt : now,
     lastError: null,
     counts,
     rejectedFingerprint: null,

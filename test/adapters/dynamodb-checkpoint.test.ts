@@ -21,6 +21,7 @@ function checkpoint(connectorId: string, ids: number): ListingCheckpoint {
     streams: { local: { cursor: 'tok-local', done: false, pages: 4 }, sso: { cursor: null, done: true, pages: 7 } },
     seenIds: Array.from({ length: ids }, (_, i) => `00000000-0000-4000-8000-${i.toString().padStart(12, '0')}`),
     counts: { ...ZERO_COUNTS, new: 12, total: 40 },
+    unidentified: 1,
     invocations: 2,
   };
 }

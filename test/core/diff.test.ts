@@ -109,9 +109,54 @@ describe('diffInventory', () => {
 
   it('honours a configured safety share', () => {
     const previous = ['a', 'b', 'c', 'd'].map((id) => storedAccount(id, `${id}@example.com`));
+    const result = diff({ previous, maxRemovalShare: 1, listing: { accounts: [account('a', 'a@example.com')], invalid: [] } });
+    expect(result.counts).toMatchObject({ removed: 3, total: 1 });
+    expect(result.anomalies).toEqual([]);
+  });
+
+  it('never removes anyone on an empty listing, whatever the safety share', () => {
+    const previous = ['a', 'b'].map((id) => storedAccount(id, `${id}@example.com`));
     const result = diff({ previous, maxRemovalShare: 1, listing: { accounts: [], invalid: [] } });
-    expect(result.counts.removed).toBe(4);
+    expect(result.writes.removeAccounts).toEqual([]);
+    expect(result.counts).toMatchObject({ removed: 0, total: 2 });
     expect(result.anomalies).toEqual(['EMPTY_LISTING']);
+    expect(result.events[0]?.detail).toMatchObject({ anomaly: 'EMPTY_LISTING', heldRemovals: 2 });
+  });
+
+  it('raises the same anomaly id for the same held removals on the next run', () => {
+    const previous = ['a', 'b', 'c', 'd'].map((id) => storedAccount(id, `${id}@example.com`));
+    const input = { previous, listing: { accounts: [account('a', 'a@example.com')], invalid: [] } };
+    const first = diff(input).events[0]?.id;
+    expect(diff({ ...input, runId: 'run-2', now: '2026-11-03T00:00:00.000Z' }).events[0]?.id).toBe(first);
+  });
+
+  it('gives a person coming back through another account a new association id', () => {
+    // p@ left this app by an email change (no removal), then a new account arrives with p@.
+    const previous = [storedAccount('a', 'q@example.com', { lastChangedAt: T1 })];
+    const firstTime = diff({ listing: { accounts: [account('a', 'p@example.com')], invalid: [] } }).events.find(
+      (e) => e.detailType === 'AppAssociationDiscovered',
+    );
+    const comeback = diff({
+      previous,
+      knownEmails: new Set(['p@example.com']),
+      listing: { accounts: [account('a', 'q@example.com'), account('b', 'p@example.com')], invalid: [] },
+    }).events.find((e) => e.detailType === 'AppAssociationDiscovered');
+    expect(comeback?.id).toBeDefined();
+    expect(comeback?.id).not.toBe(firstTime?.id);
+  });
+
+  it('announces a new person with one id whichever connector finds them', () => {
+    const inC1 = diff({ listing: { accounts: [account('a', 'n@example.com')], invalid: [] } });
+    const inC2 = diff({ connectorId: 'c2', listing: { accounts: [account('z', 'n@example.com')], invalid: [] } });
+    const idOf = (events: typeof inC1.events) => events.find((e) => e.detailType === 'UserDiscovered')?.id;
+    expect(idOf(inC2.events)).toBe(idOf(inC1.events));
+  });
+
+  it('holds removals at the end of a listing that met records without id in an earlier invocation', () => {
+    const previous = ['a', 'b', 'c'].map((id) => storedAccount(id, `${id}@example.com`));
+    const result = diff({ previous, unidentifiedEarlier: 1, seenEarlier: new Set(['a']), listing: { accounts: [account('b', 'b@example.com')], invalid: [] } });
+    expect(result.writes.removeAccounts).toEqual([]);
+    expect(result.anomalies).toEqual(['UNIDENTIFIED_RECORDS']);
   });
 
   it('never removes an account whose record was invalid, and holds all removals for a record without id', () => {
@@ -151,9 +196,11 @@ describe('diffInventory', () => {
     expect(later.find((e) => e.detailType === 'AccountChanged')?.id).not.toBe(first[0]);
   });
 
-  it('counts one association per person even with two accounts of the same email', () => {
-    const result = diff({ listing: { accounts: [account('a', 'p@example.com'), account('b', 'P@example.com')], invalid: [] } });
-    expect(result.counts).toMatchObject({ new: 2, newUsers: 1, associations: 1 });
+  it('counts one association per person even with two accounts of the same email, in any order', () => {
+    const forward = diff({ listing: { accounts: [account('a', 'p@example.com'), account('b', 'P@example.com')], invalid: [] } });
+    const backward = diff({ listing: { accounts: [account('b', 'P@example.com'), account('a', 'p@example.com')], invalid: [] } });
+    expect(forward.counts).toMatchObject({ new: 2, newUsers: 1, associations: 1 });
+    expect(backward.events.map((e) => e.id).sort()).toEqual(forward.events.map((e) => e.id).sort());
   });
 });
 

@@ -88,6 +88,20 @@ describe('pollConnector', () => {
     expect((await env.store.getConnector('c1'))?.rejectedFingerprint).toBeNull();
   });
 
+  it('does not call the API when a poll that just finished rejected the same credentials', async () => {
+    const env = setup(people(1));
+    env.connector.fail = new AuthError('credentials rejected');
+    await env.poll();
+    env.connector.fail = null;
+    const callsBefore = env.connector.calls;
+    // This poll read the connector row before the other poll wrote RECONNECT_REQUIRED.
+    env.store.getConnector = async () => null;
+    const raced = await env.poll();
+    expect(raced).toMatchObject({ outcome: 'skipped', status: 'RECONNECT_REQUIRED' });
+    expect(env.connector.calls).toBe(callsBefore);
+    expect(env.store.connectors.get('c1')).toMatchObject({ status: 'RECONNECT_REQUIRED', leaseOwner: null });
+  });
+
   it('tries again when the credentials change (a new secret version)', async () => {
     const env = setup(people(1));
     env.connector.fail = new PermissionError('API key lacks user.read');
