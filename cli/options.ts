@@ -1,5 +1,6 @@
 /** Option parsers shared by the commands. Each rejects bad input with a message naming the flag. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CONNECTOR_ID_PATTERN } from '../functions/core/types.ts';
 
 const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -19,8 +20,8 @@ export function parseSince(value: string, now: Date = new Date()): string {
 
 export function parseShare(value: string): number {
   const share = Number(value);
-  if (!Number.isFinite(share) || share < 0 || share > 1) {
-    throw new InvalidArgumentError('expected a share between 0 and 1, such as 0.5');
+  if (value.trim() === '' || !Number.isFinite(share) || share <= 0 || share > 1) {
+    throw new InvalidArgumentError('expected a share above 0 and at most 1, such as 0.5');
   }
   return share;
 }
@@ -38,9 +39,21 @@ export function parsePositiveInt(value: string): number {
 }
 
 export function parseConnectorId(value: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value)) {
-    throw new InvalidArgumentError('expected 1-64 letters, digits, dots, dashes or underscores');
+  if (!CONNECTOR_ID_PATTERN.test(value)) {
+    throw new InvalidArgumentError('expected 1-48 lower-case letters, digits or inner hyphens (as in a deployment)');
   }
+  return value;
+}
+
+/** An http(s) URL; the connector decides later which hosts may use plain http. */
+export function parseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected a URL such as https://dynamodb.eu-west-1.amazonaws.com');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('expected an http or https URL');
   return value;
 }
 
@@ -66,7 +79,7 @@ export function addStoreOptions(command: Command): Command {
   return command
     .option('--data-dir <dir>', 'embedded store directory', '.rollcall')
     .option('--table <name>', 'use this DynamoDB table instead of the embedded store (AWS credentials from the usual chain)', parseTableName)
-    .addOption(new Option('--endpoint <url>', 'DynamoDB-compatible endpoint for --table (the table is created if missing)'));
+    .addOption(new Option('--endpoint <url>', 'DynamoDB-compatible endpoint for --table (the table is created if missing)').argParser(parseUrl));
 }
 
 export function formatOption(choices: readonly string[]): Option {

@@ -40,6 +40,12 @@ export async function openInventory(options: StoreOptions): Promise<Inventory> {
 
   if (options.table !== undefined) {
     const clients = createDynamoClients(options.endpoint !== undefined ? { endpoint: options.endpoint } : {});
+    try {
+      await clients.client.config.region();
+    } catch (error) {
+      clients.client.destroy();
+      throw new ConfigError('--table needs an AWS region: set AWS_REGION, or a region in your AWS profile', { cause: error });
+    }
     // Only an explicit endpoint (DynamoDB Local, a test) gets its table created; in AWS the stack owns it.
     if (options.endpoint !== undefined) await ensureTable(clients.client, options.table);
     return {

@@ -2,6 +2,13 @@
  * The collector's vocabulary (design.md sections 4-6). Pure data, no I/O.
  */
 
+/**
+ * Connector ids appear in construct ids, DynamoDB keys, metric dimensions and log lines, so they
+ * stay short and plain: 1-48 lower-case letters, digits and inner hyphens. The CLI and the
+ * deployment accept the same ids, so an inventory can move between them.
+ */
+export const CONNECTOR_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
+
 /** Connector status, design.md section 5. */
 export type ConnectorStatus = 'CONNECTED' | 'SYNCING' | 'RECONNECT_REQUIRED' | 'ERROR';
 

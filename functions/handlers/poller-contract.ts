@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
-import type { AppName } from '../core/types.ts';
+import { CONNECTOR_ID_PATTERN, type AppName } from '../core/types.ts';
 
 export const POLLER_ENV = {
   /** JSON array of `PollerConnector`. */
@@ -17,11 +17,7 @@ export const POLLER_ENV = {
   maxRemovalShare: 'ROLLCALL_MAX_REMOVAL_SHARE',
 } as const;
 
-/**
- * Connector ids appear in construct ids, DynamoDB keys, metric dimensions and log lines, so they
- * stay short and plain: lower-case letters, digits and inner hyphens.
- */
-export const CONNECTOR_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
+export { CONNECTOR_ID_PATTERN };
 export const connectorIdSchema = z
   .string()
   .regex(CONNECTOR_ID_PATTERN, 'must be 1-48 lower-case letters, digits or inner hyphens');

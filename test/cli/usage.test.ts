@@ -70,6 +70,27 @@ const USAGE_CASES: readonly UsageCase[] = [
     stderr: /option '--table <name>' argument 't1' is invalid\. expected a DynamoDB table name/,
   },
   {
+    name: 'an --endpoint that is not a URL',
+    args: (dir) => ['users', '--data-dir', dir, '--table', 'inventory', '--endpoint', 'garbage'],
+    stderr: /option '--endpoint <url>' argument 'garbage' is invalid\. expected a URL/,
+  },
+  {
+    name: 'a connector id a deployment would refuse',
+    args: (dir) => ['poll', '--data-dir', dir, '--connector', 'My.Torq'],
+    stderr: /option '--connector <id>' argument 'My\.Torq' is invalid\. expected 1-48 lower-case letters/,
+  },
+  {
+    name: 'a removal share of 0',
+    args: (dir) => ['poll', '--data-dir', dir, '--connector', 'c1', '--max-removal-share', '0'],
+    stderr: /option '--max-removal-share <share>' argument '0' is invalid\. expected a share above 0/,
+  },
+  {
+    name: '--table with no AWS region anywhere',
+    args: (dir) => ['users', '--data-dir', dir, '--table', 'inventory'],
+    env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_PROFILE: undefined, AWS_CONFIG_FILE: '/nonexistent/rollcall-test' },
+    stderr: /--table needs an AWS region/,
+  },
+  {
     name: '--endpoint without --table',
     args: (dir) => ['users', '--data-dir', dir, '--endpoint', 'http://127.0.0.1:9'],
     stderr: /--endpoint needs --table/,
