@@ -66,23 +66,32 @@ export async function collectListing(connector: Connector, options: ListingOptio
   let duplicates = 0;
   // Once one stream fails the listing is lost anyway: the others stop fetching.
   let failed = false;
-  const onPage = (page: AccountPage) => {
+  // Streams run concurrently, so arrival order is chance: an id listed by several streams keeps
+  // the record of the stream that comes last in `connector.streams` (the connector orders them
+  // so that the most specific listing wins, e.g. Torq's SSO listing over its local one).
+  const streamOfId = new Map<string, number>();
+  const onPage = (page: AccountPage, streamIndex: number) => {
     pages += 1;
     for (const account of page.accounts) {
-      if (byId.has(account.id)) duplicates += 1;
-      else byId.set(account.id, account);
+      const earlier = streamOfId.get(account.id);
+      if (earlier !== undefined) {
+        duplicates += 1;
+        if (earlier > streamIndex) continue;
+      }
+      byId.set(account.id, account);
+      streamOfId.set(account.id, streamIndex);
     }
     for (const record of page.invalid) invalid.push(record);
     options.onProgress?.({ pages, accounts: byId.size });
   };
   const positions = await Promise.all(
-    connector.streams.map((stream) =>
+    connector.streams.map((stream, streamIndex) =>
       listStream(
         connector,
         stream,
         options.resumeFrom?.[stream] ?? { cursor: null, done: false, pages: 0 },
         options,
-        onPage,
+        (page) => onPage(page, streamIndex),
         () => failed,
       ).catch((error: unknown) => {
         failed = true;

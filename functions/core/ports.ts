@@ -34,7 +34,8 @@ export interface Connector {
   readonly app: AppName;
   /**
    * Independent listing streams whose union is the complete account list (Torq: `local` and `sso`).
-   * Accounts are de-duplicated by id across streams.
+   * Accounts are de-duplicated by id across streams; when several list one id, the record of the
+   * stream that comes last here wins, so put the most specific listing last.
    */
   readonly streams: readonly string[];
   /** Fetch one page of a stream. `cursor` is `null` for the first page. */

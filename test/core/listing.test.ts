@@ -57,3 +57,25 @@ describe('collectListing', () => {
     expect(listing.invalid).toEqual([{ id: null, reason: 'id: missing' }]);
   });
 });
+
+describe('collectListing with an id in two streams', () => {
+  it('keeps the record of the later stream whichever arrives first', async () => {
+    const local = account('a', 'a@example.com', { ssoProvisioned: false });
+    const sso = account('a', 'a@example.com', { ssoProvisioned: true });
+    for (const order of [['local', 'sso'], ['sso', 'local']] as const) {
+      const connector = new ScriptedConnector(
+        { local: [{ accounts: [local], invalid: [], nextCursor: null }], sso: [{ accounts: [sso], invalid: [], nextCursor: null }] },
+        ['local', 'sso'],
+      );
+      // Serve the streams in the given order by delaying the other one.
+      const serve = connector.listPage.bind(connector);
+      connector.listPage = async (stream, cursor) => {
+        if (stream !== order[0]) await new Promise((resolve) => setImmediate(resolve));
+        return serve(stream, cursor);
+      };
+      const listing = await collectListing(connector, { maxPagesPerStream: 3 });
+      expect(listing.accounts).toEqual([sso]);
+      expect(listing.duplicates).toBe(1);
+    }
+  });
+});
