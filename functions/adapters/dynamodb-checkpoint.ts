@@ -10,8 +10,27 @@ import type { SyncCounts } from '../core/types.ts';
 import { toStoreError } from './dynamodb-client.ts';
 import { keys } from './table-definition.ts';
 
-/** Ids per chunk item: 8,000 ids of ~40 bytes stay far below 400 KB. */
-const IDS_PER_CHUNK = 8_000;
+/** Bytes of ids per chunk item, well below DynamoDB's 400 KB item limit whatever the ids' length. */
+const CHUNK_BYTES = 300_000;
+
+/** Ids joined by newlines, cut into strings of at most CHUNK_BYTES bytes. */
+function chunkIds(ids: readonly string[]): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    const size = Buffer.byteLength(id) + 1;
+    if (bytes + size > CHUNK_BYTES && current.length > 0) {
+      chunks.push(current.join('\n'));
+      current = [];
+      bytes = 0;
+    }
+    current.push(id);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current.join('\n'));
+  return chunks;
+}
 
 const chunkSk = (index: number) => `${keys.checkpointSk}#${index.toString().padStart(5, '0')}`;
 
@@ -59,9 +78,9 @@ export class DynamoCheckpointStore {
   /** Chunks first, meta last: a crash in between leaves the previous meta, which ignores extra chunks. */
   async save(checkpoint: ListingCheckpoint): Promise<void> {
     const pk = keys.connectorPk(checkpoint.connectorId);
-    const chunkCount = Math.ceil(checkpoint.seenIds.length / IDS_PER_CHUNK);
-    for (let index = 0; index < chunkCount; index++) {
-      const ids = checkpoint.seenIds.slice(index * IDS_PER_CHUNK, (index + 1) * IDS_PER_CHUNK).join('\n');
+    const chunks = chunkIds(checkpoint.seenIds);
+    const chunkCount = chunks.length;
+    for (const [index, ids] of chunks.entries()) {
       await this.send('PutItem checkpoint chunk', () =>
         this.db.send(new PutCommand({ TableName: this.tableName, Item: { PK: pk, SK: chunkSk(index), ids } })),
       );

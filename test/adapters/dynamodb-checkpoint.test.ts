@@ -33,6 +33,12 @@ describe('listing checkpoints in DynamoDB', () => {
     expect(await store.loadCheckpoint('big')).toEqual(saved);
   });
 
+  it('keeps chunk items under the item size limit even with long ids', async () => {
+    const longIds = { ...checkpoint('long', 0), seenIds: Array.from({ length: 6_000 }, (_, i) => `${'x'.repeat(200)}-${i}`) };
+    await store.saveCheckpoint(longIds);
+    expect(await store.loadCheckpoint('long')).toEqual(longIds);
+  });
+
   it('replaces a larger checkpoint with a smaller one and clears it completely', async () => {
     await store.saveCheckpoint(checkpoint('shrink', 17_000));
     const smaller = checkpoint('shrink', 5);
