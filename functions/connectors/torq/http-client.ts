@@ -77,8 +77,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async send(request) {
       let attempts = 0;
       let response: Response;
+      // ky's timeout ends when the headers arrive; this signal also bounds reading the body.
+      const bodyDeadline = new AbortController();
       try {
         response = await ky(request.url, {
+          signal: bodyDeadline.signal,
           method: request.method,
           headers: { accept: 'application/json', ...request.headers },
           ...(request.searchParams ? { searchParams: request.searchParams } : {}),
@@ -132,10 +135,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       } catch (error) {
         throw toTypedError(error, request.label, attempts, timeoutMs);
       }
+      const timer = setTimeout(() => bodyDeadline.abort(), timeoutMs);
       try {
         return await response.text();
       } catch (error) {
-        throw new TransientError(`${request.label} failed while reading the answer`, { cause: sanitizedCause(error) });
+        const why = bodyDeadline.signal.aborted ? `timed out reading the answer (${timeoutMs} ms)` : 'failed while reading the answer';
+        throw new TransientError(`${request.label} ${why}`, { cause: sanitizedCause(error) });
+      } finally {
+        clearTimeout(timer);
       }
     },
   };

@@ -32,6 +32,8 @@ export interface Answer {
   readonly headers?: Record<string, string>;
   /** Never answer (until the server closes). */
   readonly hang?: boolean;
+  /** Send the headers and the first part of the body, then stall (until the server closes). */
+  readonly stallBody?: boolean;
 }
 
 export type Responder = (request: RecordedRequest) => Answer;
@@ -105,6 +107,10 @@ export class FakeTorqServer {
     if (answer.hang === true) return;
     const body = answer.text ?? (answer.json === undefined ? '' : JSON.stringify(answer.json));
     response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    if (answer.stallBody === true) {
+      response.write(body.slice(0, Math.floor(body.length / 2)));
+      return;
+    }
     response.end(body);
   }
 

@@ -547,6 +547,22 @@ describe('retries', () => {
       });
     });
 
+    it('fails with a TransientError when the answer stalls after its headers', async () => {
+      server.script('users', { status: 200, json: { users: users(50) }, stallBody: true });
+      const listing = failureOf(connect({ timeoutMs: 1_000, retry: { limit: 0, backoffLimitMs: 0 } }).listPage('local', null));
+
+      await until(() => server.requestsTo('users').length === 1);
+      await until(() => {
+        vi.advanceTimersByTime(100);
+        return vi.getTimerCount() === 0;
+      });
+      const error = await listing;
+
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error.message).toBe('GET /users (stream local) timed out reading the answer (1000 ms)');
+      expectNoSecrets(error);
+    });
+
     it('retries a call that times out, then fails with a TransientError', async () => {
       server.script('users', { status: 200, hang: true }, { status: 200, hang: true });
       const listing = failureOf(connect({ timeoutMs: 1_000, retry: { limit: 1, backoffLimitMs: 0 } }).listPage('local', null));
