@@ -2,6 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   generateWorkspace,
+  SIM_USER_FIELDS,
   startTorqSimulator,
   type SimFaults,
   type SimUserField,
@@ -43,11 +44,9 @@ function parseMalformedPage(value: string): { listing: 'local' | 'sso'; page: nu
   return { listing: match[1] as 'local' | 'sso', page: Number(match[2]) };
 }
 
-const USER_FIELDS: readonly SimUserField[] = ['id', 'email', 'role_id', 'status', 'sso_provision', 'created_time', 'last_login_time'];
-
 function collectField(value: string, previous: SimUserField[]): SimUserField[] {
-  if (!(USER_FIELDS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`expected one of ${USER_FIELDS.join(', ')}`);
+  if (!(SIM_USER_FIELDS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${SIM_USER_FIELDS.join(', ')}`);
   }
   return [...previous, value as SimUserField];
 }

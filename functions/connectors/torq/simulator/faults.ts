@@ -56,7 +56,7 @@ const FAULT_KEYS = [
   'slowMs',
 ] as const satisfies readonly (keyof SimFaults)[];
 
-const USER_FIELDS: readonly SimUserField[] = [
+export const SIM_USER_FIELDS: readonly SimUserField[] = [
   'id',
   'email',
   'role_id',
@@ -109,7 +109,7 @@ function validateFaults(faults: SimFaults): void {
   if (faults.missingFields) {
     count(faults.missingFields.count, 'missingFields.count');
     for (const field of faults.missingFields.fields) {
-      if (!USER_FIELDS.includes(field)) throw new RangeError(`missingFields.fields holds an unknown field ${field}`);
+      if (!SIM_USER_FIELDS.includes(field)) throw new RangeError(`missingFields.fields holds an unknown field ${field}`);
     }
   }
   if (faults.wrongTypes) count(faults.wrongTypes.count, 'wrongTypes.count');

@@ -13,7 +13,7 @@ export {
   type TorqUserRecord,
   type TorqUserStatus,
 } from './workspace.ts';
-export type { SimFaults, SimUserField, SimUserListing } from './faults.ts';
+export { SIM_USER_FIELDS, type SimFaults, type SimUserField, type SimUserListing } from './faults.ts';
 export {
   startTorqSimulator,
   TORQ_API_BASE_PATH,
