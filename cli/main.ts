@@ -8,6 +8,7 @@ import { registerConnectorsCommand } from './commands/connectors.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerPollCommand } from './commands/poll.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
+import { registerRunsCommand } from './commands/runs.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerUsersCommand } from './commands/users.ts';
 
@@ -27,6 +28,7 @@ export function buildProgram(exit: ExitCodeSink): Command {
   registerUsersCommand(program, exit);
   registerConnectorsCommand(program, exit);
   registerReconnectCommand(program, exit);
+  registerRunsCommand(program, exit);
   registerSimulateCommand(program, exit);
   registerDemoCommand(program, exit);
   return program;

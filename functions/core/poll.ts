@@ -113,7 +113,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       status: 'RECONNECT_REQUIRED',
       outcome: 'skipped',
       durationMs: elapsed(),
-      counts: state?.counts ?? ZERO_COUNTS,
+      counts: unchangedCounts(state),
       anomalies: [],
       invalid: [],
       error: state?.statusReason ?? 'credentials rejected',
@@ -152,7 +152,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       status: existing?.status ?? 'SYNCING',
       outcome: 'busy',
       durationMs: elapsed(),
-      counts: existing?.counts ?? ZERO_COUNTS,
+      counts: unchangedCounts(existing),
       anomalies: [],
       invalid: [],
       error: error.message,
@@ -217,7 +217,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
         transition.state,
         transition.events,
         outcome,
-        { counts: before.counts, anomalies: [], invalid: [], error: safeMessage(error), pages: 0 },
+        { counts: unchangedCounts(before), anomalies: [], invalid: [], error: safeMessage(error), pages: 0 },
         transition.state.status === 'RECONNECT_REQUIRED' ? 3 : classification.exitCode,
       );
     };
@@ -332,6 +332,11 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     }
     throw error;
   }
+}
+
+/** The counts of a poll that changed nothing: the active accounts as they were, no changes. */
+function unchangedCounts(state: ConnectorState | null): SyncCounts {
+  return { ...ZERO_COUNTS, total: state?.counts.total ?? 0 };
 }
 
 function usableCheckpoint(checkpoint: ListingCheckpoint | null, nowMs: number, maxAgeMs: number): ListingCheckpoint | null {

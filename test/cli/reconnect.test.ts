@@ -49,5 +49,15 @@ describe('rollcall poll when credentials stop working', () => {
       outcome: 'completed',
       counts: { total: simulator.workspace.users.length, new: simulator.workspace.users.length },
     });
+
+    // The history keeps the runs that reached the API (a skipped poll writes nothing), newest first.
+    const runs = await runCli(['runs', '--connector', 'torq-revoked', '--data-dir', dataDir, '--format', 'json']);
+    expect(runs.code).toBe(0);
+    const history = JSON.parse(runs.stdout) as { outcome: string; status: string; counts: { new: number } }[];
+    expect(history.map((run) => [run.outcome, run.status])).toEqual([
+      ['completed', 'CONNECTED'],
+      ['reconnect-required', 'RECONNECT_REQUIRED'],
+    ]);
+    expect(history[1]?.counts.new).toBe(0);
   });
 });

@@ -97,7 +97,7 @@ const USAGE_CASES: readonly UsageCase[] = [
   },
 ];
 
-const COMMANDS = ['poll', 'users', 'connectors', 'reconnect', 'simulate', 'demo'] as const;
+const COMMANDS = ['poll', 'users', 'connectors', 'reconnect', 'runs', 'simulate', 'demo'] as const;
 
 describe.concurrent('rollcall usage', () => {
   it('errors exit 2 with a message on stderr naming what is wrong', async ({ expect }) => {
