@@ -2,7 +2,7 @@
  * Alarms (design.md section 8) on an encrypted SNS topic: the poller failing, messages parked in
  * the dead-letter queue, and each connector in RECONNECT_REQUIRED (the poller's own metric).
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -64,6 +64,8 @@ export class RollcallAlarms extends Construct {
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        // Only this account's alarms may use the key (a confused-deputy guard).
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
     this.topic = new Topic(this, 'Topic', { displayName: 'Rollcall alarms', masterKey: this.topicKey, enforceSSL: true });
