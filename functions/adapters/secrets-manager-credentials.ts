@@ -14,7 +14,7 @@ import {
   type GetSecretValueCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, TransientError } from '../core/errors.ts';
 import { systemClock, type Clock, type CredentialSource, type ResolvedCredentials } from '../core/ports.ts';
 

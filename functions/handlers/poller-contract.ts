@@ -4,7 +4,7 @@
  * sides import this module, so a renamed variable or metric fails to compile instead of failing
  * in production. It imports nothing heavier than zod: the Lambda bundle includes it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { CONNECTOR_ID_PATTERN, type AppName } from '../core/types.ts';
 
