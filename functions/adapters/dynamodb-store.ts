@@ -35,6 +35,7 @@ import {
   connectorKey,
   connectorToItem,
   countsToItem,
+  createStringPool,
   identityFromItem,
   identityKey,
   identityToItem,
@@ -263,21 +264,27 @@ export class DynamoInventoryStore implements InventoryStore {
    */
   async applyWrites(connectorId: string, writes: InventoryWrites): Promise<void> {
     // A batch must not name one key twice; the last write of a key wins, as it would one by one.
-    const puts = new Map<string, PutRequest>();
-    for (const account of writes.putAccounts) {
-      const item = accountToItem(account);
-      puts.set(`${item.PK}\u0000${item.SK}`, { PutRequest: { Item: item } });
-    }
-    for (const identity of writes.putIdentities) {
-      const item = identityToItem(identity);
-      puts.set(`${item.PK}\u0000${item.SK}`, { PutRequest: { Item: item } });
-    }
+    const accounts = new Map<string, StoredAccount>();
+    for (const account of writes.putAccounts) accounts.set(`${account.connectorId}\u0000${account.id}`, account);
+    const identities = new Map<string, StoredIdentity>();
+    for (const identity of writes.putIdentities) identities.set(identity.emailKey, identity);
 
-    const tasks: (() => Promise<void>)[] = [
-      ...chunk([...puts.values()], BATCH_WRITE_LIMIT).map((batch) => () => this.batchWrite(connectorId, batch)),
-      ...writes.removeAccounts.map((removal) => () => this.markRemoved(connectorId, removal.id, removal.removedAt)),
-    ];
-    await runWithConcurrency(tasks, this.writeConcurrency, (task) => task());
+    // Items are built batch by batch as the batches go out, not all up front: a first sync of
+    // 100,000 people writes 200,000 items, and holding them all at once added about 100 MB to
+    // the benchmark's peak RSS (docs/performance.md).
+    const batches = batchesOf(putRequests(accounts.values(), identities.values()), BATCH_WRITE_LIMIT);
+    await drainWithConcurrency(this.writeTasks(connectorId, batches, writes.removeAccounts), this.writeConcurrency, (task) =>
+      task(),
+    );
+  }
+
+  private *writeTasks(
+    connectorId: string,
+    batches: Iterable<PutRequest[]>,
+    removals: InventoryWrites['removeAccounts'],
+  ): Generator<() => Promise<void>> {
+    for (const batch of batches) yield () => this.batchWrite(connectorId, batch);
+    for (const removal of removals) yield () => this.markRemoved(connectorId, removal.id, removal.removedAt);
   }
 
   private async batchWrite(connectorId: string, batch: PutRequest[]): Promise<void> {
@@ -363,6 +370,7 @@ export class DynamoInventoryStore implements InventoryStore {
 
   private async connectorAccounts(connectorId: string, consistent: boolean): Promise<StoredAccount[]> {
     const accounts: StoredAccount[] = [];
+    const pool = createStringPool();
     await this.queryAll(
       `Query accounts of connector ${connectorId}`,
       {
@@ -372,7 +380,7 @@ export class DynamoInventoryStore implements InventoryStore {
         ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': keys.accountSkPrefix },
         ConsistentRead: consistent,
       },
-      (item) => accounts.push(accountFromItem(item)),
+      (item) => accounts.push(accountFromItem(item, pool)),
     );
     return accounts;
   }
@@ -529,6 +537,45 @@ function compareAccounts(a: StoredAccount, b: StoredAccount): number {
     return compareStrings(a.emailKey, b.emailKey);
   }
   return compareStrings(a.id, b.id);
+}
+
+function* putRequests(accounts: Iterable<StoredAccount>, identities: Iterable<StoredIdentity>): Generator<PutRequest> {
+  for (const account of accounts) yield { PutRequest: { Item: accountToItem(account) } };
+  for (const identity of identities) yield { PutRequest: { Item: identityToItem(identity) } };
+}
+
+/** Groups of `size`, built only as the consumer pulls them. */
+function* batchesOf<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let batch: T[] = [];
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * Runs `work` on every item of a lazy sequence, at most `limit` at once; items are pulled only
+ * when a worker is free, so the sequence is never materialised. After a failure no new work starts.
+ */
+async function drainWithConcurrency<T>(items: Iterator<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let failed = false;
+  const worker = async () => {
+    while (!failed) {
+      const next = items.next();
+      if (next.done === true) return;
+      try {
+        await work(next.value);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -15,7 +15,7 @@ import {
 import type { Account, InvalidRecord } from '../../core/types.ts';
 import type { TorqEndpoints } from './config.ts';
 import { createHttpClient, HttpStatusError, type RetryPolicy } from './http-client.ts';
-import { toAccount, type RoleNames } from './map.ts';
+import { createStringPool, toAccount, type RoleNames } from './map.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { describeIssues, parseTorqUser, rolesPageSchema, torqRoleSchema, usersPageSchema } from './schema.ts';
 import { createTokenSource } from './token-source.ts';
@@ -91,6 +91,8 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
   });
   const maxRolePages = options.maxRolePages ?? DEFAULT_MAX_ROLE_PAGES;
   let roleNames: Promise<RoleNames> | null = null;
+  // Lives as long as the connector: one listing.
+  const pool = createStringPool();
 
   /**
    * One GET carrying a bearer token that is checked before every attempt, so a retry wait that
@@ -186,7 +188,7 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
     const invalid: InvalidRecord[] = [];
     for (const raw of parsed.data.users ?? []) {
       const result = parseTorqUser(raw);
-      if (result.ok) accounts.push(toAccount(result.user, names, stream === 'sso'));
+      if (result.ok) accounts.push(toAccount(result.user, names, stream === 'sso', pool));
       else invalid.push(result.invalid);
     }
     const nextCursor = cursorOf(parsed.data.next_page_token);
