@@ -4,7 +4,7 @@
  * failure to record the outcome itself (store or event sink down) throws.
  */
 import { randomUUID } from 'node:crypto';
-import { diffInventory, emailsToLookUp } from './diff.ts';
+import { emailsToLookUp, InventoryDiff, type DiffSlice } from './diff.ts';
 import { AuthError, classifyError, ConfigError, LeaseBusyError, safeMessage } from './errors.ts';
 import { makeEvent, type RollcallEvent } from './events.ts';
 import { collectListing } from './listing.ts';
@@ -34,6 +34,8 @@ export interface PollSettings {
   readonly reserveMs: number;
   /** An older checkpoint is dropped and the listing starts over (page tokens do not live forever). */
   readonly checkpointMaxAgeMs: number;
+  /** Accounts diffed, published and written at a time (bounds a large first sync's memory). */
+  readonly sliceSize: number;
 }
 
 export const DEFAULT_POLL_SETTINGS: PollSettings = {
@@ -42,6 +44,7 @@ export const DEFAULT_POLL_SETTINGS: PollSettings = {
   maxPagesPerStream: 10_000,
   reserveMs: 120_000,
   checkpointMaxAgeMs: 6 * 60 * 60 * 1000,
+  sliceSize: 2_000,
 };
 
 export interface PollDependencies {
@@ -166,7 +169,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
   const sync = async (): Promise<PollResult> => {
     const finish = async (
       state: ConnectorState,
-      events: RollcallEvent[],
+      eventCount: number,
       outcome: SyncOutcome,
       details: { counts: SyncCounts; anomalies: string[]; invalid: PollResult['invalid']; error: string | null; pages: number },
       exitCode: PollResult['exitCode'],
@@ -193,11 +196,11 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
         outcome,
         status: state.status,
         durationMs,
-        events: events.length,
+        events: eventCount,
         ...details.counts,
       });
       const { pages, ...rest } = details;
-      return { connectorId, app, runId, status: state.status, outcome, durationMs, ...rest, events: events.length, pages, exitCode };
+      return { connectorId, app, runId, status: state.status, outcome, durationMs, ...rest, events: eventCount, pages, exitCode };
     };
 
     const fail = async (error: unknown): Promise<PollResult> => {
@@ -215,7 +218,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
             : 'failed';
       return finish(
         transition.state,
-        transition.events,
+        transition.events.length,
         outcome,
         { counts: unchangedCounts(before), anomalies: [], invalid: [], error: safeMessage(error), pages: 0 },
         transition.state.status === 'RECONNECT_REQUIRED' ? 3 : classification.exitCode,
@@ -267,7 +270,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     const seenEarlier = new Set(checkpoint?.seenIds ?? []);
     const knownEmails = await deps.store.findKnownIdentities(emailsToLookUp(previous, listing.accounts));
     const now = deps.clock.now().toISOString();
-    const diff = diffInventory({
+    const diff = new InventoryDiff({
       connectorId,
       app,
       runId,
@@ -280,17 +283,31 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       seenEarlier,
       unidentifiedEarlier: checkpoint?.unidentified ?? 0,
     });
-    const counts = checkpoint ? addCounts(checkpoint.counts, diff.counts) : diff.counts;
     for (const record of listing.invalid) {
       log.warn('invalid record skipped', { connectorId, runId, accountId: record.id, reason: record.reason });
     }
 
+    // Each slice's events go out before its writes: if the writes never happen, the next poll finds
+    // the same changes and publishes the same ids again; nothing is lost. Slicing keeps a first
+    // sync of a large workspace from holding every event and item at once.
+    let published = 0;
+    const publishThenWrite = async (part: DiffSlice, extraEvents: readonly RollcallEvent[] = []) => {
+      const events = extraEvents.length === 0 ? part.events : [...part.events, ...extraEvents];
+      await deps.events.publish(events);
+      published += events.length;
+      await deps.store.applyWrites(connectorId, part.writes);
+    };
+    for (let start = 0; start < listing.accounts.length; start += settings.sliceSize) {
+      await publishThenWrite(diff.slice(listing.accounts.slice(start, start + settings.sliceSize)));
+    }
+    const rest = diff.finish();
+    const counts = checkpoint ? addCounts(checkpoint.counts, diff.counts) : diff.counts;
+    const details = { counts, anomalies: rest.anomalies, invalid: listing.invalid, error: null, pages: listing.pages };
+
     if (!listing.complete) {
       const pagesSoFar = Object.values(listing.streams).reduce((sum, stream) => sum + stream.pages, 0);
       const transition = afterPartial(before, now, pagesSoFar);
-      const events = [...diff.events, ...transition.events];
-      await deps.events.publish(events);
-      await deps.store.applyWrites(connectorId, diff.writes);
+      await publishThenWrite(rest, transition.events);
       await deps.store.saveCheckpoint({
         connectorId,
         listingId: checkpoint?.listingId ?? runId,
@@ -298,25 +315,17 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
         streams: listing.streams,
         seenIds: [...seenEarlier, ...listing.accounts.map((a) => a.id), ...listing.invalid.flatMap((r) => (r.id === null ? [] : [r.id]))],
         counts,
-        unidentified: (checkpoint?.unidentified ?? 0) + diff.unidentified,
+        unidentified: (checkpoint?.unidentified ?? 0) + rest.unidentified,
         invocations: (checkpoint?.invocations ?? 0) + 1,
       });
-      return finish(transition.state, events, 'partial', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null, pages: listing.pages }, 0);
+      return finish(transition.state, published, 'partial', details, 0);
     }
 
-    const transition = afterSuccess(before, now, counts, diff.anomalies.includes('EMPTY_LISTING'));
-    const durationMs = elapsed();
-    const events: RollcallEvent[] = [
-      ...diff.events,
-      ...transition.events,
-      makeEvent('SyncCompleted', { connectorId, app, time: now }, [runId], { runId, durationMs, counts }),
-    ];
-    // Events go out before the inventory is written: if the writes never happen, the next poll
-    // finds the same changes and publishes the same ids again; nothing is lost.
-    await deps.events.publish(events);
-    await deps.store.applyWrites(connectorId, diff.writes);
+    const transition = afterSuccess(before, now, counts, rest.anomalies.includes('EMPTY_LISTING'));
+    const completed = makeEvent('SyncCompleted', { connectorId, app, time: now }, [runId], { runId, durationMs: elapsed(), counts });
+    await publishThenWrite(rest, [...transition.events, completed]);
     if (storedCheckpoint !== null) await deps.store.clearCheckpoint(connectorId);
-    return finish(transition.state, events, 'completed', { counts, anomalies: diff.anomalies, invalid: listing.invalid, error: null, pages: listing.pages }, 0);
+    return finish(transition.state, published, 'completed', details, 0);
   };
 
   try {

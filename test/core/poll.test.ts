@@ -169,6 +169,30 @@ describe('pollConnector', () => {
     expect(firstIds).toHaveLength(4);
   });
 
+  it('publishes and writes a large listing slice by slice, and a crash between slices loses no change', async () => {
+    const env = setup(people(5));
+    env.deps.settings = { sliceSize: 2 };
+    const store = env.store;
+    const original = store.applyWrites.bind(store);
+    let calls = 0;
+    store.applyWrites = async (connectorId, writes) => {
+      calls += 1;
+      if (calls === 2) throw new Error('crashed after the first slice');
+      return original(connectorId, writes);
+    };
+    await expect(env.poll()).rejects.toThrow('crashed after the first slice');
+    expect(await store.loadAccounts('c1')).toHaveLength(2);
+
+    store.applyWrites = original;
+    const retry = await env.poll();
+    expect(retry.counts).toMatchObject({ total: 5, new: 3, newUsers: 3 });
+    const discovered = env.events.ofType('UserDiscovered').map((e) => ('emailKey' in e.detail ? e.detail.emailKey : ''));
+    // Slice 2 was published but never written: its people are announced again, with the same ids.
+    expect(new Set(discovered)).toEqual(new Set(people(5).map((a) => a.emailKey)));
+    expect(env.events.ofType('UserDiscovered')).toHaveLength(7);
+    expect(new Set(env.events.ofType('UserDiscovered').map((e) => e.id)).size).toBe(5);
+  });
+
   it('leaves the inventory untouched when the event sink fails', async () => {
     const env = setup(people(2));
     env.events.failNext = true;
