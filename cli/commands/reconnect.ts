@@ -14,7 +14,10 @@ export async function reconnectConnector(inventory: Inventory, connectorId: stri
   if (state.leaseOwner !== null && (state.leaseExpiresAt ?? 0) > systemClock.now().getTime()) {
     throw new LeaseBusyError(`connector '${connectorId}' is being polled right now; run reconnect again when it has finished`);
   }
-  await inventory.store.putConnector(requestReconnect(state, systemClock.now().toISOString()));
+  // Conditional: a poll that took the lease since the check above keeps it.
+  await inventory.store.putConnector(requestReconnect(state, systemClock.now().toISOString()), {
+    unlessLeasedAtMs: systemClock.now().getTime(),
+  });
   return state.status === 'RECONNECT_REQUIRED'
     ? `${connectorId}: the next poll will try the credentials again.`
     : `${connectorId}: status is ${state.status}; nothing was blocked, the next poll runs as usual.`;

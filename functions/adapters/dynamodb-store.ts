@@ -203,10 +203,27 @@ export class DynamoInventoryStore implements InventoryStore {
     }
   }
 
-  async putConnector(state: ConnectorState): Promise<void> {
-    await this.call(`PutItem state of connector ${state.connectorId}`, () =>
-      this.db.send(new PutCommand({ TableName: this.tableName, Item: connectorToItem(state) })),
-    );
+  async putConnector(state: ConnectorState, options: { readonly unlessLeasedAtMs?: number } = {}): Promise<void> {
+    const nowMs = options.unlessLeasedAtMs;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: connectorToItem(state),
+          ...(nowMs === undefined
+            ? {}
+            : {
+                ConditionExpression: 'attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now',
+                ExpressionAttributeValues: { ':now': nowMs },
+              }),
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new LeaseBusyError(`connector ${state.connectorId} is being polled right now`);
+      }
+      throw toStoreError(error, `PutItem state of connector ${state.connectorId}`);
+    }
   }
 
   // -------------------------------------------------------------------------------------------

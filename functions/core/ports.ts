@@ -128,8 +128,11 @@ export interface InventoryStore {
   acquireLease(request: LeaseRequest): Promise<ConnectorState | null>;
   /** Write the final connector state and release the lease held by `owner` (conditional on owning it). */
   finishSync(state: ConnectorState, owner: string): Promise<void>;
-  /** Write connector state outside a sync (e.g. `rollcall reconnect`). */
-  putConnector(state: ConnectorState): Promise<void>;
+  /**
+   * Write connector state outside a sync (e.g. `rollcall reconnect`). With `unlessLeasedAtMs`, the
+   * write happens only if no poll holds a live lease at that time, else `LeaseBusyError`.
+   */
+  putConnector(state: ConnectorState, options?: { readonly unlessLeasedAtMs?: number }): Promise<void>;
 
   /** Every account of a connector, active and removed. */
   loadAccounts(connectorId: string): Promise<StoredAccount[]>;

@@ -143,6 +143,19 @@ describe('DynamoInventoryStore lease', () => {
     expect(before).toMatchObject({ status: 'RECONNECT_REQUIRED', rejectedFingerprint: 'abc', leaseOwner: null });
     expect((await store.getConnector(connectorId))?.previousStatus).toBe('RECONNECT_REQUIRED');
   });
+
+  it('writes connector state outside a sync only while no poll holds a live lease, when asked to', async () => {
+    const connectorId = newConnectorId('put-unless-leased');
+    await store.acquireLease(lease(connectorId, 'run-1', T));
+    const state = settledState(connectorId, { status: 'RECONNECT_REQUIRED' });
+
+    await expect(store.putConnector(state, { unlessLeasedAtMs: T + 1_000 })).rejects.toBeInstanceOf(LeaseBusyError);
+    expect((await store.getConnector(connectorId))?.leaseOwner).toBe('run-1');
+
+    await store.putConnector(state, { unlessLeasedAtMs: T + 60_001 });
+    expect(await store.getConnector(connectorId)).toMatchObject({ status: 'RECONNECT_REQUIRED', leaseOwner: null });
+    await store.putConnector(state, { unlessLeasedAtMs: T + 60_002 });
+  });
 });
 
 describe('DynamoInventoryStore accounts and identities', () => {

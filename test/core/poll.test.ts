@@ -171,7 +171,7 @@ describe('pollConnector', () => {
 
   it('publishes and writes a large listing slice by slice, and a crash between slices loses no change', async () => {
     const env = setup(people(5));
-    env.deps.settings = { sliceSize: 2 };
+    Object.assign(env.deps, { settings: { sliceSize: 2 } });
     const store = env.store;
     const original = store.applyWrites.bind(store);
     let calls = 0;

@@ -52,7 +52,11 @@ export class MemoryStore implements InventoryStore {
     this.writeCalls += 1;
     this.connectors.set(state.connectorId, { ...state, leaseOwner: null, leaseExpiresAt: null });
   }
-  async putConnector(state: ConnectorState) {
+  async putConnector(state: ConnectorState, options: { unlessLeasedAtMs?: number } = {}) {
+    const current = this.connectors.get(state.connectorId);
+    if (options.unlessLeasedAtMs !== undefined && current?.leaseOwner && (current.leaseExpiresAt ?? 0) >= options.unlessLeasedAtMs) {
+      throw new LeaseBusyError(`connector ${state.connectorId} is being polled right now`);
+    }
     this.writeCalls += 1;
     this.connectors.set(state.connectorId, state);
   }
