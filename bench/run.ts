@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the "Scale and cost" benchmark (design.md section 10, docs/performance.md).
+ * `npm run bench`: the "Scale and cost" benchmark (design.md section 10, README, "Performance").
  *
  *   npm run bench -- [--users 1000,10000 --users 100000] [--latency 25] [--json | --markdown] [--no-handler]
  *

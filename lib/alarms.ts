@@ -88,7 +88,7 @@ export class RollcallAlarms extends Construct {
       props.connectorIds.map((connectorId) => [
         connectorId,
         this.alarm(`ReconnectRequired-${connectorId}`, {
-          description: `Rollcall connector ${connectorId} is RECONNECT_REQUIRED: put valid credentials into its secret (docs/deploy.md).`,
+          description: `Rollcall connector ${connectorId} is RECONNECT_REQUIRED: put valid credentials into its secret (README, "Deploying to AWS").`,
           metric: reconnectRequiredMetric(connectorId),
           // Polls may be hours apart; between them the alarm keeps the state the last poll set.
           treatMissingData: TreatMissingData.IGNORE,

@@ -66,7 +66,7 @@ const deploymentConfigSchema = z
      * Poller invocations that may run at once (reserved concurrency); schedules that fire together
      * wait in Lambda's asynchronous queue. Lambda refuses a reservation that would leave the
      * account fewer than 10 unreserved executions, so accounts still on a quota of 10 must ask
-     * for a higher quota first (docs/deploy.md).
+     * for a higher quota first (README, "Deploying to AWS").
      * @default 2
      */
     pollerConcurrency: z.int().min(1).max(50).default(2),

@@ -1,7 +1,7 @@
 /**
  * The Rollcall stack (design.md section 8): the inventory table, the event bus, the poller, one
  * secret and schedule per connector, and the alarms, with outputs for every name a person needs
- * after `cdk deploy` (docs/deploy.md).
+ * after `cdk deploy` (README, "Deploying to AWS").
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';

@@ -68,7 +68,7 @@ export class ScheduledConnector extends Construct {
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'A third-party API key (Torq client ID and secret): it can only be rotated in the vendor console by a person, who then puts the new value (docs/deploy.md).',
+        'A third-party API key (Torq client ID and secret): it can only be rotated in the vendor console by a person, who then puts the new value (README, "Deploying to AWS").',
     });
     return Secret.fromSecretCompleteArn(this, 'SecretRef', secret.ref);
   }

@@ -2,7 +2,7 @@
  * What a poll costs on AWS, derived from the benchmark's measurements: request units from the
  * measured item sizes and request counts, Lambda GB-seconds from the measured poll durations.
  * Prices are assumptions (public us-east-1 list prices, on-demand), stated in `PRICES` with the
- * date they were written down; docs/performance.md shows them next to the results.
+ * date they were written down; README, "Performance" shows them next to the results.
  */
 import type { WorkspaceMeasurement } from './workspace-runner.ts';
 

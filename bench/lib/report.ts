@@ -1,6 +1,6 @@
 /**
  * The benchmark's output: one JSON document for machines (`--json`), tables for a terminal, or
- * the same tables in Markdown (`--markdown`, what docs/performance.md shows).
+ * the same tables in Markdown (`--markdown`, what README, "Performance" shows).
  */
 import Table from 'cli-table3';
 import type { CostModel } from './cost-model.ts';

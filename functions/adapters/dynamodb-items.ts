@@ -91,7 +91,7 @@ export function accountToItem(account: StoredAccount): ItemToWrite {
  * Returns one shared instance per distinct string. The values of an unmarshalled item are fresh
  * strings each, so 100,000 accounts would otherwise hold 100,000 copies of the connector id,
  * app, role, status and sync times; sharing them took `loadAccounts`' heap for 100,000 accounts
- * from 49 MB to 30 MB in the benchmark (docs/performance.md).
+ * from 49 MB to 30 MB in the benchmark (README, "Performance").
  */
 export type StringPool = (value: string) => string;
 

@@ -288,7 +288,7 @@ export class DynamoInventoryStore implements InventoryStore {
 
     // Items are built batch by batch as the batches go out, not all up front: a first sync of
     // 100,000 people writes 200,000 items, and holding them all at once added about 100 MB to
-    // the benchmark's peak RSS (docs/performance.md).
+    // the benchmark's peak RSS (README, "Performance").
     const batches = batchesOf(putRequests(accounts.values(), identities.values()), BATCH_WRITE_LIMIT);
     await drainWithConcurrency(this.writeTasks(connectorId, batches, writes.removeAccounts), this.writeConcurrency, (task) =>
       task(),

@@ -11,7 +11,7 @@ export type RoleNames = ReadonlyMap<string, string>;
 /**
  * Returns one shared instance per distinct string. Every parsed record carries fresh copies of
  * its role id and status; sharing the few distinct values took a 100,000-account listing's heap
- * from 35 MB to 30 MB in the benchmark (docs/performance.md).
+ * from 35 MB to 30 MB in the benchmark (README, "Performance").
  */
 export type StringPool = (value: string) => string;
 
