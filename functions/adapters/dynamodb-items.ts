@@ -18,6 +18,7 @@ import {
   type SyncRun,
 } from '../core/types.ts';
 import { RUN_RETENTION_DAYS, keys, monthOf, shardOf } from './table-definition.ts';
+import { unpooled, type StringPool } from '../core/string-pool.ts';
 
 /** An item as the document client reads it: values are checked before use. */
 export type StoredItem = Record<string, unknown>;
@@ -87,25 +88,6 @@ export function accountToItem(account: StoredAccount): ItemToWrite {
   return item;
 }
 
-/**
- * Returns one shared instance per distinct string. The values of an unmarshalled item are fresh
- * strings each, so 100,000 accounts would otherwise hold 100,000 copies of the connector id,
- * app, role, status and sync times; sharing them took `loadAccounts`' heap for 100,000 accounts
- * from 49 MB to 30 MB in the benchmark (README, "Performance").
- */
-export type StringPool = (value: string) => string;
-
-export function createStringPool(): StringPool {
-  const pool = new Map<string, string>();
-  return (value) => {
-    const shared = pool.get(value);
-    if (shared !== undefined) return shared;
-    pool.set(value, value);
-    return value;
-  };
-}
-
-const unpooled: StringPool = (value) => value;
 
 /**
  * Built field by field (no spreads): `loadAccounts` runs this once per account, 100,000 times for

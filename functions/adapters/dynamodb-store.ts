@@ -24,6 +24,7 @@ import {
   type ListingCheckpoint,
 } from '../core/ports.ts';
 import { ZERO_COUNTS, type ConnectorState, type StoredAccount, type StoredIdentity, type SyncRun } from '../core/types.ts';
+import { createStringPool } from '../core/string-pool.ts';
 import { DynamoCheckpointStore } from './dynamodb-checkpoint.ts';
 import { toStoreError } from './dynamodb-client.ts';
 import {
@@ -35,7 +36,6 @@ import {
   connectorKey,
   connectorToItem,
   countsToItem,
-  createStringPool,
   identityFromItem,
   identityKey,
   identityToItem,

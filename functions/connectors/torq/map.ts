@@ -4,28 +4,11 @@
 import { normaliseEmail } from '../../core/normalise.ts';
 import type { Account } from '../../core/types.ts';
 import type { TorqUser } from './schema.ts';
+import { unpooled, type StringPool } from '../../core/string-pool.ts';
 
 /** Role id -> role name, from `GET /users/roles`. */
 export type RoleNames = ReadonlyMap<string, string>;
 
-/**
- * Returns one shared instance per distinct string. Every parsed record carries fresh copies of
- * its role id and status; sharing the few distinct values took a 100,000-account listing's heap
- * from 35 MB to 30 MB in the benchmark (README, "Performance").
- */
-export type StringPool = (value: string) => string;
-
-export function createStringPool(): StringPool {
-  const pool = new Map<string, string>();
-  return (value) => {
-    const shared = pool.get(value);
-    if (shared !== undefined) return shared;
-    pool.set(value, value);
-    return value;
-  };
-}
-
-const unpooled: StringPool = (value) => value;
 
 /**
  * @param ssoProvisionedDefault what an absent `sso_provision` means: protobuf-JSON leaves `false`

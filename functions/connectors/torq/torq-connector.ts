@@ -15,7 +15,8 @@ import {
 import type { Account, InvalidRecord } from '../../core/types.ts';
 import type { TorqEndpoints } from './config.ts';
 import { createHttpClient, HttpStatusError, type RetryPolicy } from './http-client.ts';
-import { createStringPool, toAccount, type RoleNames } from './map.ts';
+import { createStringPool } from '../../core/string-pool.ts';
+import { toAccount, type RoleNames } from './map.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { describeIssues, parseTorqUser, rolesPageSchema, torqRoleSchema, usersPageSchema } from './schema.ts';
 import { createTokenSource } from './token-source.ts';
