@@ -4,16 +4,10 @@
  * that `require()` Node built-ins get a real `require` from the banner.
  */
 import { build } from 'esbuild';
+import { POLLER_BUNDLE } from '../../lib/poller-bundling.ts';
 
-export const BUNDLE_SETTINGS = {
-  platform: 'node',
-  target: 'node22',
-  format: 'esm',
-  minify: true,
-  bundle: true,
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire as __rollcallCreateRequire } from 'node:module'; const require = __rollcallCreateRequire(import.meta.url);",
-} as const;
+// The deployment's own settings (lib/poller-bundling.ts), so the benchmark measures what ships.
+export const BUNDLE_SETTINGS = { ...POLLER_BUNDLE, bundle: true } as const;
 
 /** Writes the bundle of `entry` to `outfile` (an `.mjs` path) and returns its size in bytes. */
 export async function bundleEntry(entry: string, outfile: string): Promise<number> {
