@@ -1,5 +1,6 @@
 /** `rollcall users`: the inventory's accounts, filtered by connector, person or first-seen time. */
 import type { Command } from 'commander';
+import { ConfigError } from '../../functions/core/errors.ts';
 import { normaliseEmail } from '../../functions/core/normalise.ts';
 import type { StoredAccount } from '../../functions/core/types.ts';
 import type { ExitCodeSink } from '../main.ts';
@@ -11,6 +12,7 @@ interface UsersFlags extends StoreOptions {
   connector?: string;
   email?: string;
   newSince?: string;
+  newUsers?: boolean;
   includeRemoved?: boolean;
   format: Format;
 }
@@ -54,25 +56,35 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
       .option('--connector <id>', 'only this connector', parseConnectorId)
       .option('--email <email>', 'one person across connectors (case-insensitive)')
       .option('--new-since <when>', 'first seen since a duration ago (7d, 12h) or an ISO date', (value: string) => parseSince(value))
+      .option('--new-users', 'with --new-since: only people never seen in any connector before then (not new associations)')
       .option('--include-removed', 'include removed accounts (with when they went)')
       .addOption(formatOption(['table', 'json', 'csv'])),
   ).action(async (flags: UsersFlags) => {
+    if (flags.newUsers === true && flags.newSince === undefined) {
+      throw new ConfigError('--new-users needs --new-since: new since when?');
+    }
     const emailKey = flags.email === undefined ? undefined : (normaliseEmail(flags.email) ?? '');
-    const accounts = await withInventory(flags, (inventory) =>
-      inventory.store.queryAccounts({
+    const { accounts, newPeople } = await withInventory(flags, async (inventory) => ({
+      accounts: await inventory.store.queryAccounts({
         ...(flags.connector !== undefined ? { connectorId: flags.connector } : {}),
         ...(emailKey !== undefined ? { emailKey } : {}),
         ...(flags.newSince !== undefined ? { firstSeenSince: flags.newSince } : {}),
         includeRemoved: flags.includeRemoved === true,
       }),
-    );
+      // People first seen in any connector since then (design.md section 4: "new user").
+      newPeople:
+        flags.newUsers === true && flags.newSince !== undefined
+          ? new Set((await inventory.store.queryIdentities(flags.newSince)).map((identity) => identity.emailKey))
+          : null,
+    }));
     // The store answers the most selective criterion with a Query; the rest narrow here.
     const rows = accounts.filter(
       (a) =>
         (flags.connector === undefined || a.connectorId === flags.connector) &&
         (emailKey === undefined || a.emailKey === emailKey) &&
         (flags.newSince === undefined || a.firstSeenAt >= flags.newSince) &&
-        (flags.includeRemoved === true || a.removedAt === null),
+        (flags.includeRemoved === true || a.removedAt === null) &&
+        (newPeople === null || (a.emailKey !== null && newPeople.has(a.emailKey))),
     );
     process.stdout.write(renderRows(flags.format, rows, ACCOUNT_COLUMNS, accountJson));
     exit.code = 0;

@@ -189,6 +189,17 @@ describe.concurrent('rollcall users and rollcall connectors', () => {
     expect(parseJsonArray(future)).toEqual([]);
   });
 
+  it('--new-users keeps only people never seen in any connector, not a known person new to this app', async ({ expect }) => {
+    const [people, withoutSince] = await Promise.all([
+      users('--new-since', betweenPolls, '--new-users', '--format', 'json'),
+      users('--new-users'),
+    ]);
+    expect(people.code).toBe(0);
+    expect(parseJsonArray<AccountJson>(people).map((account) => account.id).sort()).toEqual(churn.added.map((account) => account.id).sort());
+    expect(withoutSince.code).toBe(2);
+    expect(withoutSince.stderr).toMatch(/--new-users needs --new-since/);
+  });
+
   it('--format json with --include-removed lists the connector\'s accounts with their fields, removed ones with when they went', async ({ expect }) => {
     const run = await users('--include-removed', '--connector', 'torq-prod', '--new-since', '2000-01-01', '--format', 'json');
 
