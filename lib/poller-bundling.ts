@@ -9,6 +9,7 @@
  *   deployed function, ours is the version the tests ran against, and tree-shaking keeps it small.
  */
 import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
 
 export const POLLER_ENTRY = fileURLToPath(new URL('../functions/handlers/poll.ts', import.meta.url));
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,34 +44,45 @@ export interface PollerBundle {
 }
 
 /**
- * Bundles the poller into `outdir` with esbuild's JS API and the options `NodejsFunction` uses,
- * for the bundle test and scripts/measure-handler.ts. esbuild is loaded on demand: `cdk synth`
- * never needs this function.
+ * esbuild options equal to the ones `NodejsFunction` bundles the poller with, for any entry: the
+ * bundle test, scripts/measure-handler.ts and the benchmark's collector all measure what ships.
  */
-export async function buildPollerBundle(outdir: string): Promise<PollerBundle> {
-  const { build } = await import('esbuild');
-  const result = await build({
-    entryPoints: [POLLER_ENTRY],
-    outfile: `${outdir}/index.mjs`,
+export function pollerBuildOptions(entry: string, outfile: string, options: { sourceMap?: boolean } = {}): BuildOptions {
+  const sourceMap = options.sourceMap ?? POLLER_BUNDLE.sourceMap;
+  return {
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: POLLER_BUNDLE.platform,
     target: POLLER_BUNDLE.target,
     format: POLLER_BUNDLE.format,
     minify: POLLER_BUNDLE.minify,
-    sourcemap: POLLER_BUNDLE.sourceMap,
+    sourcemap: sourceMap,
     sourcesContent: POLLER_BUNDLE.sourcesContent,
     mainFields: [...POLLER_BUNDLE.mainFields],
     banner: { js: POLLER_BUNDLE.banner },
     external: [...POLLER_BUNDLE.externalModules],
     metafile: true,
     logLevel: 'silent',
-  });
-  const outputs = result.metafile.outputs;
+  };
+}
+
+/**
+ * Bundles the poller into `outdir` with esbuild's JS API and the options `NodejsFunction` uses,
+ * for the bundle test and scripts/measure-handler.ts. esbuild is loaded on demand: `cdk synth`
+ * never needs this function.
+ */
+export async function buildPollerBundle(outdir: string): Promise<PollerBundle> {
+  const { build } = await import('esbuild');
+  const result = await build(pollerBuildOptions(POLLER_ENTRY, `${outdir}/index.mjs`));
+  // `metafile: true` is in the options, so esbuild always returns one.
+  const metafile = result.metafile ?? { inputs: {}, outputs: {} };
+  const outputs = metafile.outputs;
   const file = `${outdir}/index.mjs`;
   const output = Object.entries(outputs).find(([path]) => path.endsWith('index.mjs'))?.[1];
   const map = Object.entries(outputs).find(([path]) => path.endsWith('index.mjs.map'))?.[1];
   const packages = new Map<string, number>();
-  for (const [path, input] of Object.entries(result.metafile.inputs)) {
+  for (const [path, input] of Object.entries(metafile.inputs)) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
     const name = match?.[1] ?? '(rollcall)';
     packages.set(name, (packages.get(name) ?? 0) + input.bytes);

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableInput, ensureTable } from '../../functions/adapters/create-table.ts';
 import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
-import { GLOBAL_SECONDARY_INDEXES, GSI1, GSI2, TABLE_KEYS } from '../../functions/adapters/table-definition.ts';
+import { GSI1, GSI2, TABLE_KEYS } from '../../functions/adapters/table-definition.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
+import { expectedGlobalSecondaryIndexes } from '../support/table-shape.ts';
 
 let embedded: EmbeddedDynamo;
 let clients: DynamoClients;
@@ -32,14 +33,7 @@ describe('createTableInput', () => {
       { AttributeName: 'SK', KeyType: 'RANGE' },
     ]);
     expect(input.GlobalSecondaryIndexes).toEqual(
-      GLOBAL_SECONDARY_INDEXES.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+      expectedGlobalSecondaryIndexes(),
     );
     expect(input.AttributeDefinitions?.map((a) => [a.AttributeName, a.AttributeType]).sort()).toEqual(
       [

@@ -18,6 +18,7 @@ import {
 } from '../../functions/adapters/eventbridge-sink.ts';
 import { ConfigError, ContractError, TransientError } from '../../functions/core/errors.ts';
 import { makeEvent, type RollcallEvent } from '../../functions/core/events.ts';
+import { rejectionOf } from '../support/rejection.ts';
 
 const BUS = 'rollcall-bus';
 const eventBridge = mockClient(EventBridgeClient);
@@ -56,15 +57,6 @@ function sentEntries(): NonNullable<PutEventsCommandInput['Entries']>[] {
   return eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries ?? []);
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error('rejected with a non-Error');
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('EventBridgeEventSink', () => {
   beforeEach(() => eventBridge.reset());

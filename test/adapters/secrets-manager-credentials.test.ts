@@ -13,6 +13,7 @@ import {
 } from '../../functions/adapters/secrets-manager-credentials.ts';
 import { ConfigError, TransientError } from '../../functions/core/errors.ts';
 import type { Clock } from '../../functions/core/ports.ts';
+import { rejectionOf } from '../support/rejection.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rollcall/torq-prod-AbCdEf';
 const CLIENT_ID = 'client-id-4f1c';
@@ -41,15 +42,6 @@ function answer(secretString: string | undefined, versionId = 'version-1') {
   return { ARN: SECRET_ARN, Name: 'rollcall/torq-prod', VersionId: versionId, SecretString: secretString, VersionStages: ['AWSCURRENT'] };
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error('rejected with a non-Error');
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('SecretsManagerCredentialSource', () => {
   beforeEach(() => secretsManager.reset());

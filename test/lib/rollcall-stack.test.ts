@@ -26,6 +26,7 @@ import { RollcallEventBus } from '../../lib/event-bus.ts';
 import { parseDeploymentConfig } from '../../lib/deployment-config.ts';
 import { RollcallStack } from '../../lib/rollcall-stack.ts';
 import { EXISTING_SECRET_ARN, flatten, logicalIdOf, synthesizeStack, TEST_CONFIG, type SynthesizedStack } from './stack-fixture.ts';
+import { expectedGlobalSecondaryIndexes } from '../support/table-shape.ts';
 
 let synthesized: SynthesizedStack;
 let template: Template;
@@ -87,14 +88,7 @@ describe('inventory table', () => {
       expect(definition.AttributeType).toBe(KEY_ATTRIBUTE_TYPE);
     }
     expect(table.GlobalSecondaryIndexes).toEqual(
-      GLOBAL_SECONDARY_INDEXES.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+      expectedGlobalSecondaryIndexes(),
     );
     expect(table.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
   });
