@@ -109,8 +109,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
             beforeRequest: [
               async (kyRequest) => {
                 attempts += 1;
-                if (rateLimiter) await rateLimiter();
+                if (rateLimiter) await rateLimiter.acquire();
                 if (request.beforeAttempt) await request.beforeAttempt(kyRequest);
+              },
+            ],
+            afterResponse: [
+              (_request, _options, response) => {
+                rateLimiter?.observe({ status: response.status, retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')) });
               },
             ],
             beforeRetry: [

@@ -14,8 +14,17 @@ export interface RateLimiterOptions {
   readonly now?: () => number;
 }
 
-/** Resolves when the caller may send one request; callers are served in call order. */
-export type RateLimiter = () => Promise<void>;
+/**
+ * A request budget shared by every call of one connector. The HTTP client awaits `acquire()` before
+ * every attempt (retries included) and reports every answer to `observe()`, so a limiter can slow
+ * down on 429s and creep back up on successes.
+ */
+export interface RateLimiter {
+  /** Resolves when the caller may send one request; callers are served in call order. */
+  acquire(): Promise<void>;
+  /** The status of an answer, and the seconds its `Retry-After` asked for (`null` when absent). */
+  observe(answer: { readonly status: number; readonly retryAfterSeconds: number | null }): void;
+}
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { requestsPerSecond, burst = 5, now = Date.now } = options;
@@ -27,11 +36,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const toleranceMs = (burst - 1) * intervalMs;
   // Theoretical arrival time of the next request if requests came exactly at the budgeted rate.
   let theoreticalArrival = Number.NEGATIVE_INFINITY;
-  return async () => {
-    const arrival = now();
-    const scheduled = Math.max(theoreticalArrival, arrival);
-    theoreticalArrival = scheduled + intervalMs;
-    const waitMs = scheduled - toleranceMs - arrival;
-    if (waitMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, waitMs));
+  return {
+    async acquire() {
+      const arrival = now();
+      const scheduled = Math.max(theoreticalArrival, arrival);
+      theoreticalArrival = scheduled + intervalMs;
+      const waitMs = scheduled - toleranceMs - arrival;
+      if (waitMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, waitMs));
+    },
+    observe() {},
   };
 }

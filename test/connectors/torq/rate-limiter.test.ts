@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../functions/core/errors.ts';
-import { createRateLimiter } from '../../../functions/connectors/torq/rate-limiter.ts';
+import { createRateLimiter, type RateLimiter } from '../../../functions/connectors/torq/rate-limiter.ts';
 
 describe('createRateLimiter', () => {
   beforeEach(() => {
@@ -11,10 +11,10 @@ describe('createRateLimiter', () => {
   });
 
   /** The fake time at which each of `count` back-to-back callers got through. */
-  async function grantTimes(limiter: () => Promise<void>, count: number): Promise<number[]> {
+  async function grantTimes(limiter: RateLimiter, count: number): Promise<number[]> {
     const start = Date.now();
     const granted: number[] = [];
-    const all = Array.from({ length: count }, () => limiter().then(() => granted.push(Date.now() - start)));
+    const all = Array.from({ length: count }, () => limiter.acquire().then(() => granted.push(Date.now() - start)));
     await vi.runAllTimersAsync();
     await Promise.all(all);
     return granted;
