@@ -134,6 +134,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         redirect: 'manual',
         ...(request.body ? { body: request.body } : {}),
       });
+      if (expired) {
+        // A fetch that ignored the abort answered after the attempt was given up.
+        discard(response);
+        throw new Error('answer after the deadline');
+      }
       phase = 'reading the body';
       const retryAfter = response.headers.get('retry-after');
       rateLimiter?.observe({ status: response.status, retryAfterSeconds: retryAfterSeconds(retryAfter) });

@@ -179,6 +179,21 @@ describe('the per-attempt deadline bounds the whole exchange', () => {
     await closed;
   });
 
+  it('ends the attempt at the deadline even when fetch ignores the abort, and drops the late answer', async () => {
+    let answer: (response: Response) => void = () => undefined;
+    let lateBodyCancelled = false;
+    const deaf: typeof globalThis.fetch = () => new Promise<Response>((resolve) => (answer = resolve));
+    const call = track(client({ timeoutMs: 1_000, fetch: deaf }).send({ method: 'GET', url: 'https://api.torq.io/users', label: 'GET /users' }));
+
+    await until(() => true);
+    vi.advanceTimersByTime(1_000);
+    await until(() => call.settled);
+    answer(new Response(new ReadableStream({ cancel: () => void (lateBodyCancelled = true) }), { status: 200 }));
+    await until(() => lateBodyCancelled);
+
+    expect(call.error?.message).toBe('GET /users to api.torq.io failed: timed out waiting for the answer (1000 ms per attempt) after 1 attempt');
+  });
+
   it('retries an attempt whose body timed out, and returns the next answer', async () => {
     const server = await serve((request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
