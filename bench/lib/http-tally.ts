@@ -1,6 +1,6 @@
 /**
  * Counts the connector's HTTP requests from the client side: per route, and how many were in
- * flight at once. It wraps `fetch`, below ky's rate limiter and retries, so a request counts when
+ * flight at once. It wraps `fetch`, below the HTTP client's rate limiter and retries, so a request counts when
  * it goes on the wire, and the concurrency seen is the concurrency the API sees.
  */
 

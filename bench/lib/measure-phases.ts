@@ -6,7 +6,7 @@
  * - `unchanged-poll`: a second poll of the unchanged workspace, then the CPU of an unchanged poll
  *   and of the floor at zero latency, then the sizes of the stored items.
  * DynamoDB requests are counted by the SDK client's own middleware (`countRequests`), HTTP
- * requests below ky's rate limiter (`createHttpTracker`).
+ * requests below the HTTP client's rate limiter (`createHttpTracker`).
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';

@@ -13,8 +13,10 @@ export interface ConnectorRuntimeOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly fetch?: typeof globalThis.fetch;
-  /** Per request attempt. */
+  /** Per request attempt, for the whole exchange (connect, headers and body). */
   readonly timeoutMs?: number;
+  /** Upper bound of one answer's body in bytes. */
+  readonly maxResponseBytes?: number;
   readonly retry?: {
     readonly limit?: number;
     readonly backoffLimitMs?: number;

@@ -65,6 +65,13 @@ const USAGE_CASES: readonly UsageCase[] = [
     notEchoed: 'example.com',
   },
   {
+    name: '--api-url off the Torq hosts without --auth-url',
+    args: (dir) => ['poll', '--connector', 'c1', '--data-dir', dir, '--api-url', 'http://127.0.0.1:9/public/v1alpha'],
+    env: VALID_CREDENTIALS,
+    stderr: /--api-url\) is not on a Torq region host: give the token endpoint too \(authUrl, --auth-url\)/,
+    notEchoed: '127.0.0.1:9',
+  },
+  {
     name: 'a --table name DynamoDB would refuse',
     args: (dir) => ['users', '--data-dir', dir, '--table', 't1', '--endpoint', 'http://127.0.0.1:9'],
     stderr: /option '--table <name>' argument 't1' is invalid\. expected a DynamoDB table name/,

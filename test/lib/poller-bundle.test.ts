@@ -35,7 +35,7 @@ describe('the poller bundle', () => {
     const names = [...bundle.packages.keys()];
 
     expect(names).toEqual(
-      expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-eventbridge', '@aws-sdk/lib-dynamodb', 'zod', 'ky']),
+      expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-eventbridge', '@aws-sdk/lib-dynamodb', 'zod']),
     );
     for (const unwanted of ['aws-cdk-lib', 'constructs', 'cdk-nag', 'esbuild', 'dynalite', 'vitest', 'aws-sdk-client-mock', 'pino', 'commander']) {
       expect(names).not.toContain(unwanted);

@@ -39,14 +39,27 @@ export function parseTorqConfig(input: unknown): TorqConfig {
   return result.data;
 }
 
-/** The region's preset with any URL override applied and checked. */
+/**
+ * The region's preset with any URL override applied and checked. An API URL on a preset's host
+ * takes that preset's token endpoint; on any other host the token endpoint must be given too, or
+ * the client credentials would go to Torq's real token endpoint while the data calls go elsewhere.
+ */
 export function resolveTorqEndpoints(config: TorqConfig): TorqEndpoints {
   const preset = TORQ_REGIONS[config.region];
   if (preset === undefined) throw new ConfigError('torq config: region must be one of us, eu');
-  return {
-    apiBaseUrl: checkedUrl('apiUrl', '--api-url', config.apiUrl ?? preset.apiBaseUrl).replace(/\/+$/, ''),
-    tokenUrl: checkedUrl('authUrl', '--auth-url', config.authUrl ?? preset.tokenUrl),
-  };
+  const apiBaseUrl = checkedUrl('apiUrl', '--api-url', config.apiUrl ?? preset.apiBaseUrl).replace(/\/+$/, '');
+  let tokenUrl: string = preset.tokenUrl;
+  if (config.authUrl !== undefined) tokenUrl = config.authUrl;
+  else if (config.apiUrl !== undefined) {
+    const sameHost = Object.values(TORQ_REGIONS).find((region) => new URL(region.apiBaseUrl).host === new URL(apiBaseUrl).host);
+    if (sameHost === undefined) {
+      throw new ConfigError(
+        'torq config apiUrl (--api-url) is not on a Torq region host: give the token endpoint too (authUrl, --auth-url)',
+      );
+    }
+    tokenUrl = sameHost.tokenUrl;
+  }
+  return { apiBaseUrl, tokenUrl: checkedUrl('authUrl', '--auth-url', tokenUrl) };
 }
 
 /**

@@ -35,8 +35,10 @@ export interface TorqRuntimeOptions {
   readonly clock?: Clock;
   /** For instrumentation and tests. @default globalThis.fetch */
   readonly fetch?: typeof globalThis.fetch;
-  /** Per attempt. @default 30_000 */
+  /** Per attempt, for the whole exchange: connecting, the headers and the last byte of the body. @default 30_000 */
   readonly timeoutMs?: number;
+  /** Upper bound of one answer's body in bytes; a larger answer fails the page. @default 16 MiB */
+  readonly maxResponseBytes?: number;
   /** @default { limit: 4, backoffLimitMs: 10_000, maxRetryAfterSeconds: 60 } */
   readonly retry?: Partial<RetryPolicy>;
   /** Client-side budget of API calls, retries included (Torq allows about 50 per second). @default 20 */
@@ -75,6 +77,7 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
   const transport = {
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     logger,
   };
@@ -107,9 +110,9 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
         url: `${apiBaseUrl}${call.path}`,
         label: call.label,
         searchParams: call.searchParams,
-        beforeAttempt: async (request) => {
+        beforeAttempt: async (headers) => {
           sent.token = await tokens.get();
-          request.headers.set('authorization', `Bearer ${sent.token}`);
+          headers.set('authorization', `Bearer ${sent.token}`);
         },
       });
     } catch (error) {

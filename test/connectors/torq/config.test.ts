@@ -17,11 +17,29 @@ describe('resolveTorqEndpoints', () => {
   });
 
   it('lets each URL override its preset, dropping a trailing slash from the API base', () => {
-    expect(endpointsOf({ region: 'eu', apiUrl: 'https://torq.internal.example/v1alpha/' })).toEqual({
+    expect(endpointsOf({ region: 'eu', apiUrl: 'https://torq.internal.example/v1alpha/', authUrl: 'https://torq.internal.example/token' })).toEqual({
       apiBaseUrl: 'https://torq.internal.example/v1alpha',
-      tokenUrl: 'https://auth.eu.torq.io/v1/auth/token',
+      tokenUrl: 'https://torq.internal.example/token',
     });
     expect(endpointsOf({ authUrl: 'https://sso.example/token' }).tokenUrl).toBe('https://sso.example/token');
+  });
+
+  it.each([
+    [{ apiUrl: 'https://torq.internal.example/v1alpha' }],
+    [{ region: 'eu', apiUrl: 'https://api.torq.io.example/public/v1alpha' }],
+    [{ apiUrl: 'http://127.0.0.1:8080/public/v1alpha' }],
+  ])('refuses an API URL off the Torq region hosts without a token endpoint: %j', (config) => {
+    const attempt = () => endpointsOf(config);
+
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow('torq config apiUrl (--api-url) is not on a Torq region host: give the token endpoint too (authUrl, --auth-url)');
+  });
+
+  it.each([
+    [{ apiUrl: 'https://api.torq.io/v1alpha' }, 'https://auth.torq.io/v1/auth/token'],
+    [{ region: 'us', apiUrl: 'https://api.eu.torq.io/public/v1alpha' }, 'https://auth.eu.torq.io/v1/auth/token'],
+  ])('gives an API URL on a region host that region\'s token endpoint: %j', (config, tokenUrl) => {
+    expect(endpointsOf(config).tokenUrl).toBe(tokenUrl);
   });
 
   it.each([

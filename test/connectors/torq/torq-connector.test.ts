@@ -49,6 +49,10 @@ function connect(overrides: Partial<TorqConnectorOptions> = {}): Connector {
   });
 }
 
+function apiHost(): string {
+  return new URL(server.endpoints.apiBaseUrl).host;
+}
+
 /** Pages through a stream the way the core does. */
 async function listAll(connector: Connector, stream: string): Promise<{ accounts: Account[]; invalid: InvalidRecord[]; pages: number }> {
   const accounts: Account[] = [];
@@ -336,6 +340,64 @@ describe('malformed answers', () => {
   });
 });
 
+describe('hostile answers', () => {
+  it('refuses a data call redirected to another origin: no token reaches it and nothing it says is listed', async () => {
+    const elsewhere = await FakeTorqServer.start();
+    try {
+      elsewhere.users.local = [{ id: 'intruder' }];
+      server.users.local = users(1);
+      server.script('users', { status: 302, headers: { location: `${elsewhere.endpoints.apiBaseUrl}/users?grab=marker-90be` } });
+
+      const error = await failureOf(connect().listPage('local', null));
+
+      expect(error).toBeInstanceOf(ContractError);
+      expect(error.message).toBe('GET /users (stream local) answered HTTP 302, a redirect: refused (redirects are never followed); check the configured URL');
+      expect(serialised(error)).not.toContain('marker-90be');
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(server.requestsTo('users')).toHaveLength(1);
+      expectNoSecrets(error);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('refuses a token exchange redirected to another origin: the client secret never reaches it', async () => {
+    const elsewhere = await FakeTorqServer.start();
+    try {
+      server.script('token', { status: 307, headers: { location: elsewhere.endpoints.tokenUrl } });
+
+      const error = await failureOf(connect().listPage('local', null));
+
+      expect(error).toBeInstanceOf(ContractError);
+      expect(error.message).toBe('POST token endpoint answered HTTP 307, a redirect: refused (redirects are never followed); check the configured URL');
+      expect(elsewhere.requests).toHaveLength(0);
+      expect(server.requestsTo('token')).toHaveLength(1);
+      expectNoSecrets(error);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('fails a page whose answer is larger than maxResponseBytes, naming the request and the limit', async () => {
+    server.users.local = users(100);
+
+    const error = await failureOf(connect({ maxResponseBytes: 4096 }).listPage('local', null));
+
+    expect(error).toBeInstanceOf(ContractError);
+    expect(error.message).toBe('GET /users (stream local) answered more than 4 KiB (maxResponseBytes): refused');
+    expect(server.requestsTo('users')).toHaveLength(1);
+    expectNoSecrets(error);
+  });
+
+  it('lists a 100-user page well within the default size cap', async () => {
+    server.users.local = users(100).map((user) => ({ ...user, name: 'N'.repeat(200) }));
+
+    const page = await connect().listPage('local', null);
+
+    expect(page.accounts).toHaveLength(100);
+  });
+});
+
 describe('credentials and tokens', () => {
   it('refreshes an expired token before the call, silently', async () => {
     let nowMs = Date.parse('2026-01-01T00:00:00Z');
@@ -468,7 +530,7 @@ describe('retries', () => {
     const error = await failureOf(connect({ endpoints, retry: { limit: 1, backoffLimitMs: 0 } }).listPage('local', null));
 
     expect(error).toBeInstanceOf(TransientError);
-    expect(error.message).toBe('POST token endpoint failed: network error after 2 attempts');
+    expect(error.message).toBe(`POST token endpoint to ${new URL(endpoints.tokenUrl).host} failed: connection refused (ECONNREFUSED) after 2 attempts`);
     expect(error.cause).toMatchObject({ message: 'ECONNREFUSED' });
     expectNoSecrets(error);
   });
@@ -559,7 +621,7 @@ describe('retries', () => {
       const error = await listing;
 
       expect(error).toBeInstanceOf(TransientError);
-      expect(error.message).toBe('GET /users (stream local) timed out reading the answer (1000 ms)');
+      expect(error.message).toBe(`GET /users (stream local) to ${apiHost()} failed: timed out reading the body (1000 ms per attempt) after 1 attempt`);
       expectNoSecrets(error);
     });
 
@@ -578,7 +640,7 @@ describe('retries', () => {
       const error = await listing;
 
       expect(error).toBeInstanceOf(TransientError);
-      expect(error.message).toBe('GET /users (stream local) timed out (1000 ms per attempt) after 2 attempts');
+      expect(error.message).toBe(`GET /users (stream local) to ${apiHost()} failed: timed out waiting for the answer (1000 ms per attempt) after 2 attempts`);
       expectNoSecrets(error);
     });
   });
