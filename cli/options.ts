@@ -120,3 +120,14 @@ export function addStoreOptions(command: Command): Command {
 export function formatOption(choices: readonly string[]): Option {
   return new Option('--format <format>', 'output format').choices(choices).default(choices[0]);
 }
+
+const EVENT_BUS_NAME = /^[A-Za-z0-9._\-/]{1,256}$/;
+const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/;
+
+/** EventBridge's own naming rule for a bus (a name, or an event-bus ARN). */
+export function parseEventBusName(value: string): string {
+  if (!EVENT_BUS_NAME.test(value) && !EVENT_BUS_ARN.test(value)) {
+    throw new InvalidArgumentError('expected an EventBridge bus name (letters, digits, . _ - /) or an event-bus ARN');
+  }
+  return value;
+}
