@@ -31,7 +31,7 @@ export function registerRunsCommand(program: Command, exit: ExitCodeSink): void 
     program
       .command('runs')
       .description("a connector's sync runs, newest first (kept for 90 days)")
-      .requiredOption('--connector <id>', 'connector id', parseConnectorId)
+      .requiredOption('--connector <id>', '(required) connector id', parseConnectorId)
       .option('--limit <n>', 'how many runs', parsePositiveInt, 20)
       .addOption(formatOption(['table', 'json'])),
   ).action(async (flags: RunsFlags) => {
