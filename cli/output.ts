@@ -56,8 +56,11 @@ function cell(value: string | number | boolean | null | undefined): string {
   return printable(String(value));
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** Display width in code points (one column each; wide East Asian characters are not measured apart). */
 function widthOf(text: string): number {
+  if (!SURROGATE.test(text)) return text.length;
   let width = 0;
   for (const _ of text) width++;
   return width;
@@ -66,7 +69,8 @@ function widthOf(text: string): number {
 function truncate(text: string, width: number, textWidth: number): string {
   if (textWidth <= width) return text;
   if (width <= 1) return '…'.slice(0, width);
-  return `${[...text].slice(0, width - 1).join('')}…`;
+  const kept = textWidth === text.length ? text.slice(0, width - 1) : [...text].slice(0, width - 1).join('');
+  return `${kept}…`;
 }
 
 export interface TableOptions {
@@ -103,48 +107,45 @@ export function fitWidths(natural: readonly number[], maxWidth: number): number[
   return widths;
 }
 
-/** Writes a table to `out` a line at a time, in two passes over the rows. */
+/** Writes a table to `out` in chunks of lines, in two passes over the rows. */
 export function writeTable<T>(out: Output, rows: readonly T[], columns: readonly Column<T>[], options: TableOptions = {}): void {
   const work = options.work;
+  const columnCount = columns.length;
   const headers = columns.map((column) => printable(column.header));
   const natural = headers.map(widthOf);
-  const cells: string[][] = new Array(rows.length);
-  const cellWidths: number[][] = new Array(rows.length);
+  // Flat arrays, one slot per cell: no per-row allocations beyond the cell texts themselves.
+  const cells: string[] = new Array(rows.length * columnCount);
+  const cellWidths = new Uint32Array(rows.length * columnCount);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r] as T;
-    const texts: string[] = new Array(columns.length);
-    const widths: number[] = new Array(columns.length);
-    for (let c = 0; c < columns.length; c++) {
+    for (let c = 0; c < columnCount; c++) {
       const text = cell((columns[c] as Column<T>).value(row));
       const width = widthOf(text);
-      texts[c] = text;
-      widths[c] = width;
+      cells[r * columnCount + c] = text;
+      cellWidths[r * columnCount + c] = width;
       if (width > (natural[c] as number)) natural[c] = width;
       if (work) work.cells++;
     }
-    cells[r] = texts;
-    cellWidths[r] = widths;
   }
   const widths = options.maxWidth === undefined ? natural : fitWidths(natural, options.maxWidth);
   const rule = (left: string, middle: string, right: string) => `${left}${widths.map((width) => '─'.repeat(width + 2)).join(middle)}${right}\n`;
-  const line = (texts: readonly string[], textWidths: readonly number[]) => {
+  const line = (texts: readonly string[], textWidths: ArrayLike<number>, offset: number) => {
     let text = '│';
-    for (let c = 0; c < widths.length; c++) {
+    for (let c = 0; c < columnCount; c++) {
       const width = widths[c] as number;
-      const own = textWidths[c] as number;
-      const shown = truncate(texts[c] as string, width, own);
-      text += ` ${shown}${' '.repeat(Math.max(0, width - Math.min(own, width)))} │`;
+      const own = textWidths[offset + c] as number;
+      text += ` ${truncate(texts[offset + c] as string, width, own)}${' '.repeat(Math.max(0, width - own))} │`;
       if (work) work.cells++;
     }
     return `${text}\n`;
   };
   out.write(rule('┌', '┬', '┐'));
-  out.write(line(headers, headers.map(widthOf)));
+  out.write(line(headers, headers.map(widthOf), 0));
   out.write(rule('├', '┼', '┤'));
   // Lines are gathered into chunks: one write per line would cost a system call each on a pipe.
   let chunk = '';
-  for (let r = 0; r < cells.length; r++) {
-    chunk += line(cells[r] as string[], cellWidths[r] as number[]);
+  for (let r = 0; r < rows.length; r++) {
+    chunk += line(cells, cellWidths, r * columnCount);
     if (chunk.length >= 64 * 1024) {
       out.write(chunk);
       chunk = '';
