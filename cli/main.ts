@@ -11,6 +11,7 @@ import { registerReconnectCommand } from './commands/reconnect.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerUsersCommand } from './commands/users.ts';
+import { endQuietlyOnClosedPipe } from './output.ts';
 
 /** Where a command reports its exit code; actions return it rather than calling process.exit. */
 export interface ExitCodeSink {
@@ -35,6 +36,7 @@ export function buildProgram(exit: ExitCodeSink): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   const exit: ExitCodeSink = { code: 0 };
   const program = buildProgram(exit);
   try {

@@ -9,6 +9,7 @@ import { TORQ_PAGE_SIZE } from '../../functions/connectors/torq/index.ts';
 import { DEFAULT_REQUESTS_PER_SECOND } from '../../functions/connectors/torq/torq-connector.ts';
 import { costModel } from './cost-model.ts';
 import { measureHandler, type HandlerMeasurement } from './handler-bundle.ts';
+import { measureTableRender, tableRenderTarget, TABLE_RENDER_SIZES } from './table-render.ts';
 import type { BenchmarkReport } from './report.ts';
 import { evaluateTargets, memorySlopes } from './targets.ts';
 import { createWorkspaceRunner, type WorkspaceMeasurement } from './workspace-runner.ts';
@@ -23,6 +24,8 @@ export interface BenchmarkOptions {
   readonly measureHandler: boolean;
   /** One line per step, for a terminal. */
   readonly onProgress?: (message: string) => void;
+  /** Account counts of the `users` table render; empty skips it. @default TABLE_RENDER_SIZES */
+  readonly tableRows?: readonly number[];
 }
 
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
@@ -52,7 +55,11 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     }
   }
 
-  const targets = evaluateTargets(sizes);
+  const tableRows = options.tableRows ?? TABLE_RENDER_SIZES;
+  if (tableRows.length > 0) progress(`rendering the users table at ${tableRows.join(', ')} accounts...`);
+  const tableRender = measureTableRender(tableRows);
+
+  const targets = [...evaluateTargets(sizes), tableRenderTarget(tableRender)];
   const firstSlopes = memorySlopes(sizes, (size) => size.memory.firstPollPeakRssMb);
   const unchangedSlopes = memorySlopes(sizes, (size) => size.memory.secondPollPeakRssMb);
   const processors = cpus();
@@ -82,6 +89,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       unchangedPollMbPer1kUsers: unchangedSlopes[index]?.mbPer1kUsers ?? 0,
     })),
     handler,
+    tableRender,
     cost: costModel(sizes),
     targets,
     passed: targets.every((target) => target.status !== 'FAIL'),

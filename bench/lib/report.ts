@@ -5,6 +5,7 @@
 import Table from 'cli-table3';
 import type { CostModel } from './cost-model.ts';
 import type { HandlerMeasurement } from './handler-bundle.ts';
+import { TERMINAL_COLUMNS, type TableRenderMeasurement } from './table-render.ts';
 import type { TargetResult } from './targets.ts';
 import type { WorkspaceMeasurement } from './workspace-runner.ts';
 
@@ -35,6 +36,7 @@ export interface BenchmarkReport {
     readonly unchangedPollMbPer1kUsers: number;
   }[];
   readonly handler: HandlerMeasurement;
+  readonly tableRender: readonly TableRenderMeasurement[];
   readonly cost: CostModel;
   readonly targets: readonly TargetResult[];
   /** No target FAILed. */
@@ -105,6 +107,20 @@ function sections(report: BenchmarkReport): Section[] {
         : [handler.entry, 'n/a', handler.reason],
     ],
   });
+  if (report.tableRender.length > 0) {
+    result.push({
+      title: `rollcall users: table render (median of 3, output discarded; fitted = truncated to ${TERMINAL_COLUMNS} columns)`,
+      head: ['accounts', 'render ms', 'render CPU ms', 'fitted ms', 'output MB', 'ms per 1k accounts'],
+      rows: report.tableRender.map((render) => [
+        int(render.rows),
+        render.plainMs.toFixed(0),
+        render.plainCpuMs.toFixed(0),
+        render.fittedMs.toFixed(0),
+        (render.bytes / 1024 / 1024).toFixed(1),
+        ((1000 * render.plainMs) / render.rows).toFixed(1),
+      ]),
+    });
+  }
   const { cost } = report;
   result.push({
     title: `Cost (${cost.prices.region} list prices assumed on ${cost.prices.asOf}; Lambda arm64 ${cost.lambdaMemoryMb} MB; hourly = ${cost.pollsPerMonth} polls/month)`,

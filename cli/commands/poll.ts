@@ -2,12 +2,14 @@
 import { Option, type Command } from 'commander';
 import { EnvCredentialSource } from '../../functions/adapters/env-credentials.ts';
 import { pollConnector, type PollResult } from '../../functions/core/poll.ts';
-import { systemClock, type Connector, type ConnectorCredentials, type Logger } from '../../functions/core/ports.ts';
+import type { RollcallEvent } from '../../functions/core/events.ts';
+import { systemClock, type Connector, type ConnectorCredentials, type EventSink, type Logger } from '../../functions/core/ports.ts';
 import type { AppName } from '../../functions/core/types.ts';
 import { createCliLogger } from '../logger.ts';
 import type { ExitCodeSink } from '../main.ts';
-import { addStoreOptions, parseConnectorId, parseShare, type StoreOptions } from '../options.ts';
-import { renderTable } from '../output.ts';
+import { chooseEventDestination, openEventBusSink } from '../event-destination.ts';
+import { addStoreOptions, parseConnectorId, parseEventBusName, parseShare, type StoreOptions } from '../options.ts';
+import { jsonText, printable, renderTable } from '../output.ts';
 import { createProgress, progressWanted } from '../progress.ts';
 import { withInventory, type Inventory } from '../runtime.ts';
 
@@ -19,6 +21,8 @@ interface PollFlags extends StoreOptions {
   authUrl?: string;
   maxRemovalShare?: number;
   json?: boolean;
+  eventBus?: string;
+  localEvents?: boolean;
 }
 
 export interface LocalPollRequest {
@@ -31,17 +35,49 @@ export interface LocalPollRequest {
   readonly logger: Logger;
 }
 
+/** What a person should read about a poll beyond its counts, taken from the events it published. */
+export interface PollNotes {
+  readonly anomalies: readonly { readonly anomaly: string; readonly message: string; readonly heldRemovals?: number }[];
+  /** The poll moved the connector out of RECONNECT_REQUIRED (a `ConnectorRecovered` event). */
+  readonly recovered: boolean;
+}
+
+export type LocalPollResult = PollResult & { readonly notes: PollNotes };
+
+/** Passes every event on, keeping the few a person reads about (never the account events: memory stays flat). */
+function noteTaker(events: EventSink): { sink: EventSink; notes: PollNotes } {
+  const anomalies: PollNotes['anomalies'][number][] = [];
+  const notes = { anomalies, recovered: false };
+  const keep = (event: RollcallEvent) => {
+    if (event.detailType === 'ConnectorRecovered') notes.recovered = true;
+    if (event.detailType === 'SyncAnomaly' && 'anomaly' in event.detail) {
+      const { anomaly, message, heldRemovals } = event.detail;
+      anomalies.push({ anomaly, message, ...(heldRemovals === undefined ? {} : { heldRemovals }) });
+    }
+  };
+  return {
+    notes,
+    sink: {
+      publish: async (published) => {
+        await events.publish(published);
+        for (const event of published) keep(event);
+      },
+    },
+  };
+}
+
 /** One poll against an open inventory, with credentials from the environment. */
-export async function pollLocally(inventory: Inventory, request: LocalPollRequest): Promise<PollResult> {
+export async function pollLocally(inventory: Inventory, request: LocalPollRequest): Promise<LocalPollResult> {
   const credentials = new EnvCredentialSource(request.app, request.env);
   // Missing variables are a usage error here (exit 2), not a connector status.
   await credentials.get(request.connectorId);
-  const progress = createProgress(`Listing ${request.connectorId}`, request.showProgress);
+  const progress = createProgress(`Polling ${request.connectorId}`, request.showProgress);
+  const { sink, notes } = noteTaker(inventory.events);
   try {
-    return await pollConnector(
+    const result = await pollConnector(
       {
         store: inventory.store,
-        events: inventory.events,
+        events: sink,
         credentials,
         createConnector: request.createConnector,
         clock: systemClock,
@@ -51,6 +87,7 @@ export async function pollLocally(inventory: Inventory, request: LocalPollReques
       },
       { connectorId: request.connectorId, app: request.app },
     );
+    return { ...result, notes };
   } finally {
     progress.stop();
   }
@@ -72,11 +109,49 @@ export function pollResultJson(result: PollResult): Record<string, unknown> {
   };
 }
 
-export function describePollResult(result: PollResult): string {
-  const lines = [
-    `${result.connectorId}: ${result.status} (${result.outcome}) in ${(result.durationMs / 1000).toFixed(1)} s`,
-  ];
-  if (result.outcome === 'completed') {
+/**
+ * The exit code of design.md section 7, where a listing that returned nothing counts as "anything
+ * else" (1): it is an anomaly that proves nothing about the workspace, not a completed sync.
+ */
+export function pollExitCode(result: PollResult): number {
+  return result.outcome === 'completed' && result.anomalies.includes('EMPTY_LISTING') ? 1 : result.exitCode;
+}
+
+/** The smallest `--max-removal-share` (two decimals) that lets `held` of `active` accounts go. */
+export function shareToApply(held: number, active: number): string {
+  if (active <= 0) return '1';
+  return (Math.min(100, Math.ceil((100 * held) / active)) / 100).toFixed(2).replace(/\.?0+$/, '');
+}
+
+function anomalyLines(result: PollResult & { readonly notes?: PollNotes }): string[] {
+  const lines: string[] = [];
+  const notes = result.notes?.anomalies ?? [];
+  for (const kind of result.anomalies) {
+    const note = notes.find((candidate) => candidate.anomaly === kind);
+    lines.push(note === undefined ? `anomaly: ${printable(kind)}` : `anomaly ${printable(kind)}: ${printable(note.message)}`);
+    if (kind === 'MASS_REMOVAL_HELD') {
+      // Removals were held, so the active accounts before the sync are those after it, less the ones it added or restored.
+      const active = result.counts.total - result.counts.new - result.counts.restored;
+      const held = note?.heldRemovals;
+      lines.push(
+        held === undefined
+          ? '  If these accounts really left, poll again with a higher --max-removal-share (0-1) to apply the removals.'
+          : `  If these ${held} accounts really left, apply the removals: poll again with --max-removal-share ${shareToApply(held, active)} (now ${held} of ${active}).`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** The poll's outcome for a person; every value from the API passes through `printable`. */
+export function describePollResult(result: PollResult & { readonly notes?: PollNotes }): string {
+  const emptyListing = result.outcome === 'completed' && result.anomalies.includes('EMPTY_LISTING');
+  const outcome = emptyListing ? 'empty listing: nothing removed, not counted as a successful sync' : result.outcome;
+  const lines = [`${printable(result.connectorId)}: ${result.status} (${outcome}) in ${(result.durationMs / 1000).toFixed(1)} s`];
+  if (result.notes?.recovered === true) {
+    lines.push('ConnectorRecovered: the credentials work again; the connector is out of RECONNECT_REQUIRED.');
+  }
+  if (result.outcome === 'completed' && !emptyListing) {
     const c = result.counts;
     lines.push(
       renderTable(
@@ -94,28 +169,51 @@ export function describePollResult(result: PollResult): string {
       ),
     );
   }
-  for (const anomaly of result.anomalies) lines.push(`anomaly: ${anomaly}`);
-  for (const record of result.invalid) lines.push(`invalid record ${record.id ?? '(no id)'}: ${record.reason}`);
-  if (result.error !== null) lines.push(`reason: ${result.error}`);
+  lines.push(...anomalyLines(result));
+  for (const record of result.invalid) lines.push(`invalid record ${printable(record.id ?? '(no id)')}: ${printable(record.reason)}`);
+  if (result.error !== null) lines.push(`reason: ${printable(result.error)}`);
   if (result.outcome === 'skipped') {
     lines.push('The API was not called: these credentials were already rejected. Fix them, then run `rollcall reconnect`.');
   }
   return `${lines.join('\n')}\n`;
 }
 
+const POLL_HELP = `
+Credentials: TORQ_CLIENT_ID and TORQ_CLIENT_SECRET (a Torq API key with the user.read scope).
+
+Events: appended to <data-dir>/events.jsonl; with --event-bus, published to that EventBridge bus.
+A poll of a deployed table (--table without --endpoint) needs --event-bus NAME (the stack output
+EventBusName) or an explicit --local-events.
+
+Exit codes:
+  0  completed
+  1  anything else: the API answered something malformed, or the listing was empty
+     (an EMPTY_LISTING anomaly: nothing removed, not a successful sync)
+  2  bad usage or configuration (flags, missing credential variables)
+  3  RECONNECT_REQUIRED: the credentials were rejected or lack user.read
+  4  transient failure (ERROR: rate limits, 5xx, network), or another poll of the connector is running
+
+Logs: stderr, warnings and errors (ROLLCALL_LOG_LEVEL=debug|info for more); readable on a
+terminal, JSON lines when piped (ROLLCALL_LOG_FORMAT=json|pretty to choose).
+`;
+
 export function registerPollCommand(program: Command, exit: ExitCodeSink): void {
   addStoreOptions(
     program
       .command('poll')
       .description('poll one connector once: list its users, update the inventory, publish what changed')
-      .requiredOption('--connector <id>', 'connector id (your name for this workspace)', parseConnectorId)
+      .requiredOption('--connector <id>', '(required) connector id (your name for this workspace)', parseConnectorId)
       .addOption(new Option('--app <app>', 'SaaS application').choices(['torq']).default('torq'))
       .addOption(new Option('--region <region>', 'Torq region preset').choices(['us', 'eu']).default('us'))
       .option('--api-url <url>', 'data API base URL including /public/v1alpha (overrides --region)')
       .option('--auth-url <url>', 'full token endpoint URL (overrides --region)')
-      .option('--max-removal-share <share>', 'hold removals above this share of accounts (0-1)', parseShare)
-      .option('--json', 'print one JSON object instead of tables'),
+      .option('--max-removal-share <share>', 'hold removals above this share of the active accounts, 0-1 (default: 0.5)', parseShare)
+      .option('--event-bus <name>', 'publish events to this EventBridge bus (AWS credentials from the usual chain)', parseEventBusName)
+      .option('--local-events', 'with --table: append events to <data-dir>/events.jsonl instead of a bus')
+      .option('--json', 'print one JSON object instead of tables')
+      .addHelpText('after', POLL_HELP),
   ).action(async (flags: PollFlags) => {
+    const destination = chooseEventDestination(flags);
     const logger = createCliLogger();
     const { createConnectorFactory } = await import('../../functions/connectors/index.ts');
     // The connector gets the same logger, so ROLLCALL_LOG_LEVEL also shows its retries, pages and token refreshes.
@@ -128,18 +226,23 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
       },
       { logger },
     );
-    const result = await withInventory(flags, (inventory) =>
-      pollLocally(inventory, {
-        connectorId: flags.connector,
-        app: flags.app,
-        createConnector,
-        env: process.env,
-        ...(flags.maxRemovalShare !== undefined ? { maxRemovalShare: flags.maxRemovalShare } : {}),
-        showProgress: progressWanted(flags.json === true),
-        logger,
-      }),
-    );
-    process.stdout.write(flags.json ? `${JSON.stringify(pollResultJson(result))}\n` : describePollResult(result));
-    exit.code = result.exitCode;
+    const bus = destination.kind === 'bus' ? await openEventBusSink(destination.eventBusName) : null;
+    try {
+      const result = await withInventory(flags, (inventory) =>
+        pollLocally(bus === null ? inventory : { ...inventory, events: bus.events }, {
+          connectorId: flags.connector,
+          app: flags.app,
+          createConnector,
+          env: process.env,
+          ...(flags.maxRemovalShare !== undefined ? { maxRemovalShare: flags.maxRemovalShare } : {}),
+          showProgress: progressWanted(flags.json === true),
+          logger,
+        }),
+      );
+      process.stdout.write(flags.json ? `${jsonText(pollResultJson(result))}\n` : describePollResult(result));
+      exit.code = pollExitCode(result);
+    } finally {
+      bus?.close();
+    }
   });
 }

@@ -28,7 +28,7 @@ export function registerReconnectCommand(program: Command, exit: ExitCodeSink): 
     program
       .command('reconnect')
       .description('lift RECONNECT_REQUIRED: the next poll tries the credentials again')
-      .requiredOption('--connector <id>', 'connector id', parseConnectorId),
+      .requiredOption('--connector <id>', '(required) connector id', parseConnectorId),
   ).action(async (flags: StoreOptions & { connector: string }) => {
     const message = await withInventory(flags, (inventory) => reconnectConnector(inventory, flags.connector));
     process.stdout.write(`${message}\n`);

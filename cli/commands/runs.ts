@@ -1,9 +1,10 @@
 /** `rollcall runs`: the history of a connector's sync runs (kept 90 days), newest first. */
 import type { Command } from 'commander';
+import { ConfigError } from '../../functions/core/errors.ts';
 import type { SyncRun } from '../../functions/core/types.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { addStoreOptions, formatOption, parseConnectorId, parsePositiveInt, type StoreOptions } from '../options.ts';
-import { renderRows, type Column, type Format } from '../output.ts';
+import { stdout, terminalWidth, writeRows, type Column, type Format } from '../output.ts';
 import { withInventory } from '../runtime.ts';
 
 interface RunsFlags extends StoreOptions {
@@ -30,12 +31,19 @@ export function registerRunsCommand(program: Command, exit: ExitCodeSink): void 
     program
       .command('runs')
       .description("a connector's sync runs, newest first (kept for 90 days)")
-      .requiredOption('--connector <id>', 'connector id', parseConnectorId)
+      .requiredOption('--connector <id>', '(required) connector id', parseConnectorId)
       .option('--limit <n>', 'how many runs', parsePositiveInt, 20)
       .addOption(formatOption(['table', 'json'])),
   ).action(async (flags: RunsFlags) => {
-    const runs = await withInventory(flags, (inventory) => inventory.store.listRuns(flags.connector, flags.limit));
-    process.stdout.write(renderRows(flags.format, runs, RUN_COLUMNS, (run) => run));
+    const runs = await withInventory(flags, async (inventory) => {
+      // As `reconnect` does: a mistyped connector id is a usage error, not an empty history.
+      if ((await inventory.store.getConnector(flags.connector)) === null) {
+        throw new ConfigError(`no connector '${flags.connector}' in the ${inventory.description}`);
+      }
+      return inventory.store.listRuns(flags.connector, flags.limit);
+    });
+    const maxWidth = terminalWidth();
+    writeRows(stdout, flags.format, runs, RUN_COLUMNS, (run) => run, maxWidth === undefined ? {} : { maxWidth });
     exit.code = 0;
   });
 }

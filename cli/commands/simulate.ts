@@ -7,6 +7,7 @@ import {
   type SimFaults,
   type SimUserField,
 } from '../../functions/connectors/torq/simulator/index.ts';
+import { ConfigError } from '../../functions/core/errors.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { parsePort, parsePositiveInt } from '../options.ts';
 
@@ -69,6 +70,14 @@ export function faultsFromFlags(flags: SimulateFlags): Partial<SimFaults> {
   return faults;
 }
 
+/** A port someone else holds, or one this user may not bind, is a usage error (exit 2) that says which. */
+function listenError(error: unknown, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') return new ConfigError(`port ${port} is in use: choose another --port, or --port 0 for any free one`, { cause: error });
+  if (code === 'EACCES') return new ConfigError(`port ${port} needs privileges: choose a port above 1023, or --port 0`, { cause: error });
+  return error;
+}
+
 export function registerSimulateCommand(program: Command, _exit: ExitCodeSink): void {
   program
     .command('simulate')
@@ -102,6 +111,8 @@ export function registerSimulateCommand(program: Command, _exit: ExitCodeSink): 
         latencyMs: flags.latency,
         paginateUsers: flags.unpaginatedUsers !== true,
         faults: faultsFromFlags(flags),
+      }).catch((error: unknown) => {
+        throw listenError(error, flags.port);
       });
       const usingDefaults = !process.env.TORQ_CLIENT_ID && !process.env.TORQ_CLIENT_SECRET;
       process.stdout.write(

@@ -5,7 +5,7 @@ import { normaliseEmail } from '../../functions/core/normalise.ts';
 import type { StoredAccount } from '../../functions/core/types.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { addStoreOptions, formatOption, parseConnectorId, parseSince, type StoreOptions } from '../options.ts';
-import { renderRows, type Column, type Format } from '../output.ts';
+import { stdout, terminalWidth, writeRows, type Column, type Format } from '../output.ts';
 import { withInventory } from '../runtime.ts';
 
 interface UsersFlags extends StoreOptions {
@@ -86,7 +86,9 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
         (flags.includeRemoved === true || a.removedAt === null) &&
         (newPeople === null || (a.emailKey !== null && newPeople.has(a.emailKey))),
     );
-    process.stdout.write(renderRows(flags.format, rows, ACCOUNT_COLUMNS, accountJson));
+    // Fitted to a terminal's width; piped output keeps every character.
+    const maxWidth = terminalWidth();
+    writeRows(stdout, flags.format, rows, ACCOUNT_COLUMNS, accountJson, maxWidth === undefined ? {} : { maxWidth });
     exit.code = 0;
   });
 }

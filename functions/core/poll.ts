@@ -16,9 +16,9 @@ import type {
   CredentialSource,
   EventSink,
   InventoryStore,
-  ListingProgress,
   ListingCheckpoint,
   Logger,
+  PollProgress,
   ResolvedCredentials,
 } from './ports.ts';
 import { afterFailure, afterPartial, afterSuccess, initialState, shouldSkipPoll } from './status.ts';
@@ -55,7 +55,8 @@ export interface PollDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings?: Partial<PollSettings>;
-  readonly onProgress?: (progress: ListingProgress) => void;
+  /** Listing pages as they arrive, then accounts diffed and written of those listed. */
+  readonly onProgress?: (progress: PollProgress) => void;
   readonly newRunId?: () => string;
   /**
    * Time left in this invocation (Lambda's `getRemainingTimeInMillis`). Without it there is no
@@ -247,7 +248,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     try {
       listing = await collectListing(connector, {
         maxPagesPerStream: settings.maxPagesPerStream,
-        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+        ...(deps.onProgress ? { onProgress: (p) => deps.onProgress?.({ phase: 'listing', ...p }) } : {}),
         ...(checkpoint ? { resumeFrom: checkpoint.streams } : {}),
         ...(remaining ? { shouldStop: () => remaining() < settings.reserveMs } : {}),
       });
@@ -297,8 +298,11 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       published += events.length;
       await deps.store.applyWrites(connectorId, part.writes);
     };
-    for (let start = 0; start < listing.accounts.length; start += settings.sliceSize) {
+    const toWrite = listing.accounts.length;
+    deps.onProgress?.({ phase: 'writing', written: 0, total: toWrite });
+    for (let start = 0; start < toWrite; start += settings.sliceSize) {
       await publishThenWrite(diff.slice(listing.accounts.slice(start, start + settings.sliceSize)));
+      deps.onProgress?.({ phase: 'writing', written: Math.min(start + settings.sliceSize, toWrite), total: toWrite });
     }
     const rest = diff.finish();
     const counts = checkpoint ? addCounts(checkpoint.counts, diff.counts) : diff.counts;

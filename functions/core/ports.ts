@@ -188,3 +188,8 @@ export interface ListingProgress {
   readonly pages: number;
   readonly accounts: number;
 }
+
+/** Progress of a whole poll: the listing (its total unknown until the last page), then the writes. */
+export type PollProgress =
+  | ({ readonly phase: 'listing' } & ListingProgress)
+  | { readonly phase: 'writing'; readonly written: number; readonly total: number };

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonLinesEventSink, StreamEventSink } from '../../functions/adapters/jsonl-event-sink.ts';
+import { JsonLinesEventSink, readEventsFile, StreamEventSink } from '../../functions/adapters/jsonl-event-sink.ts';
 import { makeEvent, type RollcallEvent } from '../../functions/core/events.ts';
 import { ZERO_COUNTS } from '../../functions/core/types.ts';
 
@@ -31,6 +31,37 @@ describe('JsonLinesEventSink', () => {
     const lines = (await readFile(join(dir, 'deep', 'events.jsonl'), 'utf8')).split('\n');
     expect(lines.at(-1)).toBe('');
     expect(lines.slice(0, -1).map((line) => JSON.parse(line))).toEqual(events);
+  });
+});
+
+describe('a torn last line (a process died mid-append)', () => {
+  it('is left behind on its own line: the next process starts on a fresh line, and readers skip the torn one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rollcall-events-'));
+    scratch.push(dir);
+    const file = join(dir, 'events.jsonl');
+    const whole = `${JSON.stringify(events[0])}\n`;
+    const torn = JSON.stringify(events[1]).slice(0, 40);
+    await writeFile(file, `${whole}${torn}`, 'utf8');
+
+    // A new process: its first append checks the tail; later appends of the same sink do not need to.
+    const sink = new JsonLinesEventSink(file);
+    await sink.publish(events.slice(1));
+    await sink.publish(events.slice(0, 1));
+
+    const text = await readFile(file, 'utf8');
+    expect(text).toBe(`${whole}${torn}\n${JSON.stringify(events[1])}\n${JSON.stringify(events[0])}\n`);
+    expect(await readEventsFile(file)).toEqual({ events: [events[0], events[1], events[0]], tornLines: 1 });
+  });
+
+  it('adds no blank line to a file that ends cleanly, and a missing file reads as empty', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rollcall-events-'));
+    scratch.push(dir);
+    const file = join(dir, 'events.jsonl');
+    expect(await readEventsFile(file)).toEqual({ events: [], tornLines: 0 });
+    await appendFile(file, `${JSON.stringify(events[0])}\n`, 'utf8');
+    await new JsonLinesEventSink(file).publish(events.slice(1));
+    expect((await readFile(file, 'utf8')).split('\n')).toHaveLength(3);
+    expect(await readEventsFile(file)).toEqual({ events, tornLines: 0 });
   });
 });
 

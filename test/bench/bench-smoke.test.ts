@@ -14,7 +14,7 @@ describe('benchmark on a 200-user workspace at zero latency', () => {
   let report: BenchmarkReport;
 
   beforeAll(async () => {
-    report = await runBenchmark({ users: [USERS], latencyMs: 0, measureHandler: false });
+    report = await runBenchmark({ users: [USERS], latencyMs: 0, measureHandler: false, tableRows: [1_000] });
   }, 60_000);
 
   it('measures both polls, the floor, CPU, memory and item sizes for the size', () => {
@@ -66,6 +66,13 @@ describe('benchmark on a 200-user workspace at zero latency', () => {
     // Every account is written to the table and two indexes, every identity to the table and one.
     expect(cost.firstPoll.writeUnits).toBe(3 * USERS + 2 * USERS + 5);
     expect(cost.monthlyUsd).toBeGreaterThan(report.cost.prices.secretPerMonth);
+  });
+
+  it('times the users table render and reports its 50,000-row target as n/a below that size', () => {
+    expect(report.tableRender).toEqual([expect.objectContaining({ rows: 1_000, bytes: expect.any(Number) })]);
+    expect(report.tableRender[0]?.bytes).toBeGreaterThan(1_000 * 100);
+    expect(report.targets.filter((target) => target.id === 'table-render').map((target) => target.status)).toEqual(['n/a']);
+    expect(renderTables(report)).toContain('rollcall users: table render');
   });
 
   it('renders the tables and the Markdown with a verdict', () => {
