@@ -94,6 +94,8 @@ describe('connector items', () => {
     rejectedFingerprint: '0123456789abcdef',
     leaseOwner: null,
     leaseExpiresAt: null,
+    leaseHolder: null,
+    identitiesVerified: true,
   };
 
   it('is listed under the connectors index and round-trips', () => {
