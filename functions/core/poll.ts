@@ -289,7 +289,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
 
     /** Stopped on request or at the end of the time budget: what was written stays, nothing is removed. */
     const interrupted = (reason: string, eventCount: number, pages: number): Promise<PollResult> => {
-      log.warn('poll interrupted: lease released, nothing removed', { connectorId, runId, reason, events: eventCount });
+      log.info('poll interrupted: lease released, nothing removed', { connectorId, runId, reason, events: eventCount });
       return finish(
         before,
         eventCount,
