@@ -106,6 +106,17 @@ describe('connector items', () => {
     expect(connectorFromItem(item)).toEqual(state);
   });
 
+  it('round-trips a lease with its holder, and reads an unreadable holder as unknown', () => {
+    const processLease = { ...state, leaseOwner: 'run-1', leaseExpiresAt: 1_800_000_000_000, leaseHolder: { kind: 'process' as const, host: 'laptop', pid: 42, pidNamespace: null } };
+    expect(connectorToItem(processLease).leaseHolder).toEqual({ kind: 'process', host: 'laptop', pid: 42 });
+    expect(connectorFromItem(connectorToItem(processLease))).toEqual(processLease);
+    const lambdaLease = { ...processLease, leaseHolder: { kind: 'lambda' as const, requestId: 'req-1', functionName: 'rollcall-poller' } };
+    expect(connectorFromItem(connectorToItem(lambdaLease))).toEqual(lambdaLease);
+    // Written by an older version (no holder), or damaged: the lease simply lasts until it expires.
+    expect(connectorFromItem({ ...connectorToItem(processLease), leaseHolder: { kind: 'process', host: 'laptop', pid: 'x' } }).leaseHolder).toBeNull();
+    expect(connectorFromItem({ ...connectorToItem(state), identitiesVerified: 'yes' }).identitiesVerified).toBe(false);
+  });
+
   it('remembers the last status that was not SYNCING, for the next lease', () => {
     expect(connectorToItem(state).settledStatus).toBe('RECONNECT_REQUIRED');
     expect(connectorToItem({ ...state, status: 'SYNCING', previousStatus: 'ERROR' }).settledStatus).toBe('ERROR');
