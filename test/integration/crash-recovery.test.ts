@@ -224,6 +224,27 @@ describe('a stop request', () => {
     expect((await env.store.listRuns('c1', 1))[0]).toMatchObject({ outcome: 'interrupted' });
   });
 
+  it('with a time budget, stops writing before the invocation would be killed and releases the lease', async () => {
+    const env = await setup(workspace(400));
+    // Plenty of time until the first slice's events went out, then less than the 15 s write reserve.
+    let timeLeft = 600_000;
+    const events = new MemoryEventSink();
+    const publish = events.publish.bind(events);
+    events.publish = async (batch) => {
+      await publish(batch);
+      timeLeft = 10_000;
+    };
+    const result = await env.poll({ events, remainingTimeMs: () => timeLeft });
+
+    expect(result).toMatchObject({ outcome: 'interrupted', error: 'interrupted (time budget ended)' });
+    expect(events.ofType('SyncCompleted')).toHaveLength(0);
+    // The first slice (100 accounts) was written; the rest waits for the next poll, which completes it.
+    expect(await env.store.queryAccounts({ connectorId: 'c1' })).toHaveLength(100);
+    expect(await env.store.getConnector('c1')).toMatchObject({ leaseOwner: null, leaseHolder: null });
+    const next = await env.poll();
+    expect(next).toMatchObject({ outcome: 'completed', counts: { total: 400, new: 300 } });
+  });
+
   it('does not wait for a page in flight: the listing is dropped and nothing is written', async () => {
     const controller = new AbortController();
     let pending: (() => void) | null = null;
