@@ -10,6 +10,7 @@ import { registerPollCommand } from './commands/poll.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
+import { registerUnlockCommand } from './commands/unlock.ts';
 import { registerUsersCommand } from './commands/users.ts';
 import { endQuietlyOnClosedPipe } from './output.ts';
 
@@ -29,6 +30,7 @@ export function buildProgram(exit: ExitCodeSink): Command {
   registerUsersCommand(program, exit);
   registerConnectorsCommand(program, exit);
   registerReconnectCommand(program, exit);
+  registerUnlockCommand(program, exit);
   registerRunsCommand(program, exit);
   registerSimulateCommand(program, exit);
   registerDemoCommand(program, exit);

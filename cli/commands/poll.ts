@@ -5,6 +5,7 @@ import { pollConnector, type PollResult } from '../../functions/core/poll.ts';
 import type { RollcallEvent } from '../../functions/core/events.ts';
 import { systemClock, type Connector, type ConnectorCredentials, type EventSink, type Logger } from '../../functions/core/ports.ts';
 import type { AppName } from '../../functions/core/types.ts';
+import { localHolderProbe, thisProcess } from '../lease-holder.ts';
 import { createCliLogger } from '../logger.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { chooseEventDestination, openEventBusSink } from '../event-destination.ts';
@@ -33,6 +34,8 @@ export interface LocalPollRequest {
   readonly maxRemovalShare?: number;
   readonly showProgress: boolean;
   readonly logger: Logger;
+  /** Aborted on SIGINT/SIGTERM: the poll ends `interrupted` and gives its lease back. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a person should read about a poll beyond its counts, taken from the events it published. */
@@ -83,6 +86,9 @@ export async function pollLocally(inventory: Inventory, request: LocalPollReques
         clock: systemClock,
         logger: request.logger,
         onProgress: (p) => progress.update(p),
+        holder: thisProcess(),
+        leaseProbe: localHolderProbe(),
+        ...(request.signal !== undefined ? { signal: request.signal } : {}),
         ...(request.maxRemovalShare !== undefined ? { settings: { maxRemovalShare: request.maxRemovalShare } } : {}),
       },
       { connectorId: request.connectorId, app: request.app },
@@ -227,6 +233,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
       { logger },
     );
     const bus = destination.kind === 'bus' ? await openEventBusSink(destination.eventBusName) : null;
+    const stop = stopOnSignals();
     try {
       const result = await withInventory(flags, (inventory) =>
         pollLocally(bus === null ? inventory : { ...inventory, events: bus.events }, {
@@ -237,12 +244,53 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
           ...(flags.maxRemovalShare !== undefined ? { maxRemovalShare: flags.maxRemovalShare } : {}),
           showProgress: progressWanted(flags.json === true),
           logger,
+          signal: stop.signal,
         }),
       );
+      const signal = stop.received();
+      if (result.outcome === 'interrupted' && signal !== null) {
+        if (flags.json) process.stdout.write(`${jsonText(pollResultJson(result))}\n`);
+        process.stderr.write(`interrupted by ${signal}: lease released, nothing removed\n`);
+        exit.code = 128 + SIGNAL_NUMBERS[signal];
+        // A page request abandoned by the interruption must not hold the process open.
+        setTimeout(() => process.exit(exit.code), 2_000).unref();
+        return;
+      }
       process.stdout.write(flags.json ? `${jsonText(pollResultJson(result))}\n` : describePollResult(result));
       exit.code = pollExitCode(result);
     } finally {
+      stop.dispose();
       bus?.close();
     }
   });
+}
+
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
+type StopSignal = keyof typeof SIGNAL_NUMBERS;
+
+/**
+ * The first SIGINT/SIGTERM asks the poll to stop (it releases its lease; exit 130 or 143); a
+ * second one ends the process at once, as a user pressing Ctrl-C twice expects. The lease of a
+ * process ended that way is still freed by the next poll on this host, as its pid is gone.
+ */
+function stopOnSignals(): { signal: AbortSignal; received(): StopSignal | null; dispose(): void } {
+  const controller = new AbortController();
+  let received: StopSignal | null = null;
+  const onSignal = (signal: StopSignal) => {
+    if (received !== null) process.exit(128 + SIGNAL_NUMBERS[signal]);
+    received = signal;
+    controller.abort(signal);
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    signal: controller.signal,
+    received: () => received,
+    dispose() {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
 }

@@ -1,23 +1,34 @@
 /** `rollcall reconnect`: forget the rejected credentials so the next poll calls the API again. */
 import type { Command } from 'commander';
 import { ConfigError, LeaseBusyError } from '../../functions/core/errors.ts';
-import { systemClock } from '../../functions/core/ports.ts';
+import { holderIsGone, leaseBusyMessage, liveLease, withoutLease } from '../../functions/core/lease.ts';
+import { systemClock, type LeaseHolderProbe } from '../../functions/core/ports.ts';
+import { localHolderProbe } from '../lease-holder.ts';
 import { requestReconnect } from '../../functions/core/status.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { addStoreOptions, parseConnectorId, type StoreOptions } from '../options.ts';
 import { withInventory, type Inventory } from '../runtime.ts';
 
-export async function reconnectConnector(inventory: Inventory, connectorId: string): Promise<string> {
-  const state = await inventory.store.getConnector(connectorId);
-  if (state === null) throw new ConfigError(`no connector '${connectorId}' in the ${inventory.description}`);
+export async function reconnectConnector(
+  inventory: Inventory,
+  connectorId: string,
+  probe: LeaseHolderProbe = localHolderProbe(),
+): Promise<string> {
+  const found = await inventory.store.getConnector(connectorId);
+  if (found === null) throw new ConfigError(`no connector '${connectorId}' in the ${inventory.description}`);
   // Writing the row now would drop the running poll's lease; and that poll decides the status anyway.
-  if (state.leaseOwner !== null && (state.leaseExpiresAt ?? 0) > systemClock.now().getTime()) {
-    throw new LeaseBusyError(`connector '${connectorId}' is being polled right now; run reconnect again when it has finished`);
+  // A lease whose holder is provably gone (a killed poll on this host) is no running poll: it is broken.
+  const lease = liveLease(found, systemClock.now().getTime());
+  const gone = lease !== null && holderIsGone(lease, probe);
+  if (lease !== null && !gone) {
+    throw new LeaseBusyError(`${leaseBusyMessage(connectorId, lease)}; run reconnect again when it has finished`, { lease });
   }
+  const state = gone ? withoutLease(found) : found;
   // Conditional: a poll that took the lease since the check above keeps it.
-  await inventory.store.putConnector(requestReconnect(state, systemClock.now().toISOString()), {
-    unlessLeasedAtMs: systemClock.now().getTime(),
-  });
+  await inventory.store.putConnector(
+    requestReconnect(state, systemClock.now().toISOString()),
+    gone && lease !== null ? { ifLeaseOwner: lease.owner } : { unlessLeasedAtMs: systemClock.now().getTime() },
+  );
   return state.status === 'RECONNECT_REQUIRED'
     ? `${connectorId}: the next poll will try the credentials again.`
     : `${connectorId}: status is ${state.status}; nothing was blocked, the next poll runs as usual.`;

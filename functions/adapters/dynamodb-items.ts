@@ -11,6 +11,7 @@ import {
   type AppName,
   type ConnectorState,
   type ConnectorStatus,
+  type LeaseHolder,
   type StoredAccount,
   type StoredIdentity,
   type SyncCounts,
@@ -23,7 +24,10 @@ import { unpooled, type StringPool } from '../core/string-pool.ts';
 /** An item as the document client reads it: values are checked before use. */
 export type StoredItem = Record<string, unknown>;
 /** An item as the document client writes it. */
-export type ItemToWrite = Record<string, string | number | boolean | readonly string[] | Record<string, number>>;
+export type ItemToWrite = Record<
+  string,
+  string | number | boolean | readonly string[] | Record<string, number> | Record<string, string | number>
+>;
 
 /** Domain attributes of an account item: what `loadAccounts` projects (no key attributes). */
 export const ACCOUNT_ATTRIBUTES = [
@@ -181,6 +185,8 @@ export function connectorToItem(state: ConnectorState): ItemToWrite {
   if (state.rejectedFingerprint !== null) item.rejectedFingerprint = state.rejectedFingerprint;
   if (state.leaseOwner !== null) item.leaseOwner = state.leaseOwner;
   if (state.leaseExpiresAt !== null) item.leaseExpiresAt = state.leaseExpiresAt;
+  if (state.leaseHolder !== null) item.leaseHolder = leaseHolderToItem(state.leaseHolder);
+  if (state.identitiesVerified) item.identitiesVerified = true;
   const settled = state.status === 'SYNCING' ? state.previousStatus : state.status;
   if (settled !== null) item.settledStatus = settled;
   return item;
@@ -201,7 +207,33 @@ export function connectorFromItem(item: StoredItem): ConnectorState {
     rejectedFingerprint: optionalString(item.rejectedFingerprint),
     leaseOwner: optionalString(item.leaseOwner),
     leaseExpiresAt: typeof item.leaseExpiresAt === 'number' ? item.leaseExpiresAt : null,
+    leaseHolder: leaseHolderFromItem(item.leaseHolder),
+    identitiesVerified: item.identitiesVerified === true,
   };
+}
+
+/** A map attribute; absent fields are omitted, as everywhere in the table. */
+export function leaseHolderToItem(holder: LeaseHolder): Record<string, string | number> {
+  if (holder.kind === 'lambda') return { kind: 'lambda', requestId: holder.requestId, functionName: holder.functionName };
+  const item: Record<string, string | number> = { kind: 'process', host: holder.host, pid: holder.pid };
+  if (holder.pidNamespace !== null) item.pidNamespace = holder.pidNamespace;
+  return item;
+}
+
+/**
+ * A holder that cannot be read (written by an older version, or damaged) reads as unknown: its
+ * lease then simply lasts until it expires.
+ */
+export function leaseHolderFromItem(value: unknown): LeaseHolder | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const map = value as Record<string, unknown>;
+  if (map.kind === 'lambda' && typeof map.requestId === 'string' && typeof map.functionName === 'string') {
+    return { kind: 'lambda', requestId: map.requestId, functionName: map.functionName };
+  }
+  if (map.kind === 'process' && typeof map.host === 'string' && typeof map.pid === 'number' && Number.isSafeInteger(map.pid)) {
+    return { kind: 'process', host: map.host, pid: map.pid, pidNamespace: optionalString(map.pidNamespace) };
+  }
+  return null;
 }
 
 export function countsToItem(counts: SyncCounts): Record<string, number> {

@@ -14,6 +14,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConfigError, LeaseBusyError, TransientError } from '../core/errors.ts';
+import { leaseBusyMessage, liveLease } from '../core/lease.ts';
 import {
   systemClock,
   type AccountQuery,
@@ -22,6 +23,7 @@ import {
   type InventoryWrites,
   type LeaseRequest,
   type ListingCheckpoint,
+  type PutConnectorOptions,
 } from '../core/ports.ts';
 import { ZERO_COUNTS, type ConnectorState, type StoredAccount, type StoredIdentity, type SyncRun } from '../core/types.ts';
 import { createStringPool } from '../core/string-pool.ts';
@@ -39,6 +41,7 @@ import {
   identityFromItem,
   identityKey,
   identityToItem,
+  leaseHolderToItem,
   runFromItem,
   runToItem,
   type ItemToWrite,
@@ -130,13 +133,16 @@ export class DynamoInventoryStore implements InventoryStore {
   }
 
   /**
-   * One conditional UpdateItem: taken when the row is absent, has no owner, or its lease expired.
+   * One conditional UpdateItem: taken when the row is absent, has no owner, or its lease expired
+   * (or, with `takeOverFrom`, when exactly that owner still holds it).
    * `previousStatus` comes from `settledStatus` (see `connectorToItem`) rather than from `status`:
    * after a poll died while SYNCING, a second crash must not record SYNCING as the status to
    * return to. A new row gets a DynamoDB NULL there (one expression cannot omit it).
+   * A refusal reads the row once more to name the lease in the way (holder and expiry).
    */
   async acquireLease(request: LeaseRequest): Promise<ConnectorState | null> {
     const { connectorId } = request;
+    const takeOver = request.takeOverFrom;
     try {
       const answer = await this.db.send(
         new UpdateCommand({
@@ -147,6 +153,7 @@ export class DynamoInventoryStore implements InventoryStore {
             'previousStatus = if_not_exists(settledStatus, :null)',
             'leaseOwner = :owner',
             'leaseExpiresAt = :expiresAt',
+            'leaseHolder = :holder',
             'connectorId = :connectorId',
             'app = if_not_exists(app, :app)',
             'statusChangedAt = if_not_exists(statusChangedAt, :now)',
@@ -155,20 +162,22 @@ export class DynamoInventoryStore implements InventoryStore {
             '#gsi1sk = :connectorId',
           ].join(', '),
           ConditionExpression:
-            'attribute_not_exists(PK) OR attribute_not_exists(leaseOwner) OR attribute_type(leaseOwner, :nullType) OR leaseExpiresAt < :nowMs',
+            takeOver === undefined
+              ? 'attribute_not_exists(PK) OR attribute_not_exists(leaseOwner) OR attribute_type(leaseOwner, :nullType) OR leaseExpiresAt < :nowMs'
+              : 'leaseOwner = :staleOwner',
           ExpressionAttributeNames: { '#status': 'status', '#gsi1pk': GSI1.partitionKey, '#gsi1sk': GSI1.sortKey },
           ExpressionAttributeValues: {
             ':syncing': 'SYNCING',
             ':null': null,
             ':owner': request.owner,
             ':expiresAt': request.nowMs + request.leaseMs,
+            ':holder': request.holder == null ? null : leaseHolderToItem(request.holder),
             ':connectorId': connectorId,
             ':app': request.app,
             ':now': request.now,
             ':zeroCounts': countsToItem(ZERO_COUNTS),
             ':connectors': keys.connectorsGsi1Pk,
-            ':nullType': 'NULL',
-            ':nowMs': request.nowMs,
+            ...(takeOver === undefined ? { ':nullType': 'NULL', ':nowMs': request.nowMs } : { ':staleOwner': takeOver }),
           },
           ReturnValues: 'ALL_OLD',
         }),
@@ -176,14 +185,15 @@ export class DynamoInventoryStore implements InventoryStore {
       return answer.Attributes ? connectorFromItem(answer.Attributes) : null;
     } catch (error) {
       if (isConditionalCheckFailed(error)) {
-        throw new LeaseBusyError(`connector ${connectorId} is being synced by another poll`, { cause: error });
+        const lease = liveLease(await this.getConnector(connectorId), request.nowMs);
+        throw new LeaseBusyError(leaseBusyMessage(connectorId, lease), { cause: error, lease });
       }
       throw toStoreError(error, `UpdateItem lease of connector ${connectorId}`);
     }
   }
 
   async finishSync(state: ConnectorState, owner: string): Promise<void> {
-    const item = connectorToItem({ ...state, leaseOwner: null, leaseExpiresAt: null });
+    const item = connectorToItem({ ...state, leaseOwner: null, leaseExpiresAt: null, leaseHolder: null });
     try {
       await this.db.send(
         new PutCommand({
@@ -203,24 +213,32 @@ export class DynamoInventoryStore implements InventoryStore {
     }
   }
 
-  async putConnector(state: ConnectorState, options: { readonly unlessLeasedAtMs?: number } = {}): Promise<void> {
-    const nowMs = options.unlessLeasedAtMs;
+  async putConnector(state: ConnectorState, options: PutConnectorOptions = {}): Promise<void> {
+    const conditions: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (options.unlessLeasedAtMs !== undefined) {
+      conditions.push('(attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now)');
+      values[':now'] = options.unlessLeasedAtMs;
+    }
+    if (options.ifLeaseOwner !== undefined) {
+      conditions.push('leaseOwner = :leaseOwner');
+      values[':leaseOwner'] = options.ifLeaseOwner;
+    }
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: connectorToItem(state),
-          ...(nowMs === undefined
+          ...(conditions.length === 0
             ? {}
-            : {
-                ConditionExpression: 'attribute_not_exists(leaseOwner) OR leaseExpiresAt < :now',
-                ExpressionAttributeValues: { ':now': nowMs },
-              }),
+            : { ConditionExpression: conditions.join(' AND '), ExpressionAttributeValues: values }),
         }),
       );
     } catch (error) {
       if (isConditionalCheckFailed(error)) {
-        throw new LeaseBusyError(`connector ${state.connectorId} is being polled right now`);
+        // Without a time to judge expiry by, the lease recorded on the row is the one in the way.
+        const lease = liveLease(await this.getConnector(state.connectorId), options.unlessLeasedAtMs ?? 0);
+        throw new LeaseBusyError(leaseBusyMessage(state.connectorId, lease), { cause: error, lease });
       }
       throw toStoreError(error, `PutItem state of connector ${state.connectorId}`);
     }
@@ -266,12 +284,17 @@ export class DynamoInventoryStore implements InventoryStore {
   }
 
   /**
-   * Puts (accounts and identities together) go in batches of 25, several in flight; each removal
-   * is one UpdateItem that sets `removedAt` (the port hands over only id and time, and removals
-   * are rare: the core holds mass removals back), conditional on the account still existing so a
-   * removal never creates a stub item.
+   * Identities first, then accounts and removals: puts go in batches of 25, several in flight;
+   * each removal is one UpdateItem that sets `removedAt` (the port hands over only id and time, and
+   * removals are rare: the core holds mass removals back), conditional on the account still
+   * existing so a removal never creates a stub item.
    *
-   * Identities are batch-put too, although a batch put cannot be conditional. A first sync of
+   * Why identities first: an account item is what makes later polls see its person as known to
+   * this connector, and then nothing writes that person's identity again. Were accounts written
+   * first, a poll killed (or a Lambda timed out) between the two would leave people without an
+   * identity record for good. In this order every account item that exists has its identity.
+   *
+   * Identities are batch-put, although a batch put cannot be conditional. A first sync of
    * 100,000 people would otherwise cost 100,000 single conditional PutItems instead of 4,000
    * batches. It is safe: the core only asks to write identities that `findKnownIdentities` found
    * absent moments before; the lease serialises polls of one connector, so the only possible
@@ -289,8 +312,10 @@ export class DynamoInventoryStore implements InventoryStore {
     // Items are built batch by batch as the batches go out, not all up front: a first sync of
     // 100,000 people writes 200,000 items, and holding them all at once added about 100 MB to
     // the benchmark's peak RSS (README, "Performance").
-    const batches = batchesOf(putRequests(accounts.values(), identities.values()), BATCH_WRITE_LIMIT);
-    await drainWithConcurrency(this.writeTasks(connectorId, batches, writes.removeAccounts), this.writeConcurrency, (task) =>
+    const identityBatches = batchesOf(identityPutRequests(identities.values()), BATCH_WRITE_LIMIT);
+    await drainWithConcurrency(this.writeTasks(connectorId, identityBatches, []), this.writeConcurrency, (task) => task());
+    const accountBatches = batchesOf(accountPutRequests(accounts.values()), BATCH_WRITE_LIMIT);
+    await drainWithConcurrency(this.writeTasks(connectorId, accountBatches, writes.removeAccounts), this.writeConcurrency, (task) =>
       task(),
     );
   }
@@ -556,8 +581,11 @@ function compareAccounts(a: StoredAccount, b: StoredAccount): number {
   return compareStrings(a.id, b.id);
 }
 
-function* putRequests(accounts: Iterable<StoredAccount>, identities: Iterable<StoredIdentity>): Generator<PutRequest> {
+function* accountPutRequests(accounts: Iterable<StoredAccount>): Generator<PutRequest> {
   for (const account of accounts) yield { PutRequest: { Item: accountToItem(account) } };
+}
+
+function* identityPutRequests(identities: Iterable<StoredIdentity>): Generator<PutRequest> {
   for (const identity of identities) yield { PutRequest: { Item: identityToItem(identity) } };
 }
 

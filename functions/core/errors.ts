@@ -3,7 +3,7 @@
  * Each carries ids and a human message, never payloads, emails or secrets: structured loggers
  * serialise every enumerable field of an error.
  */
-import type { ConnectorStatus } from './types.ts';
+import type { ConnectorStatus, LeaseInfo } from './types.ts';
 
 export abstract class RollcallError extends Error {
   abstract readonly kind: ErrorKind;
@@ -49,6 +49,12 @@ export class ConfigError extends RollcallError {
 /** Another poll of the same connector holds the lease. */
 export class LeaseBusyError extends RollcallError {
   readonly kind = 'busy' as const;
+  /** The lease in the way, when it could be read: lets the caller free it if its holder is provably gone. */
+  readonly lease: LeaseInfo | null;
+  constructor(message: string, options?: ErrorOptions & { lease?: LeaseInfo | null }) {
+    super(message, options);
+    this.lease = options?.lease ?? null;
+  }
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { emailsToLookUp, InventoryDiff, type DiffSlice } from './diff.ts';
+import { heldEmails, repairIdentities } from './identity-repair.ts';
+import { describeLease, holderIsGone } from './lease.ts';
 import { AuthError, classifyError, ConfigError, LeaseBusyError, safeMessage } from './errors.ts';
 import { makeEvent, type RollcallEvent } from './events.ts';
 import { collectListing } from './listing.ts';
@@ -16,19 +18,43 @@ import type {
   CredentialSource,
   EventSink,
   InventoryStore,
+  LeaseHolderProbe,
   ListingCheckpoint,
   Logger,
   PollProgress,
   ResolvedCredentials,
 } from './ports.ts';
 import { afterFailure, afterPartial, afterSuccess, initialState, shouldSkipPoll } from './status.ts';
-import { ZERO_COUNTS, type AppName, type ConnectorState, type ConnectorStatus, type SyncCounts, type SyncOutcome, type SyncRun } from './types.ts';
+import {
+  ZERO_COUNTS,
+  type AppName,
+  type ConnectorState,
+  type ConnectorStatus,
+  type LeaseHolder,
+  type SyncCounts,
+  type SyncOutcome,
+  type SyncRun,
+} from './types.ts';
 
 export interface PollSettings {
   /** Removals above this share of the active accounts are held as an anomaly (design.md section 4). */
   readonly maxRemovalShare: number;
-  /** How long a lease protects a running poll; longer than the longest poll (the Lambda timeout). */
+  /**
+   * How long a lease protects a running poll without a time budget (the CLI); longer than the
+   * longest poll. With a budget the lease ends `leaseMarginMs` after the budget does.
+   */
   readonly leaseMs: number;
+  /**
+   * With a time budget: the lease outlives the invocation by this much only, so an invocation
+   * killed at its timeout blocks the next poll for no longer than that. It covers the difference
+   * between the clocks of the hosts that compare lease times.
+   */
+  readonly leaseMarginMs: number;
+  /**
+   * With a time budget: stop between write slices when less than this is left, and end the run
+   * `interrupted`, releasing the lease before the invocation is killed.
+   */
+  readonly releaseReserveMs: number;
   readonly maxPagesPerStream: number;
   /** With a time budget: stop listing when less than this is left, to write what was found and a checkpoint. */
   readonly reserveMs: number;
@@ -41,6 +67,8 @@ export interface PollSettings {
 export const DEFAULT_POLL_SETTINGS: PollSettings = {
   maxRemovalShare: 0.5,
   leaseMs: 16 * 60 * 1000,
+  leaseMarginMs: 10_000,
+  releaseReserveMs: 15_000,
   maxPagesPerStream: 10_000,
   reserveMs: 120_000,
   checkpointMaxAgeMs: 6 * 60 * 60 * 1000,
@@ -63,6 +91,15 @@ export interface PollDependencies {
    * deadline and a listing always runs to its end.
    */
   readonly remainingTimeMs?: () => number;
+  /** Stored with the lease: where this poll runs (host and pid, or the Lambda request). */
+  readonly holder?: LeaseHolder;
+  /** Proves a lease's holder gone (a dead pid on this host): its lease is then taken over at once. */
+  readonly leaseProbe?: LeaseHolderProbe;
+  /**
+   * Aborted on SIGINT/SIGTERM: the listing stops, nothing more is written after the slice in
+   * progress, nothing is removed, and the run ends `interrupted` with the lease released.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface PollRequest {
@@ -85,7 +122,10 @@ export interface PollResult {
   readonly events: number;
   /** Listing pages fetched by this invocation (0 when the API was not listed). */
   readonly pages: number;
-  /** design.md section 7: 0 completed, 3 RECONNECT_REQUIRED, 4 transient, 1 anything else. */
+  /**
+   * design.md section 7: 0 completed, 3 RECONNECT_REQUIRED, 4 transient (and busy, and interrupted:
+   * the CLI reports an interruption by its signal instead), 1 anything else.
+   */
   readonly exitCode: 0 | 1 | 2 | 3 | 4;
 }
 
@@ -132,15 +172,33 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
 
   const owner = runId;
   let before: ConnectorState;
+  /** Whether every stored account's person has an identity record (else this poll checks). */
+  let identitiesVerified: boolean;
   try {
-    const previousState = await deps.store.acquireLease({
+    const remainingAtStart = deps.remainingTimeMs?.();
+    const lease = {
       connectorId,
       app,
       owner,
+      holder: deps.holder ?? null,
       now: startedAt,
       nowMs: startedAtMs,
-      leaseMs: settings.leaseMs,
-    });
+      leaseMs:
+        remainingAtStart === undefined
+          ? settings.leaseMs
+          : Math.max(0, Math.min(settings.leaseMs, remainingAtStart + settings.leaseMarginMs)),
+    };
+    let previousState: ConnectorState | null;
+    try {
+      previousState = await deps.store.acquireLease(lease);
+    } catch (error) {
+      // A lease whose holder is provably gone (a killed process on this host) is free at once.
+      if (!(error instanceof LeaseBusyError) || error.lease === null || !holderIsGone(error.lease, deps.leaseProbe)) throw error;
+      log.warn('lease of a poll that is gone taken over', { connectorId, runId, staleOwner: error.lease.owner });
+      previousState = await deps.store.acquireLease({ ...lease, takeOverFrom: error.lease.owner });
+    }
+    // A poll that died holding the lease may have died between writes: check identities again.
+    identitiesVerified = previousState !== null && previousState.identitiesVerified && previousState.leaseOwner === null;
     before = stateBeforeSync(previousState, connectorId, app, startedAt);
     if (resolved !== null && shouldSkipPoll(before, resolved.fingerprint)) {
       await deps.store.finishSync(before, owner);
@@ -148,7 +206,11 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     }
   } catch (error) {
     if (!(error instanceof LeaseBusyError)) throw error;
-    log.warn('poll not started: another poll holds the lease', { connectorId, runId });
+    log.warn('poll not started: another poll holds the lease', {
+      connectorId,
+      runId,
+      lease: error.lease === null ? null : describeLease(error.lease),
+    });
     return {
       connectorId,
       app,
@@ -177,7 +239,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     ): Promise<PollResult> => {
       const finishedAt = deps.clock.now().toISOString();
       const durationMs = elapsed();
-      await deps.store.finishSync(state, owner);
+      await deps.store.finishSync({ ...state, identitiesVerified }, owner);
       const run: SyncRun = {
         connectorId,
         runId,
@@ -226,6 +288,25 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       );
     };
 
+    /** Stopped on request or at the end of the time budget: what was written stays, nothing is removed. */
+    const interrupted = (reason: string, eventCount: number, pages: number): Promise<PollResult> => {
+      log.info('poll interrupted: lease released, nothing removed', { connectorId, runId, reason, events: eventCount });
+      return finish(
+        before,
+        eventCount,
+        'interrupted',
+        { counts: unchangedCounts(before), anomalies: [], invalid: [], error: `interrupted (${reason})`, pages },
+        4,
+      );
+    };
+    const signal = deps.signal;
+    const interruption = (): string | null => {
+      if (signal?.aborted === true) return typeof signal.reason === 'string' ? signal.reason : 'stop requested';
+      if (remaining !== undefined && remaining() < settings.releaseReserveMs) return 'time budget ended';
+      return null;
+    };
+    const remaining = deps.remainingTimeMs;
+
     if (resolved === null) {
       // Without usable credentials a person has to act, exactly as when they are rejected.
       return fail(new AuthError(`credentials unavailable: ${safeMessage(credentialError)}`, { cause: credentialError }));
@@ -243,17 +324,22 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     previousLoad.catch(() => undefined);
     const storedCheckpoint = await deps.store.loadCheckpoint(connectorId);
     const checkpoint = usableCheckpoint(storedCheckpoint, startedAtMs, settings.checkpointMaxAgeMs);
-    const remaining = deps.remainingTimeMs;
     let listing;
     try {
-      listing = await collectListing(connector, {
+      const listed = collectListing(connector, {
         maxPagesPerStream: settings.maxPagesPerStream,
         ...(deps.onProgress ? { onProgress: (p) => deps.onProgress?.({ phase: 'listing', ...p }) } : {}),
         ...(checkpoint ? { resumeFrom: checkpoint.streams } : {}),
-        ...(remaining ? { shouldStop: () => remaining() < settings.reserveMs } : {}),
+        shouldStop: () => signal?.aborted === true || (remaining !== undefined && remaining() < settings.reserveMs),
       });
+      // An interruption does not wait for a page in flight (or a rate-limit wait): the listing is dropped.
+      listing = await untilAborted(listed, signal);
     } catch (error) {
       return fail(error);
+    }
+    if (listing === null || signal?.aborted === true) {
+      previousLoad.catch(() => undefined);
+      return interrupted(interruption() ?? 'stop requested', 0, listing?.pages ?? 0);
     }
     const previous = await previousLoad;
     log.debug('listing done', {
@@ -267,6 +353,20 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       duplicates: listing.duplicates,
       stored: previous.length,
     });
+
+    let published = 0;
+    if (!identitiesVerified) {
+      // Events before writes, as for every slice below.
+      const known = await deps.store.findKnownIdentities(heldEmails(previous));
+      const repair = repairIdentities({ connectorId, app, now: deps.clock.now().toISOString(), previous, known });
+      if (repair.repaired > 0) {
+        await deps.events.publish(repair.events);
+        published += repair.events.length;
+        await deps.store.applyWrites(connectorId, repair.writes);
+        log.warn('identity records repaired', { connectorId, runId, identities: repair.repaired });
+      }
+      identitiesVerified = true;
+    }
 
     const seenEarlier = new Set(checkpoint?.seenIds ?? []);
     const knownEmails = await deps.store.findKnownIdentities(emailsToLookUp(previous, listing.accounts));
@@ -291,7 +391,6 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     // Each slice's events go out before its writes: if the writes never happen, the next poll finds
     // the same changes and publishes the same ids again; nothing is lost. Slicing keeps a first
     // sync of a large workspace from holding every event and item at once.
-    let published = 0;
     const publishThenWrite = async (part: DiffSlice, extraEvents: readonly RollcallEvent[] = []) => {
       const events = extraEvents.length === 0 ? part.events : [...part.events, ...extraEvents];
       await deps.events.publish(events);
@@ -301,9 +400,13 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     const toWrite = listing.accounts.length;
     deps.onProgress?.({ phase: 'writing', written: 0, total: toWrite });
     for (let start = 0; start < toWrite; start += settings.sliceSize) {
+      const reason = interruption();
+      if (reason !== null) return interrupted(reason, published, listing.pages);
       await publishThenWrite(diff.slice(listing.accounts.slice(start, start + settings.sliceSize)));
       deps.onProgress?.({ phase: 'writing', written: Math.min(start + settings.sliceSize, toWrite), total: toWrite });
     }
+    const reason = interruption();
+    if (reason !== null) return interrupted(reason, published, listing.pages);
     const rest = diff.finish();
     const counts = checkpoint ? addCounts(checkpoint.counts, diff.counts) : diff.counts;
     const details = { counts, anomalies: rest.anomalies, invalid: listing.invalid, error: null, pages: listing.pages };
@@ -339,12 +442,38 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     // so a retry need not wait for it to expire, then let the caller see the failure.
     try {
       const transition = afterFailure(before, deps.clock.now().toISOString(), error, resolved?.fingerprint ?? null);
-      await deps.store.finishSync(transition.state, owner);
+      await deps.store.finishSync({ ...transition.state, identitiesVerified }, owner);
     } catch {
       log.warn('lease not released after a failed poll; it expires on its own', { connectorId, runId });
     }
     throw error;
   }
+}
+
+/** The listing, or `null` once the signal aborts first (the listing's own failure is then ignored). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | null> {
+  if (signal === undefined) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.resolve(null);
+  }
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = () => {
+      work.catch(() => undefined);
+      resolve(null);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The counts of a poll that changed nothing: the active accounts as they were, no changes. */

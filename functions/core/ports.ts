@@ -7,6 +7,7 @@ import type {
   AppName,
   ConnectorState,
   InvalidRecord,
+  LeaseHolder,
   StoredAccount,
   StoredIdentity,
   SyncCounts,
@@ -85,9 +86,29 @@ export interface LeaseRequest {
   readonly connectorId: string;
   readonly app: AppName;
   readonly owner: string;
+  /** Stored with the lease: a later poll (or `rollcall unlock`) can tell whether it is still there. */
+  readonly holder?: LeaseHolder | null;
   readonly now: string;
   readonly nowMs: number;
   readonly leaseMs: number;
+  /**
+   * Take over this owner's lease even though it has not expired (its holder is provably gone).
+   * Conditional on that very owner still holding it, so a third poll that got there first wins.
+   */
+  readonly takeOverFrom?: string;
+}
+
+/** Tells whether a lease's holder is provably gone (the CLI: a dead pid on this very host). */
+export interface LeaseHolderProbe {
+  /** `true` only with proof; a holder that cannot be checked from here is not gone. */
+  isGone(holder: LeaseHolder): boolean;
+}
+
+export interface PutConnectorOptions {
+  /** Write only if no poll holds a live lease at this time (epoch ms), else `LeaseBusyError`. */
+  readonly unlessLeasedAtMs?: number;
+  /** Write only if this owner still holds the lease (breaking exactly that lease), else `LeaseBusyError`. */
+  readonly ifLeaseOwner?: string;
 }
 
 /**
@@ -123,20 +144,18 @@ export interface InventoryStore {
   listConnectors(): Promise<ConnectorState[]>;
   /**
    * Conditionally take the connector's lease and mark it SYNCING (creating the connector row if
-   * absent). Returns the state as it was before, or throws `LeaseBusyError` when another live poll holds it.
+   * absent). Returns the state as it was before, or throws `LeaseBusyError` (with the lease in the
+   * way, when readable) when another live poll holds it.
    */
   acquireLease(request: LeaseRequest): Promise<ConnectorState | null>;
   /** Write the final connector state and release the lease held by `owner` (conditional on owning it). */
   finishSync(state: ConnectorState, owner: string): Promise<void>;
-  /**
-   * Write connector state outside a sync (e.g. `rollcall reconnect`). With `unlessLeasedAtMs`, the
-   * write happens only if no poll holds a live lease at that time, else `LeaseBusyError`.
-   */
-  putConnector(state: ConnectorState, options?: { readonly unlessLeasedAtMs?: number }): Promise<void>;
+  /** Write connector state outside a sync (`rollcall reconnect`, `rollcall unlock`), conditional as asked. */
+  putConnector(state: ConnectorState, options?: PutConnectorOptions): Promise<void>;
 
   /** Every account of a connector, active and removed. */
   loadAccounts(connectorId: string): Promise<StoredAccount[]>;
-  /** Which of these normalised emails are already known in any connector. */
+  /** Which of these normalised emails have an identity record (are known in any connector). */
   findKnownIdentities(emailKeys: readonly string[]): Promise<Set<string>>;
   applyWrites(connectorId: string, writes: InventoryWrites): Promise<void>;
   queryAccounts(query: AccountQuery): Promise<StoredAccount[]>;

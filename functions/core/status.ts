@@ -34,6 +34,8 @@ export function initialState(connectorId: string, app: AppName, now: string): Co
     rejectedFingerprint: null,
     leaseOwner: null,
     leaseExpiresAt: null,
+    leaseHolder: null,
+    identitiesVerified: false,
   };
 }
 
@@ -56,6 +58,7 @@ function withStatus(
     statusChangedAt: before.status === status ? before.statusChangedAt : now,
     leaseOwner: null,
     leaseExpiresAt: null,
+    leaseHolder: null,
   };
 }
 

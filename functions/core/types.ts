@@ -116,6 +116,38 @@ export interface ConnectorState {
   /** Lease: who is syncing and until when (epoch ms). Two polls of one connector never overlap. */
   readonly leaseOwner: string | null;
   readonly leaseExpiresAt: number | null;
+  /** Where the lease's poll runs, so a lease whose holder is provably gone can be freed at once. */
+  readonly leaseHolder: LeaseHolder | null;
+  /**
+   * Every account this connector's inventory holds has its person's identity record. Set by a poll
+   * that checked it; a poll that dies while holding the lease makes the next one check again
+   * (see `identity-repair.ts`).
+   */
+  readonly identitiesVerified: boolean;
+}
+
+/**
+ * Who holds a connector's lease: a process on a host (the CLI), or a Lambda invocation. Ids only:
+ * a host name and a pid, or a request id, never credentials.
+ */
+export type LeaseHolder =
+  | {
+      readonly kind: 'process';
+      readonly host: string;
+      readonly pid: number;
+      /**
+       * The process-id namespace (Linux `/proc/self/ns/pid`), when known: containers that share a
+       * host name may still not share pids, and a pid is only proven dead inside its own namespace.
+       */
+      readonly pidNamespace: string | null;
+    }
+  | { readonly kind: 'lambda'; readonly requestId: string; readonly functionName: string };
+
+/** A lease as another party sees it: whose run, where it runs, until when (epoch ms). */
+export interface LeaseInfo {
+  readonly owner: string;
+  readonly holder: LeaseHolder | null;
+  readonly expiresAtMs: number;
 }
 
 /** One sync run, kept for a bounded time (TTL). */
@@ -138,6 +170,8 @@ export interface SyncRun {
  * - `partial`: time ran out; what was listed is written and a checkpoint says where to resume;
  * - `skipped`: RECONNECT_REQUIRED with the same rejected credentials, API not called;
  * - `busy`: another poll of the connector holds the lease;
+ * - `interrupted`: stopped on request (SIGINT/SIGTERM, or the end of a time budget) before the
+ *   listing was written: nothing removed, the lease released; the next poll starts over;
  * - `reconnect-required`, `transient-error`, `failed`: no inventory change.
  */
 export type SyncOutcome =
@@ -145,6 +179,7 @@ export type SyncOutcome =
   | 'partial'
   | 'skipped'
   | 'busy'
+  | 'interrupted'
   | 'reconnect-required'
   | 'transient-error'
   | 'failed';

@@ -8,8 +8,9 @@
  *
  * What the invocation's outcome means to Lambda:
  * - completed, partial (time ran out; a checkpoint lets the next poll resume), busy (another poll
- *   holds the lease), RECONNECT_REQUIRED (a person must act; its own metric and alarm): the
- *   invocation succeeds;
+ *   holds the lease), interrupted (the time budget ended during the writes: the lease is released
+ *   and the next scheduled poll finds what is left), RECONNECT_REQUIRED (a person must act; its
+ *   own metric and alarm): the invocation succeeds;
  * - a poll that ended in ERROR (transient API failure, unexpected payload) or that could not
  *   record its outcome (store, bus or Secrets Manager failing): the invocation fails, so Lambda
  *   retries it, then parks it in the dead-letter queue, and the errors alarm fires.
@@ -154,7 +155,13 @@ export function createPollHandler(runtime: PollerRuntime): PollHandler {
             {
               ...runtime.dependencies,
               createConnector: connector.createConnector,
-              ...(context !== undefined ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
+              // The lease then lasts no longer than this invocation can (plus a margin), and names it.
+              ...(context !== undefined
+                ? {
+                    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+                    holder: { kind: 'lambda', requestId: context.awsRequestId, functionName: context.functionName },
+                  }
+                : {}),
             },
             { connectorId, app: connector.app },
           ),

@@ -94,6 +94,8 @@ describe('connector items', () => {
     rejectedFingerprint: '0123456789abcdef',
     leaseOwner: null,
     leaseExpiresAt: null,
+    leaseHolder: null,
+    identitiesVerified: true,
   };
 
   it('is listed under the connectors index and round-trips', () => {
@@ -102,6 +104,17 @@ describe('connector items', () => {
     expect(item).toMatchObject({ PK: 'CONNECTOR#c1', SK: 'STATE', GSI1PK: 'CONNECTORS', GSI1SK: 'c1' });
     expect(item).not.toHaveProperty('leaseOwner');
     expect(connectorFromItem(item)).toEqual(state);
+  });
+
+  it('round-trips a lease with its holder, and reads an unreadable holder as unknown', () => {
+    const processLease = { ...state, leaseOwner: 'run-1', leaseExpiresAt: 1_800_000_000_000, leaseHolder: { kind: 'process' as const, host: 'laptop', pid: 42, pidNamespace: null } };
+    expect(connectorToItem(processLease).leaseHolder).toEqual({ kind: 'process', host: 'laptop', pid: 42 });
+    expect(connectorFromItem(connectorToItem(processLease))).toEqual(processLease);
+    const lambdaLease = { ...processLease, leaseHolder: { kind: 'lambda' as const, requestId: 'req-1', functionName: 'rollcall-poller' } };
+    expect(connectorFromItem(connectorToItem(lambdaLease))).toEqual(lambdaLease);
+    // Written by an older version (no holder), or damaged: the lease simply lasts until it expires.
+    expect(connectorFromItem({ ...connectorToItem(processLease), leaseHolder: { kind: 'process', host: 'laptop', pid: 'x' } }).leaseHolder).toBeNull();
+    expect(connectorFromItem({ ...connectorToItem(state), identitiesVerified: 'yes' }).identitiesVerified).toBe(false);
   });
 
   it('remembers the last status that was not SYNCING, for the next lease', () => {

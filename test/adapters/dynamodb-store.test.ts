@@ -49,6 +49,8 @@ function settledState(connectorId: string, overrides: Partial<ConnectorState> = 
     rejectedFingerprint: null,
     leaseOwner: null,
     leaseExpiresAt: null,
+    leaseHolder: null,
+    identitiesVerified: false,
     ...overrides,
   };
 }
@@ -76,15 +78,18 @@ describe('DynamoInventoryStore lease', () => {
     expect((await store.listConnectors()).map((c) => c.connectorId)).toContain(connectorId);
   });
 
-  it('refuses a second poll while the lease is held, naming only the connector', async () => {
+  it('refuses a second poll while the lease is held, naming the holder and the expiry', async () => {
     const connectorId = newConnectorId('lease-busy');
-    await store.acquireLease(lease(connectorId, 'run-1', T));
+    await store.acquireLease({ ...lease(connectorId, 'run-1', T), holder: { kind: 'process', host: 'laptop-7', pid: 4242, pidNamespace: null } });
 
     const second = store.acquireLease(lease(connectorId, 'run-2', T + 59_999));
 
     await expect(second).rejects.toBeInstanceOf(LeaseBusyError);
     await expect(second).rejects.toThrow(connectorId);
-    await expect(second).rejects.not.toThrow('run-');
+    await expect(second).rejects.toThrow(`run run-1, pid 4242 on host laptop-7, lease until ${new Date(T + 60_000).toISOString()}`);
+    await expect(second).rejects.toMatchObject({
+      lease: { owner: 'run-1', expiresAtMs: T + 60_000, holder: { kind: 'process', host: 'laptop-7', pid: 4242 } },
+    });
     expect((await store.getConnector(connectorId))?.leaseOwner).toBe('run-1');
   });
 

@@ -36,7 +36,8 @@ function setup() {
     clock,
     logger: { debug() {}, info() {}, warn() {}, error() {} },
     newRunId: () => `run-${++runs}`,
-    settings: { reserveMs: 1_000 },
+    // Writes are not cut short here: time "runs out" for the listing only (see the time-budget tests in poll.test.ts).
+    settings: { reserveMs: 1_000, releaseReserveMs: 0 },
     // Time "runs out" once the connector served the budgeted number of pages in this invocation.
     remainingTimeMs: () => (connector.calls >= budgetPages ? 0 : 60_000),
   };

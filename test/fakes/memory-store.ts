@@ -12,11 +12,13 @@ import type {
   InventoryWrites,
   LeaseRequest,
   ListingCheckpoint,
+  PutConnectorOptions,
   ResolvedCredentials,
 } from '../../functions/core/ports.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import type { Account, ConnectorState, StoredAccount, StoredIdentity, SyncRun } from '../../functions/core/types.ts';
 import { initialState } from '../../functions/core/status.ts';
+import { leaseBusyMessage, liveLease } from '../../functions/core/lease.ts';
 
 export class MemoryStore implements InventoryStore {
   readonly connectors = new Map<string, ConnectorState>();
@@ -33,8 +35,13 @@ export class MemoryStore implements InventoryStore {
   }
   async acquireLease(req: LeaseRequest) {
     const current = this.connectors.get(req.connectorId) ?? null;
-    if (current?.leaseOwner && (current.leaseExpiresAt ?? 0) >= req.nowMs) {
-      throw new LeaseBusyError(`connector ${req.connectorId} is being polled`);
+    const taken =
+      req.takeOverFrom === undefined
+        ? Boolean(current?.leaseOwner) && (current?.leaseExpiresAt ?? 0) >= req.nowMs
+        : current?.leaseOwner !== req.takeOverFrom;
+    if (taken) {
+      const lease = liveLease(current, req.nowMs);
+      throw new LeaseBusyError(leaseBusyMessage(req.connectorId, lease), { lease });
     }
     this.writeCalls += 1;
     this.connectors.set(req.connectorId, {
@@ -43,6 +50,7 @@ export class MemoryStore implements InventoryStore {
       previousStatus: current?.status ?? null,
       leaseOwner: req.owner,
       leaseExpiresAt: req.nowMs + req.leaseMs,
+      leaseHolder: req.holder ?? null,
     });
     return current;
   }
@@ -50,12 +58,14 @@ export class MemoryStore implements InventoryStore {
     const current = this.connectors.get(state.connectorId);
     if (current?.leaseOwner !== owner) throw new LeaseBusyError(`lease on ${state.connectorId} lost`);
     this.writeCalls += 1;
-    this.connectors.set(state.connectorId, { ...state, leaseOwner: null, leaseExpiresAt: null });
+    this.connectors.set(state.connectorId, { ...state, leaseOwner: null, leaseExpiresAt: null, leaseHolder: null });
   }
-  async putConnector(state: ConnectorState, options: { unlessLeasedAtMs?: number } = {}) {
-    const current = this.connectors.get(state.connectorId);
-    if (options.unlessLeasedAtMs !== undefined && current?.leaseOwner && (current.leaseExpiresAt ?? 0) >= options.unlessLeasedAtMs) {
-      throw new LeaseBusyError(`connector ${state.connectorId} is being polled right now`);
+  async putConnector(state: ConnectorState, options: PutConnectorOptions = {}) {
+    const current = this.connectors.get(state.connectorId) ?? null;
+    const leased = options.unlessLeasedAtMs !== undefined && Boolean(current?.leaseOwner) && (current?.leaseExpiresAt ?? 0) >= options.unlessLeasedAtMs;
+    const notOwner = options.ifLeaseOwner !== undefined && current?.leaseOwner !== options.ifLeaseOwner;
+    if (leased || notOwner) {
+      throw new LeaseBusyError(leaseBusyMessage(state.connectorId, liveLease(current, options.unlessLeasedAtMs ?? 0)));
     }
     this.writeCalls += 1;
     this.connectors.set(state.connectorId, state);

@@ -119,7 +119,7 @@ beforeAll(async () => {
   rotatingSimulator = await startTorqSimulator({ workspace: generateWorkspace({ users: 5, seed: 12 }), credentials: ROTATED });
 
   const connectors = [
-    ...connectorsOn(() => simulator, ['torq-main', 'torq-events', 'torq-lost-events', 'torq-empty', 'torq-secrets-down', 'torq-busy', 'torq-continue'])(),
+    ...connectorsOn(() => simulator, ['torq-main', 'torq-events', 'torq-lost-events', 'torq-empty', 'torq-secrets-down', 'torq-busy', 'torq-continue', 'torq-lease'])(),
     ...connectorsOn(() => rotatingSimulator, ['torq-rotate'])(),
   ];
   const environment: Record<string, string> = {
@@ -335,6 +335,31 @@ describe('the poller handler', () => {
     expect(metricsFor('torq-busy')).toEqual({});
   });
 
+  it('holds a lease that names its request and ends with the invocation, plus a margin', async () => {
+    // Slow pages keep the poll running long enough to read its lease from the table.
+    simulator.setFaults({ slowMs: 200 });
+    const startedAt = Date.now();
+    const running = poller.handler({ connectorId: 'torq-lease' }, { ...context('request-lease'), getRemainingTimeInMillis: () => 300_000 });
+    try {
+      const held = await vi.waitFor(
+        async () => {
+          const state = await store.getConnector('torq-lease');
+          if (state?.leaseOwner == null || state.leaseHolder?.kind !== 'lambda') throw new Error('no lease yet');
+          return state;
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      expect(held.leaseHolder).toEqual({ kind: 'lambda', requestId: 'request-lease', functionName: 'rollcall-poller' });
+      // 300 s left when the lease was taken, and a 10 s margin: never the 16 minutes of a CLI lease.
+      expect(held.leaseExpiresAt).toBeGreaterThanOrEqual(startedAt + 310_000);
+      expect(held.leaseExpiresAt).toBeLessThanOrEqual(Date.now() + 310_000);
+    } finally {
+      await running.catch(() => undefined);
+      simulator.setFaults({});
+    }
+    expect(await store.getConnector('torq-lease')).toMatchObject({ leaseOwner: null, leaseHolder: null });
+  });
+
   it('rejects an event without a connector id, or with one this deployment does not serve', async () => {
     await expect(poller.handler({}, context())).rejects.toThrow(new ConfigError('poll event: connectorId: expected string'));
     await expect(poller.handler({ connectorId: 'Bad Id' }, context())).rejects.toThrow(/poll event: connectorId: must be 1-48/);
@@ -377,8 +402,9 @@ describe('the poller handler with a long listing', () => {
     lambda.reset();
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
     let asked = 0;
-    // Plenty of time for the first listing stream, none left for the second: a partial listing.
-    const shortOfTime = { ...context('request-short'), getRemainingTimeInMillis: () => (asked++ === 0 ? 14 * 60_000 : 1_000) };
+    // Plenty of time when the lease is taken and for the first listing stream, then a minute: under
+    // the 120 s listing reserve (a partial listing), above the 15 s write reserve (what was listed is written).
+    const shortOfTime = { ...context('request-short'), getRemainingTimeInMillis: () => (asked++ <= 1 ? 14 * 60_000 : 60_000) };
 
     const partial = await poller.handler({ connectorId: 'torq-continue' }, shortOfTime);
 

@@ -222,7 +222,8 @@ describe('a poll with a short time budget', () => {
           clock: systemClock,
           logger: { debug() {}, info() {}, warn() {}, error() {} },
           remainingTimeMs,
-          settings: { reserveMs: 1 },
+          // Time runs out for the listing only; the writes of what was listed are not cut short.
+          settings: { reserveMs: 1, releaseReserveMs: 0 },
         },
         { connectorId: 'torq-it', app: 'torq' },
       );
