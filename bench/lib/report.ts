@@ -3,6 +3,7 @@
  * the same tables in Markdown (`--markdown`, what README, "Performance" shows).
  */
 import Table from 'cli-table3';
+import type { StartupMeasurement } from './cli-startup.ts';
 import type { CostModel } from './cost-model.ts';
 import type { HandlerMeasurement } from './handler-bundle.ts';
 import type { TargetResult } from './targets.ts';
@@ -35,6 +36,7 @@ export interface BenchmarkReport {
     readonly unchangedPollMbPer1kUsers: number;
   }[];
   readonly handler: HandlerMeasurement;
+  readonly startup: StartupMeasurement;
   readonly cost: CostModel;
   readonly targets: readonly TargetResult[];
   /** No target FAILed. */
@@ -105,6 +107,16 @@ function sections(report: BenchmarkReport): Section[] {
         : [handler.entry, 'n/a', handler.reason],
     ],
   });
+  const { startup } = report;
+  result.push(
+    startup.status === 'measured'
+      ? {
+          title: `CLI start-up (bin/rollcall.mjs, median of ${startup.runs} fresh processes; the bundle's freshness check takes ${startup.checkMs} ms of it)`,
+          head: ['command', 'bundle ms', 'tsx ms', 'tsx / bundle'],
+          rows: [startup.help, startup.poll].map((row) => [row.command, row.bundleMs.toFixed(0), row.sourceMs.toFixed(0), row.ratio.toFixed(2)]),
+        }
+      : { title: 'CLI start-up', head: ['command', 'result'], rows: [['rollcall --help', startup.reason]] },
+  );
   const { cost } = report;
   result.push({
     title: `Cost (${cost.prices.region} list prices assumed on ${cost.prices.asOf}; Lambda arm64 ${cost.lambdaMemoryMb} MB; hourly = ${cost.pollsPerMonth} polls/month)`,
