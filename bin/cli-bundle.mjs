@@ -36,7 +36,7 @@ export function checkBundle(root = PACKAGE_ROOT, dir = join(root, BUNDLE_DIR)) {
   } catch (error) {
     return { fresh: false, reason: error?.code === 'ENOENT' ? 'not built (npm run build)' : 'its manifest is unreadable' };
   }
-  if (manifest?.schema !== MANIFEST_SCHEMA || typeof manifest.entry !== 'string' || typeof manifest.inputs !== 'object') {
+  if (manifest?.schema !== MANIFEST_SCHEMA || typeof manifest.entry !== 'string' || typeof manifest.inputs !== 'object' || manifest.inputs === null) {
     return { fresh: false, reason: 'its manifest is from another version of the build' };
   }
   for (const [file, hash] of Object.entries(manifest.inputs)) {

@@ -45,6 +45,8 @@ export type StartupMeasurement =
       readonly rebuilt: boolean;
       /** The launcher's freshness check (hashing every input of the bundle), median, in this process. */
       readonly checkMs: number;
+      /** `node -e 0`, median, timed alongside: what any Node.js program pays on this machine now. */
+      readonly nodeMs: number;
       readonly help: StartupCase;
       readonly poll: StartupCase;
     }
@@ -76,8 +78,10 @@ export async function measureCliStartup(options: StartupOptions = {}): Promise<S
   // Commands run from a directory outside the checkout, as after `npm install -g .`.
   const workDir = await mkdtemp(join(tmpdir(), 'rollcall-bench-startup-'));
   const samples = { help: { bundle: [] as number[], source: [] as number[] }, poll: { bundle: [] as number[], source: [] as number[] } };
+  const node: number[] = [];
   try {
     for (let run = 0; run < runs; run++) {
+      node.push(await timeProcess(['-e', '0'], workDir, 'node -e 0'));
       for (const path of ['bundle', 'source'] as const) {
         samples.help[path].push(await timeCli(path, ['--help'], workDir));
         const dataDir = join(workDir, `store-${run}-${path}`);
@@ -96,6 +100,7 @@ export async function measureCliStartup(options: StartupOptions = {}): Promise<S
     runs,
     rebuilt,
     checkMs: round(median(checks), 10),
+    nodeMs: round(median(node), 1),
     help: startupCase('rollcall --help', samples.help),
     poll: startupCase(`rollcall poll (${users} users, first poll, new embedded store)`, samples.poll),
   };
@@ -116,24 +121,24 @@ export function helpStartupTarget(startup: StartupMeasurement): TargetResult {
     limit: HELP_STARTUP_LIMIT_MS,
     unit: 'ms',
     status: help.bundleMs < HELP_STARTUP_LIMIT_MS ? 'PASS' : 'FAIL',
-    detail: `median of ${startup.runs} fresh processes; through tsx ${help.sourceMs} ms (${help.ratio}x)`,
+    detail: `median of ${startup.runs} fresh processes; through tsx ${help.sourceMs} ms (${help.ratio}x); Node.js alone (node -e 0) ${startup.nodeMs} ms`,
   };
 }
 
-/** Milliseconds from spawning `rollcall <args>` to its exit; a non-zero exit is a failed measurement. */
+/** Milliseconds from spawning `rollcall <args>` to its exit. */
 function timeCli(path: CliPath, args: readonly string[], cwd: string): Promise<number> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [CLI_LAUNCHER, ...args], {
-    cwd,
-    env: {
-      ...process.env,
-      ROLLCALL_CLI_FROM: path,
-      TORQ_CLIENT_ID: BENCH_CREDENTIALS.clientId,
-      TORQ_CLIENT_SECRET: BENCH_CREDENTIALS.clientSecret,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  return timeProcess([CLI_LAUNCHER, ...args], cwd, `rollcall ${args[0] ?? ''} (${path})`, {
+    ROLLCALL_CLI_FROM: path,
+    TORQ_CLIENT_ID: BENCH_CREDENTIALS.clientId,
+    TORQ_CLIENT_SECRET: BENCH_CREDENTIALS.clientSecret,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
+}
+
+/** Milliseconds from spawning `node <args>` to its exit; a non-zero exit is a failed measurement. */
+function timeProcess(args: readonly string[], cwd: string, name: string, env: Readonly<Record<string, string>> = {}): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return new Promise((resolve, reject) => {
@@ -141,7 +146,7 @@ function timeCli(path: CliPath, args: readonly string[], cwd: string): Promise<n
     child.once('close', (code) => {
       const elapsed = performance.now() - started;
       if (code === 0) resolve(round(elapsed, 1));
-      else reject(new Error(`rollcall ${args[0] ?? ''} (${path}) exited ${code}: ${stderr.split('\n')[0] ?? ''}`));
+      else reject(new Error(`${name} exited ${code}: ${stderr.split('\n')[0] ?? ''}`));
     });
   });
 }

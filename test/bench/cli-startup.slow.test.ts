@@ -13,6 +13,7 @@ describe('CLI start-up measurement', () => {
 
     expect(startup.runs).toBe(1);
     expect(startup.checkMs).toBeGreaterThan(0);
+    expect(startup.nodeMs).toBeGreaterThan(0);
     for (const row of [startup.help, startup.poll]) {
       expect(row.bundleRunsMs).toHaveLength(1);
       expect(row.sourceRunsMs).toHaveLength(1);

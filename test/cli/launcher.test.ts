@@ -103,6 +103,8 @@ describe('bin/rollcall.mjs', () => {
       ['no manifest', () => rm(join(root, BUNDLE_DIR, MANIFEST_FILE)), /not built \(npm run build\)/],
       ['an unreadable manifest', () => writeFile(join(root, BUNDLE_DIR, MANIFEST_FILE), '{"schema":'), /its manifest is unreadable/],
       ['another schema', () => writeFile(join(root, BUNDLE_DIR, MANIFEST_FILE), JSON.stringify({ schema: 'x', entry: 'main-TEST.js', inputs: {} })), /another version of the build/],
+      ['no inputs', () => writeFile(join(root, BUNDLE_DIR, MANIFEST_FILE), JSON.stringify({ schema: MANIFEST_SCHEMA, entry: 'main-TEST.js', inputs: null })), /another version of the build/],
+      ['a manifest of null', () => writeFile(join(root, BUNDLE_DIR, MANIFEST_FILE), 'null'), /another version of the build/],
       ['a missing entry', () => rm(join(root, BUNDLE_DIR, 'main-TEST.js')), /its entry main-TEST\.js is missing/],
     ];
     for (const [name, breakIt, reason] of cases) {
