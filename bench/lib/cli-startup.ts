@@ -22,6 +22,12 @@ export const STARTUP_RUNS = 7;
 export const STARTUP_POLL_USERS = 100;
 /** `rollcall --help` through the bundle must start well under this. */
 export const HELP_STARTUP_LIMIT_MS = 500;
+/**
+ * A wall-clock limit says something about the code only on a machine with time to spare: when
+ * Node.js alone (`node -e 0`, about 70 ms on an idle 2-core machine) takes longer than this, the
+ * machine is saturated and the target reads n/a, with the figures still in the table.
+ */
+export const BUSY_MACHINE_NODE_MS = 200;
 
 export type CliPath = 'bundle' | 'source';
 
@@ -113,6 +119,8 @@ export function helpStartupTarget(startup: StartupMeasurement): TargetResult {
     return { id: 'cli-help-startup', description, users: null, value: null, limit: null, unit: 'ms', status: 'n/a', detail: startup.reason };
   }
   const { help } = startup;
+  const busy = startup.nodeMs > BUSY_MACHINE_NODE_MS;
+  const detail = `median of ${startup.runs} fresh processes; through tsx ${help.sourceMs} ms (${help.ratio}x); Node.js alone (node -e 0) ${startup.nodeMs} ms`;
   return {
     id: 'cli-help-startup',
     description,
@@ -120,8 +128,8 @@ export function helpStartupTarget(startup: StartupMeasurement): TargetResult {
     value: help.bundleMs,
     limit: HELP_STARTUP_LIMIT_MS,
     unit: 'ms',
-    status: help.bundleMs < HELP_STARTUP_LIMIT_MS ? 'PASS' : 'FAIL',
-    detail: `median of ${startup.runs} fresh processes; through tsx ${help.sourceMs} ms (${help.ratio}x); Node.js alone (node -e 0) ${startup.nodeMs} ms`,
+    status: busy ? 'n/a' : help.bundleMs < HELP_STARTUP_LIMIT_MS ? 'PASS' : 'FAIL',
+    detail: busy ? `${detail}: the machine is too busy to judge start-up (Node.js alone over ${BUSY_MACHINE_NODE_MS} ms)` : detail,
   };
 }
 
