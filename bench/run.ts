@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the "Scale and cost" benchmark (design.md section 10, README, "Performance").
  *
- *   npm run bench -- [--users 1000,10000 --users 100000] [--latency 25] [--json | --markdown] [--no-handler]
+ *   npm run bench -- [--users 1000,10000 --users 100000] [--latency 25] [--json | --markdown] [--no-handler] [--no-startup]
  *
  * Exit code 0 when every target holds, 1 when one fails, 2 on bad usage.
  */
@@ -30,6 +30,7 @@ interface Flags {
   json?: boolean;
   markdown?: boolean;
   handler: boolean;
+  startup: boolean;
 }
 
 runAsMain(async () => {
@@ -40,6 +41,7 @@ runAsMain(async () => {
     .addOption(new Option('--json', 'print one JSON document').conflicts('markdown'))
     .option('--markdown', 'print the tables as Markdown')
     .option('--no-handler', 'skip bundling the poller Lambda and timing its module init')
+    .option('--no-startup', 'skip timing the CLI start-up (bundled and through tsx)')
     .exitOverride((error) => {
       process.exit(error.exitCode === 0 ? 0 : 2);
     })
@@ -50,6 +52,7 @@ runAsMain(async () => {
     users: flags.users === undefined ? DEFAULT_SIZES : [...new Set(flags.users)],
     latencyMs: flags.latency,
     measureHandler: flags.handler,
+    measureStartup: flags.startup,
     onProgress: (message) => process.stderr.write(`${message}\n`),
   });
   const output = flags.json ? `${JSON.stringify(report, null, 2)}\n` : flags.markdown ? renderMarkdown(report) : renderTables(report);

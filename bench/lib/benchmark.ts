@@ -7,6 +7,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { TORQ_PAGE_SIZE } from '../../functions/connectors/torq/index.ts';
 import { DEFAULT_REQUESTS_PER_SECOND } from '../../functions/connectors/torq/torq-connector.ts';
+import { helpStartupTarget, measureCliStartup, type StartupMeasurement } from './cli-startup.ts';
 import { costModel } from './cost-model.ts';
 import { measureHandler, type HandlerMeasurement } from './handler-bundle.ts';
 import { measureTableRender, tableRenderTarget, TABLE_RENDER_SIZES } from './table-render.ts';
@@ -22,6 +23,8 @@ export interface BenchmarkOptions {
   readonly latencyMs: number;
   /** `false` skips bundling the poller (reported as n/a). */
   readonly measureHandler: boolean;
+  /** `true` times `rollcall --help` and a small poll, bundled and through tsx; default `false`. */
+  readonly measureStartup?: boolean;
   /** One line per step, for a terminal. */
   readonly onProgress?: (message: string) => void;
   /** Account counts of the `users` table render; empty skips it. @default TABLE_RENDER_SIZES */
@@ -59,7 +62,13 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   if (tableRows.length > 0) progress(`rendering the users table at ${tableRows.join(', ')} accounts...`);
   const tableRender = measureTableRender(tableRows);
 
-  const targets = [...evaluateTargets(sizes), tableRenderTarget(tableRender)];
+  let startup: StartupMeasurement = { status: 'n/a', reason: 'skipped (--no-startup)' };
+  if (options.measureStartup === true) {
+    progress('timing CLI start-up: rollcall --help and a small poll, bundled and through tsx...');
+    startup = await measureCliStartup();
+  }
+
+  const targets = [...evaluateTargets(sizes), tableRenderTarget(tableRender), helpStartupTarget(startup)];
   const firstSlopes = memorySlopes(sizes, (size) => size.memory.firstPollPeakRssMb);
   const unchangedSlopes = memorySlopes(sizes, (size) => size.memory.secondPollPeakRssMb);
   const processors = cpus();
@@ -90,6 +99,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     })),
     handler,
     tableRender,
+    startup,
     cost: costModel(sizes),
     targets,
     passed: targets.every((target) => target.status !== 'FAIL'),

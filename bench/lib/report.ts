@@ -3,6 +3,7 @@
  * the same tables in Markdown (`--markdown`, what README, "Performance" shows).
  */
 import Table from 'cli-table3';
+import type { StartupMeasurement } from './cli-startup.ts';
 import type { CostModel } from './cost-model.ts';
 import type { HandlerMeasurement } from './handler-bundle.ts';
 import { TERMINAL_COLUMNS, type TableRenderMeasurement } from './table-render.ts';
@@ -37,6 +38,7 @@ export interface BenchmarkReport {
   }[];
   readonly handler: HandlerMeasurement;
   readonly tableRender: readonly TableRenderMeasurement[];
+  readonly startup: StartupMeasurement;
   readonly cost: CostModel;
   readonly targets: readonly TargetResult[];
   /** No target FAILed. */
@@ -121,6 +123,16 @@ function sections(report: BenchmarkReport): Section[] {
       ]),
     });
   }
+  const { startup } = report;
+  result.push(
+    startup.status === 'measured'
+      ? {
+          title: `CLI start-up (bin/rollcall.mjs, median of ${startup.runs} fresh processes; Node.js alone starts in ${startup.nodeMs.toFixed(0)} ms; the bundle's freshness check takes ${startup.checkMs} ms)`,
+          head: ['command', 'bundle ms', 'tsx ms', 'tsx / bundle'],
+          rows: [startup.help, startup.poll].map((row) => [row.command, row.bundleMs.toFixed(0), row.sourceMs.toFixed(0), row.ratio.toFixed(2)]),
+        }
+      : { title: 'CLI start-up', head: ['command', 'result'], rows: [['rollcall --help', startup.reason]] },
+  );
   const { cost } = report;
   result.push({
     title: `Cost (${cost.prices.region} list prices assumed on ${cost.prices.asOf}; Lambda arm64 ${cost.lambdaMemoryMb} MB; hourly = ${cost.pollsPerMonth} polls/month)`,

@@ -28,7 +28,8 @@ export type TargetId =
   | 'memory-under-limit'
   | 'memory-linear'
   | 'listing-concurrency'
-  | 'table-render';
+  | 'table-render'
+  | 'cli-help-startup';
 
 export const TARGET_LIMITS = {
   /** Write requests of a poll that finds nothing changed (bookkeeping only). */
