@@ -10,6 +10,7 @@ import { registerPollCommand } from './commands/poll.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
+import { registerStoreServerCommand } from './commands/store-server.ts';
 import { registerUsersCommand } from './commands/users.ts';
 
 /** Where a command reports its exit code; actions return it rather than calling process.exit. */
@@ -31,6 +32,7 @@ export function buildProgram(exit: ExitCodeSink): Command {
   registerRunsCommand(program, exit);
   registerSimulateCommand(program, exit);
   registerDemoCommand(program, exit);
+  registerStoreServerCommand(program, exit);
   return program;
 }
 

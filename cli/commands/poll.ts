@@ -128,16 +128,21 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
       },
       { logger },
     );
-    const result = await withInventory(flags, (inventory) =>
-      pollLocally(inventory, {
-        connectorId: flags.connector,
-        app: flags.app,
-        createConnector,
-        env: process.env,
-        ...(flags.maxRemovalShare !== undefined ? { maxRemovalShare: flags.maxRemovalShare } : {}),
-        showProgress: progressWanted(flags.json === true),
-        logger,
-      }),
+    // Missing credentials are a usage error found before the store is opened, so nothing is created.
+    await new EnvCredentialSource(flags.app, process.env).get(flags.connector);
+    const result = await withInventory(
+      flags,
+      (inventory) =>
+        pollLocally(inventory, {
+          connectorId: flags.connector,
+          app: flags.app,
+          createConnector,
+          env: process.env,
+          ...(flags.maxRemovalShare !== undefined ? { maxRemovalShare: flags.maxRemovalShare } : {}),
+          showProgress: progressWanted(flags.json === true),
+          logger,
+        }),
+      { create: true },
     );
     process.stdout.write(flags.json ? `${JSON.stringify(pollResultJson(result))}\n` : describePollResult(result));
     exit.code = result.exitCode;
