@@ -35,6 +35,8 @@ export const STOP_PATH = '/rollcall/stop';
 
 /** Default idle period before the server stops; `ROLLCALL_STORE_IDLE_MS` overrides it. */
 export const DEFAULT_IDLE_MS = 5 * 60 * 1000;
+/** How long a new server waits for its first command, whatever the idle period. */
+const FIRST_ATTACH_GRACE_MS = 30_000;
 /** The log is cut back to nothing when it grows past this at a start. */
 const LOG_LIMIT_BYTES = 256 * 1024;
 
@@ -83,6 +85,7 @@ export async function serveStore(options: StoreServerOptions): Promise<number> {
   let inFlight = 0;
   let closing = false;
   let stopWhenIdle = false;
+  let attachedOnce = false;
   let idleTimer: NodeJS.Timeout | undefined;
   let finished: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finished = resolve));
@@ -107,8 +110,13 @@ export async function serveStore(options: StoreServerOptions): Promise<number> {
   const settle = (): void => {
     clearTimeout(idleTimer);
     if (closing || sessions.size > 0 || inFlight > 0) return;
-    if (stopWhenIdle) void shutdown('stop requested, last command detached');
-    else idleTimer = setTimeout(() => void shutdown(`idle for ${options.idleMs} ms`), options.idleMs);
+    if (stopWhenIdle) {
+      void shutdown('stop requested, last command detached');
+      return;
+    }
+    // Until a first command has attached, the one that started this server is still on its way.
+    const waitMs = attachedOnce ? options.idleMs : Math.max(options.idleMs, FIRST_ATTACH_GRACE_MS);
+    idleTimer = setTimeout(() => void shutdown(`idle for ${waitMs} ms`), waitMs);
   };
 
   const shutdown = async (why: string, code = 0): Promise<void> => {
@@ -136,6 +144,7 @@ export async function serveStore(options: StoreServerOptions): Promise<number> {
         return true;
       }
       sessions.add(response);
+      attachedOnce = true;
       clearTimeout(idleTimer);
       response.once('close', () => {
         sessions.delete(response);
