@@ -85,7 +85,7 @@ function startServer(dataDir: string, options: ConnectOptions, deadline: number)
   const child = spawn(
     process.execPath,
     [...nodeArgs, entry, 'store-server', '--data-dir', dataDir, ...(options.create ? ['--create'] : [])],
-    { cwd: dataDir, detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: process.env },
+    { cwd: dataDir, detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: serverEnvironment(process.env), windowsHide: true },
   );
   return new Promise<ServerReport>((resolve, reject) => {
     let output = '';
@@ -118,6 +118,13 @@ function startServer(dataDir: string, options: ConnectOptions, deadline: number)
       }
     });
   });
+}
+
+/** Credentials a poll was given have no business in a process that outlives it. */
+const CREDENTIAL_VARIABLE = /(_CLIENT_ID|_CLIENT_SECRET|^AWS_SECRET_ACCESS_KEY|^AWS_SESSION_TOKEN|^AWS_ACCESS_KEY_ID)$/;
+
+export function serverEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !CREDENTIAL_VARIABLE.test(name)));
 }
 
 const ATTACH_TIMEOUT_MS = 5_000;

@@ -140,6 +140,12 @@ describe('many rollcall processes on one data dir', () => {
 
     const discovery = await readDiscovery(dataDir);
     expect(discovery).not.toBeNull();
+    // The server outlives the polls that started it: it does not keep their credentials.
+    if (process.platform === 'linux') {
+      const environ = await readFile(`/proc/${discovery?.pid}/environ`, 'utf8');
+      expect(environ).toContain('ROLLCALL_STORE_IDLE_MS=');
+      expect(environ).not.toContain(TEST_CREDENTIALS.clientSecret);
+    }
     const stop = await runCli(['store-server', '--stop', '--data-dir', dataDir]);
     expect(stop).toMatchObject({ code: 0, stdout: `stopped the store server of ${dataDir} (pid ${discovery?.pid})\n` });
     expect(processAlive(discovery?.pid ?? 0)).toBe(false);
