@@ -98,7 +98,8 @@ async function serverLog(dataDir: string): Promise<string[]> {
 const servingLines = (lines: readonly string[]) => lines.filter((line) => / serving /.test(line));
 
 describe('many rollcall processes on one data dir', () => {
-  it('answer queries, poll another connector and refuse a second poll of the running one', async () => {
+  // Three rounds of Node start-ups, the middle one five processes wide: allow for a busy machine.
+  it('answer queries, poll another connector and refuse a second poll of the running one', { timeout: 120_000 }, async () => {
     const simulatorA = await bed.simulator({ workspace: generateWorkspace({ users: 120, seed: 3 }) });
     const simulatorB = await bed.simulator({ workspace: generateWorkspace({ users: 30, seed: 4 }) });
     const gate = await startGate(simulatorA);
