@@ -5,6 +5,7 @@
  */
 import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, it, vi, type ExpectStatic } from 'vitest';
 import { ensureTable } from '../../functions/adapters/create-table.ts';
 import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
@@ -63,13 +64,21 @@ describe.concurrent('a wrong --data-dir', () => {
     const missing = join(parent, 'mistyped');
     const empty = join(parent, 'empty');
     await mkdir(empty);
+    // A store without the inventory table: a poll that ended before it created one.
+    const noTable = join(parent, 'no-table');
+    const embedded = await startEmbeddedDynamo({ dataDir: join(noTable, 'dynamodb') });
+    const clients = createDynamoClients({ endpoint: embedded.endpoint });
+    await clients.client.send(new ListTablesCommand({}));
+    clients.client.destroy();
+    await embedded.close();
+    const dataDirs = [missing, empty, noTable];
 
     const runs = await Promise.all(
-      [missing, empty].flatMap((dataDir) => READERS.map((command) => runCli([...command, '--data-dir', dataDir]))),
+      dataDirs.flatMap((dataDir) => READERS.map((command) => runCli([...command, '--data-dir', dataDir]))),
     );
 
     runs.forEach((run, index) => {
-      const dataDir = index < READERS.length ? missing : empty;
+      const dataDir = dataDirs[Math.floor(index / READERS.length)];
       expectOneLineUsageError(expect, run, new RegExp(`^rollcall: no inventory at ${dataDir}; run rollcall poll first, or pass --data-dir\n$`));
     });
     expect(await exists(missing)).toBe(false);

@@ -141,6 +141,18 @@ describe('many rollcall processes on one data dir', () => {
 
     const discovery = await readDiscovery(dataDir);
     expect(discovery).not.toBeNull();
+    // The port is on loopback, where any local user can reach it: without the key it serves nothing.
+    const stranger = await fetch(`http://127.0.0.1:${discovery?.port}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.Scan',
+        authorization: 'AWS4-HMAC-SHA256 Credential=AKIASTRANGER/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: JSON.stringify({ TableName: 'rollcall-inventory' }),
+    });
+    expect(stranger.status).toBe(403);
+    expect(await stranger.text()).not.toMatch(/@/);
     // The server outlives the polls that started it: it does not keep their credentials.
     if (process.platform === 'linux') {
       const environ = await readFile(`/proc/${discovery?.pid}/environ`, 'utf8');
