@@ -31,7 +31,7 @@ export interface OpenInventoryOptions {
   readonly create?: boolean;
   /** Stop the embedded store's server once no command uses it any more (the demo, tests). */
   readonly stopStoreServer?: boolean;
-  /** The script that runs `rollcall`, for starting the store server (default: this process's). */
+  /** The script that runs `rollcall`, for starting the store server (default: this process's, or the repository's bin script). */
   readonly entryScript?: string;
 }
 

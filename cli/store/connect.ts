@@ -7,9 +7,10 @@
  */
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, TransientError } from '../../functions/core/errors.ts';
+import { TransientError } from '../../functions/core/errors.ts';
 import { storeProblemError } from './data-dir.ts';
 import { processAlive, readDiscovery, SERVER_LOG_FILE, type StoreDiscovery } from './discovery.ts';
 import { SESSION_PATH, STOP_PATH, type ServerReport } from './server.ts';
@@ -27,7 +28,7 @@ export interface StoreConnection {
 export interface ConnectOptions {
   /** Whether the server may create a missing store (poll, demo) or must report it (the readers). */
   readonly create: boolean;
-  /** The script that runs `rollcall` (default: this process's own entry script). */
+  /** The script that runs `rollcall` (default: see `defaultEntryScript`). */
   readonly entryScript?: string;
   /** How long to wait for a server, from start to attach. */
   readonly timeoutMs?: number;
@@ -76,12 +77,22 @@ export async function connectStore(dataDir: string, options: ConnectOptions): Pr
 /** Long enough for a starting server to write its discovery file, or a stopping one to let go of the lock. */
 const LOCKED_WAIT_MS = 10_000;
 
+/**
+ * This process's own entry script when it is the `rollcall` CLI (bin/rollcall.mjs, whether it
+ * runs the sources or the bundle, or an installed `rollcall` link to it); the repository's bin
+ * script when the runtime is used in-process, as by a test runner.
+ */
+function defaultEntryScript(): string {
+  const invoked = process.argv[1];
+  if (invoked !== undefined && /^rollcall(\.[cm]?js)?$/.test(basename(invoked))) return invoked;
+  return fileURLToPath(new URL('../../bin/rollcall.mjs', import.meta.url));
+}
+
 /** Starts `rollcall store-server` detached and waits for its one-line report. */
 function startServer(dataDir: string, options: ConnectOptions, deadline: number): Promise<ServerReport> {
-  const entry = options.entryScript ?? process.argv[1];
-  if (entry === undefined) throw new ConfigError('cannot start the embedded store server: no entry script');
+  const entry = options.entryScript ?? defaultEntryScript();
   // Node flags (a loader, source maps) carry over only when the server runs this very script.
-  const nodeArgs = options.entryScript === undefined ? process.execArgv : [];
+  const nodeArgs = entry === process.argv[1] ? process.execArgv : [];
   const child = spawn(
     process.execPath,
     [...nodeArgs, entry, 'store-server', '--data-dir', dataDir, ...(options.create ? ['--create'] : [])],

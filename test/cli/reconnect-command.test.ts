@@ -6,14 +6,13 @@ import { reconnectConnector } from '../../cli/commands/reconnect.ts';
 import { openInventory, type Inventory } from '../../cli/runtime.ts';
 import { AuthError, ConfigError, LeaseBusyError } from '../../functions/core/errors.ts';
 import { afterFailure } from '../../functions/core/status.ts';
-import { CLI_ENTRY } from './support.ts';
 
 let dir: string;
 let inventory: Inventory;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rollcall-reconnect-'));
-  inventory = await openInventory({ dataDir: dir }, { create: true, entryScript: CLI_ENTRY, stopStoreServer: true });
+  inventory = await openInventory({ dataDir: dir }, { create: true, stopStoreServer: true });
 });
 afterAll(async () => {
   await inventory.close();

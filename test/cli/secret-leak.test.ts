@@ -15,7 +15,6 @@ import { generateWorkspace, type TorqUserRecord } from '../../functions/connecto
 import { EMBEDDED_TABLE } from '../../cli/runtime.ts';
 import {
   CHILD_PROCESS_TIMEOUTS,
-  CLI_ENTRY,
   createTestbed,
   credentialsEnv,
   parsePollJson,
@@ -45,7 +44,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 async function scanTable(dataDir: string): Promise<Record<string, unknown>[]> {
   // Through the data dir's store server, as every rollcall command reads it.
-  const connection = await connectStore(dataDir, { create: false, entryScript: CLI_ENTRY });
+  const connection = await connectStore(dataDir, { create: false });
   const { client, documentClient } = createDynamoClients({ endpoint: connection.endpoint, accessKeyId: connection.accessKeyId });
   bed.onCleanup(async () => {
     client.destroy();
