@@ -5,9 +5,11 @@
  * case starts several Node processes, and the last one waits out the lock on purpose.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { connectStore } from '../../cli/store/connect.ts';
 import { DISCOVERY_FILE, processAlive, readDiscovery, SERVER_LOG_FILE } from '../../cli/store/discovery.ts';
 import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
@@ -69,6 +71,41 @@ describe('the store server of a data dir', () => {
     const third = await readDiscovery(dataDir);
     expect(third?.pid).not.toBe(process.pid);
     expect(processAlive(third?.pid ?? 0)).toBe(true);
+  });
+
+  it('keeps serving when a command goes away in the middle of a request', async () => {
+    const dataDir = await bed.tempDir();
+    const connection = await connectStore(dataDir, { create: true });
+    bed.onCleanup(() => connection.detach());
+    const port = Number(new URL(connection.endpoint).port);
+
+    // A request whose body never arrives in full, its connection then reset: a command killed mid-write.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(
+            'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0\r\n' +
+              'X-Amz-Target: DynamoDB_20120810.ListTables\r\nX-Amz-Date: 20260101T000000Z\r\n' +
+              `Authorization: AWS4-HMAC-SHA256 Credential=${connection.accessKeyId}/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\n` +
+              'Content-Length: 100\r\n\r\n{"Limit":',
+            () => {
+              socket.resetAndDestroy();
+              resolve();
+            },
+          );
+        });
+        socket.once('error', reject);
+      });
+    }
+
+    const clients = createDynamoClients({ endpoint: connection.endpoint, accessKeyId: connection.accessKeyId });
+    try {
+      expect(await clients.client.send(new ListTablesCommand({}))).toMatchObject({ TableNames: [] });
+    } finally {
+      clients.client.destroy();
+    }
+    expect(processAlive(connection.serverPid)).toBe(true);
+    expect((await serverLog(dataDir)).filter((line) => /stopp/.test(line))).toEqual([]);
   });
 
   it('is not started on a store another kind of process holds: the command says the store is locked', async () => {
