@@ -10,6 +10,7 @@ import { registerPollCommand } from './commands/poll.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
+import { registerStoreServerCommand } from './commands/store-server.ts';
 import { registerUnlockCommand } from './commands/unlock.ts';
 import { registerUsersCommand } from './commands/users.ts';
 import { endQuietlyOnClosedPipe } from './output.ts';
@@ -34,6 +35,7 @@ export function buildProgram(exit: ExitCodeSink): Command {
   registerRunsCommand(program, exit);
   registerSimulateCommand(program, exit);
   registerDemoCommand(program, exit);
+  registerStoreServerCommand(program, exit);
   return program;
 }
 

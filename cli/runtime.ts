@@ -1,12 +1,14 @@
 /**
- * The CLI's composition root: opens the inventory store the flags ask for (embedded dynalite
- * under --data-dir, or a DynamoDB table) and the local event sink. Everything a command needs,
- * built once, closed once.
+ * The CLI's composition root: opens the inventory store the flags ask for (the embedded store
+ * under --data-dir, reached through its store server, or a DynamoDB table) and the local event
+ * sink. Everything a command needs, built once, closed once.
  */
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../functions/core/errors.ts';
 import type { EventSink, InventoryStore } from '../functions/core/ports.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { StoreOptions } from './options.ts';
+import { noInventoryError, prepareDataDir } from './store/data-dir.ts';
 
 /** Table name inside the embedded store. */
 export const EMBEDDED_TABLE = 'rollcall-inventory';
@@ -21,16 +23,29 @@ export interface Inventory {
   close(): Promise<void>;
 }
 
-export async function openInventory(options: StoreOptions): Promise<Inventory> {
+export interface OpenInventoryOptions {
+  /**
+   * `true` for the commands that write an inventory (poll, demo): a missing data dir and store are
+   * created. Otherwise a data dir without an inventory is a usage error and nothing is created.
+   */
+  readonly create?: boolean;
+  /** Stop the embedded store's server once no command uses it any more (the demo, tests). */
+  readonly stopStoreServer?: boolean;
+  /** The script that runs `rollcall`, for starting the store server (default: this process's, or the repository's bin script). */
+  readonly entryScript?: string;
+}
+
+export async function openInventory(options: StoreOptions, open: OpenInventoryOptions = {}): Promise<Inventory> {
   // Loaded here, not at the top: `--help` and usage errors then start without the AWS SDK.
-  const [{ ensureTable }, { createDynamoClients }, { DynamoInventoryStore }, { JsonLinesEventSink }, { startEmbeddedDynamo }] =
+  const [{ ensureTable }, { createDynamoClients }, { DynamoInventoryStore }, { JsonLinesEventSink }, { connectStore }] =
     await Promise.all([
       import('../functions/adapters/create-table.ts'),
       import('../functions/adapters/dynamodb-client.ts'),
       import('../functions/adapters/dynamodb-store.ts'),
       import('../functions/adapters/jsonl-event-sink.ts'),
-      import('../functions/adapters/local-dynamodb.ts'),
+      import('./store/connect.ts'),
     ]);
+  const create = open.create === true;
   const dataDir = resolve(options.dataDir);
   const eventsFile = join(dataDir, 'events.jsonl');
   const events = new JsonLinesEventSink(eventsFile);
@@ -57,18 +72,19 @@ export async function openInventory(options: StoreOptions): Promise<Inventory> {
     };
   }
 
-  const embedded = await startEmbeddedDynamo({ dataDir: join(dataDir, 'dynamodb') }).catch((error: unknown) => {
-    throw new ConfigError(
-      `cannot open the embedded store under ${dataDir} (is another rollcall command using it?)`,
-      { cause: error },
-    );
+  await prepareDataDir(dataDir, { create });
+  const connection = await connectStore(dataDir, {
+    create,
+    ...(open.entryScript !== undefined ? { entryScript: open.entryScript } : {}),
   });
-  const clients = createDynamoClients({ endpoint: embedded.endpoint });
+  const detach = () => connection.detach({ stopServer: open.stopStoreServer === true });
+  const clients = createDynamoClients({ endpoint: connection.endpoint, accessKeyId: connection.accessKeyId });
   try {
-    await ensureTable(clients.client, EMBEDDED_TABLE);
+    if (create) await ensureTable(clients.client, EMBEDDED_TABLE);
+    else if (!(await tableExists(clients.client))) throw noInventoryError(dataDir);
   } catch (error) {
     clients.client.destroy();
-    await embedded.close();
+    await detach();
     throw error;
   }
   return {
@@ -78,14 +94,31 @@ export async function openInventory(options: StoreOptions): Promise<Inventory> {
     description: `embedded store in ${dataDir}`,
     close: async () => {
       clients.client.destroy();
-      await embedded.close();
+      await detach();
     },
   };
 }
 
+/** A store whose table was never created (a poll that failed before it) holds no inventory either. */
+async function tableExists(client: DynamoDBClient): Promise<boolean> {
+  const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
+  const { toStoreError } = await import('../functions/adapters/dynamodb-client.ts');
+  try {
+    await client.send(new DescribeTableCommand({ TableName: EMBEDDED_TABLE }));
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return false;
+    throw toStoreError(error, `DescribeTable ${EMBEDDED_TABLE}`);
+  }
+}
+
 /** Opens the inventory, runs `work`, and always closes it. */
-export async function withInventory<T>(options: StoreOptions, work: (inventory: Inventory) => Promise<T>): Promise<T> {
-  const inventory = await openInventory(options);
+export async function withInventory<T>(
+  options: StoreOptions,
+  work: (inventory: Inventory) => Promise<T>,
+  open: OpenInventoryOptions = {},
+): Promise<T> {
+  const inventory = await openInventory(options, open);
   try {
     return await work(inventory);
   } finally {

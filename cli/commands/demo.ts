@@ -141,6 +141,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
   };
 
   try {
+    // The demo leaves no store server behind: it stops once nothing else uses the demo's store.
     return await withInventory({ dataDir: dir }, async (inventory) => {
       const events: RollcallEvent[] = [];
       say('Rollcall demo: two simulated Torq workspaces, an embedded inventory, no AWS account needed.');
@@ -209,7 +210,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       say('    npx rollcall poll --connector my-torq --region us   # or --region eu');
       say('  Deploy to your AWS account: see "Deploying to AWS" in the README (npx cdk deploy).');
       return recovered.outcome === 'completed' && second.outcome === 'completed' ? 0 : 1;
-    });
+    }, { create: true, stopStoreServer: true });
   } finally {
     await Promise.all([prod.simulator.close(), sandbox.simulator.close()]);
   }

@@ -232,11 +232,15 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
       },
       { logger },
     );
+    // Missing credentials are a usage error found before the store is opened, so nothing is created.
+    await new EnvCredentialSource(flags.app, process.env).get(flags.connector);
     const bus = destination.kind === 'bus' ? await openEventBusSink(destination.eventBusName) : null;
     const stop = stopOnSignals();
     try {
-      const result = await withInventory(flags, (inventory) =>
-        pollLocally(bus === null ? inventory : { ...inventory, events: bus.events }, {
+      const result = await withInventory(
+        flags,
+        (inventory) =>
+          pollLocally(bus === null ? inventory : { ...inventory, events: bus.events }, {
           connectorId: flags.connector,
           app: flags.app,
           createConnector,
@@ -246,6 +250,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
           logger,
           signal: stop.signal,
         }),
+        { create: true },
       );
       const signal = stop.received();
       if (result.outcome === 'interrupted' && signal !== null) {

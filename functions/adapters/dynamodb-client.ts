@@ -13,6 +13,8 @@ export interface DynamoClientOptions {
   readonly region?: string;
   /** SDK attempts per request (its default retry strategy: throttling, 5xx and network errors). */
   readonly maxAttempts?: number;
+  /** For a local endpoint: the access key id to sign with (the embedded store's server checks it). */
+  readonly accessKeyId?: string;
 }
 
 export interface DynamoClients {
@@ -44,7 +46,10 @@ export function createDynamoClients(options: DynamoClientOptions = {}): DynamoCl
   if (options.maxAttempts !== undefined) config.maxAttempts = options.maxAttempts;
   const region = options.region ?? (local ? 'us-east-1' : undefined);
   if (region !== undefined) config.region = region;
-  if (local) config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  if (local) {
+    const accessKeyId = options.accessKeyId ?? 'local';
+    config.credentials = { accessKeyId, secretAccessKey: accessKeyId };
+  }
 
   const client = new DynamoDBClient(config);
   // The SDK's logger middleware inspects every response for a logger we never configure: about

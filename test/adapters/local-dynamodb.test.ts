@@ -1,11 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../functions/adapters/create-table.ts';
 import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
 import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
-import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { probeStoreDirectory, startEmbeddedDynamo, StoreOpenError } from '../../functions/adapters/local-dynamodb.ts';
 import { account, NO_WRITES } from './fixture.ts';
 
 const TABLE = 'rollcall-inventory';
@@ -62,5 +63,67 @@ describe('startEmbeddedDynamo', () => {
 
     expect(again.created).toBe('created');
     expect(again.result).toEqual([]);
+  });
+});
+
+describe('startEmbeddedDynamo with an access key', () => {
+  it('serves requests signed with that key id and refuses any other', async () => {
+    const embedded = await startEmbeddedDynamo({ accessKeyId: 'RCRIGHTKEY0001' });
+    const right = createDynamoClients({ endpoint: embedded.endpoint, accessKeyId: 'RCRIGHTKEY0001' });
+    const wrong = createDynamoClients({ endpoint: embedded.endpoint, accessKeyId: 'RCWRONGKEY0001', maxAttempts: 1 });
+    const unsigned = await fetch(embedded.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      body: '{}',
+    });
+    try {
+      expect(await right.client.send(new ListTablesCommand({}))).toMatchObject({ TableNames: [] });
+      await expect(wrong.client.send(new ListTablesCommand({}))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+      expect(unsigned.status).toBe(403);
+    } finally {
+      right.client.destroy();
+      wrong.client.destroy();
+      await embedded.close();
+    }
+  });
+});
+
+describe('probeStoreDirectory', () => {
+  async function scratchDir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'rollcall-probe-'));
+    scratch.push(dir);
+    return dir;
+  }
+  const problemOf = (promise: Promise<void>) =>
+    promise.then(
+      () => 'opened',
+      (error: unknown) => (error instanceof StoreOpenError ? error.problem : 'unexpected'),
+    );
+
+  it('says missing for a store that does not exist when it must not create one, and creates it otherwise', async () => {
+    const dir = join(await scratchDir(), 'dynamodb');
+    expect(await problemOf(probeStoreDirectory(dir, { create: false }))).toBe('missing');
+    expect(await problemOf(probeStoreDirectory(dir, { create: true }))).toBe('opened');
+    expect(await problemOf(probeStoreDirectory(dir, { create: false }))).toBe('opened');
+  });
+
+  it('says locked while another holder has the store open', async () => {
+    const dir = join(await scratchDir(), 'dynamodb');
+    const holder = await startEmbeddedDynamo({ dataDir: dir });
+    const clients = createDynamoClients({ endpoint: holder.endpoint });
+    try {
+      // dynalite opens LevelDB on first use.
+      await clients.client.send(new ListTablesCommand({}));
+      expect(await problemOf(probeStoreDirectory(dir, { create: true }))).toBe('locked');
+    } finally {
+      clients.client.destroy();
+      await holder.close();
+    }
+  });
+
+  it('says not-a-directory for a file where the store should be', async () => {
+    const file = join(await scratchDir(), 'dynamodb');
+    await writeFile(file, 'not a store');
+    expect(await problemOf(probeStoreDirectory(file, { create: true }))).toBe('not-a-directory');
   });
 });

@@ -1,7 +1,9 @@
 /** `rollcall demo`, what `npm start` runs (design.md sections 1 and 7): no flags, no account, exit 0. */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { processAlive, readDiscovery, SERVER_LOG_FILE } from '../../cli/store/discovery.ts';
 import { CHILD_PROCESS_TIMEOUTS, createTestbed, runCli } from './support.ts';
 
 vi.setConfig(CHILD_PROCESS_TIMEOUTS);
@@ -22,5 +24,10 @@ describe('rollcall demo', () => {
     expect(run.stdout).toMatch(/torq-prod: CONNECTED \(completed\)/);
     expect(run.stdout).toMatch(/requests to Torq: 0\./);
     expect(run.stdout).toContain('rollcall reconnect --connector torq-prod');
+    // The demo's store server stops with the demo.
+    const pids = [...(await readFile(join(storeDir ?? '', SERVER_LOG_FILE), 'utf8')).matchAll(/pid (\d+) serving/g)].map((m) => Number(m[1]));
+    expect(pids).toHaveLength(1);
+    await vi.waitFor(() => expect(processAlive(pids[0] ?? 0)).toBe(false), { timeout: 10_000, interval: 50 });
+    expect(await readDiscovery(storeDir ?? '')).toBeNull();
   });
 });

@@ -73,7 +73,7 @@ describe('rollcall unlock on a live lease', () => {
     const holder = { ...thisProcess(), pid: process.ppid };
     await withInventory({ dataDir }, async (inventory) => {
       await inventory.store.acquireLease({ connectorId: 'torq-main', app: 'torq', owner: 'run-live', holder, now: new Date().toISOString(), nowMs: Date.now(), leaseMs: 16 * 60_000 });
-    });
+    }, { create: true });
     const store = ['--connector', 'torq-main', '--data-dir', dataDir];
 
     const refused = await runCli(['unlock', ...store]);

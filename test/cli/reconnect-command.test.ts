@@ -12,7 +12,7 @@ let inventory: Inventory;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rollcall-reconnect-'));
-  inventory = await openInventory({ dataDir: dir });
+  inventory = await openInventory({ dataDir: dir }, { create: true, stopStoreServer: true });
 });
 afterAll(async () => {
   await inventory.close();

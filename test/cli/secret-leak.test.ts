@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
-import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
+import { connectStore } from '../../cli/store/connect.ts';
 import { generateWorkspace, type TorqUserRecord } from '../../functions/connectors/torq/simulator/index.ts';
 import { EMBEDDED_TABLE } from '../../cli/runtime.ts';
 import {
@@ -43,11 +43,12 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 async function scanTable(dataDir: string): Promise<Record<string, unknown>[]> {
-  const dynamo = await startEmbeddedDynamo({ dataDir: join(dataDir, 'dynamodb') });
-  const { client, documentClient } = createDynamoClients({ endpoint: dynamo.endpoint });
+  // Through the data dir's store server, as every rollcall command reads it.
+  const connection = await connectStore(dataDir, { create: false });
+  const { client, documentClient } = createDynamoClients({ endpoint: connection.endpoint, accessKeyId: connection.accessKeyId });
   bed.onCleanup(async () => {
     client.destroy();
-    await dynamo.close();
+    await connection.detach();
   });
   const items: Record<string, unknown>[] = [];
   // A Scan reads every item whatever its key design: right for a test that must miss nothing.

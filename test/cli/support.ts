@@ -4,7 +4,7 @@
  * process. Spawns are asynchronous so the simulators keep serving while a child runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,8 @@ import {
   type TorqSimulator,
   type TorqSimulatorOptions,
 } from '../../functions/connectors/torq/simulator/index.ts';
+import { stopStoreServer } from '../../cli/store/connect.ts';
+import { DISCOVERY_FILE } from '../../cli/store/discovery.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI_ENTRY = join(REPO_ROOT, 'bin/rollcall.mjs');
@@ -30,6 +32,27 @@ const CONTROLLED_VARIABLES = ['TORQ_CLIENT_ID', 'TORQ_CLIENT_SECRET', 'ROLLCALL_
 
 export type ChildEnv = Readonly<Record<string, string | undefined>>;
 
+/** The idle period of the store servers the tests' commands start (`ROLLCALL_STORE_IDLE_MS`). */
+export const STORE_IDLE_MS = '20000';
+
+/** Runs the child as another user (a test of permissions run as root, whom file modes do not stop). */
+export interface ChildUser {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** Stops every store server serving a data dir under `root` (found by their discovery files). */
+export async function stopStoreServersUnder(root: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(root, { recursive: true });
+  } catch {
+    return;
+  }
+  const dataDirs = names.filter((name) => name === DISCOVERY_FILE || name.endsWith(`/${DISCOVERY_FILE}`)).map((name) => dirname(join(root, name)));
+  await Promise.all(dataDirs.map((dataDir) => stopStoreServer(dataDir)));
+}
+
 export interface CliRun {
   /** Exit code; `null` when the child was ended by a signal. */
   readonly code: number | null;
@@ -43,6 +66,8 @@ function childEnv(extra: ChildEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of CONTROLLED_VARIABLES) delete env[name];
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // A store server a test failed to stop ends soon on its own; `createTestbed` stops the others.
+  env.ROLLCALL_STORE_IDLE_MS = STORE_IDLE_MS;
   for (const [name, value] of Object.entries(extra)) {
     if (value === undefined) delete env[name];
     else env[name] = value;
@@ -66,11 +91,12 @@ export interface CliProcess {
 }
 
 /** Starts `rollcall <args>` without waiting for it; `runCli` when the command is expected to finish. */
-export function startCli(args: readonly string[], env: ChildEnv = {}): CliProcess {
+export function startCli(args: readonly string[], env: ChildEnv = {}, user?: ChildUser): CliProcess {
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     cwd: REPO_ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(user !== undefined ? { uid: user.uid, gid: user.gid } : {}),
   });
   let stdout = '';
   let stderr = '';
@@ -106,8 +132,8 @@ export function startCli(args: readonly string[], env: ChildEnv = {}): CliProces
 }
 
 /** Runs `rollcall <args>` to completion. */
-export function runCli(args: readonly string[], env: ChildEnv = {}): Promise<CliRun> {
-  return startCli(args, env).exited;
+export function runCli(args: readonly string[], env: ChildEnv = {}, user?: ChildUser): Promise<CliRun> {
+  return startCli(args, env, user).exited;
 }
 
 /** The `counts` object of `poll --json` (design.md section 7). */
@@ -195,8 +221,8 @@ export function createTestbed() {
     },
 
     /** `startCli`, with the process killed at cleanup if it is still running. */
-    startCli(args: readonly string[], env: ChildEnv = {}): CliProcess {
-      const started = startCli(args, env);
+    startCli(args: readonly string[], env: ChildEnv = {}, user?: ChildUser): CliProcess {
+      const started = startCli(args, env, user);
       children.push(started.child);
       return started;
     },
@@ -212,6 +238,8 @@ export function createTestbed() {
       await Promise.all([
         ...simulators.splice(0).map((simulator) => simulator.close()),
         ...closers.splice(0).map((close) => close()),
+        // The store servers the commands started: none outlives the test.
+        ...dirs.map((dir) => stopStoreServersUnder(dir)),
       ]);
       await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     },
