@@ -128,7 +128,7 @@ describe('many rollcall processes on one data dir', () => {
     expect(otherPoll.code).toBe(0);
     expect(parsePollJson(otherPoll)).toMatchObject({ connectorId: 'torq-b', outcome: 'completed', counts: { total: 30 } });
     expect(reconnect.code).toBe(4);
-    expect(reconnect.stderr).toMatch(/being polled right now; run reconnect again when it has finished/);
+    expect(reconnect.stderr).toMatch(/being synced by another poll \(run .*, pid \d+ on host .*\); .*run reconnect again when it has finished/);
     expect(first.code).toBe(0);
     expect(parsePollJson(first)).toMatchObject({ connectorId: 'torq-a', outcome: 'completed', counts: { total: 120 } });
 
