@@ -3,8 +3,12 @@
  * a page cap and a repeated-cursor check mean a misbehaving API fails the sync instead of
  * looping, and a failed page fails the whole listing (a partial listing never removes anything).
  * A listing may also stop early when time runs out, and resume later from where each stream stood.
+ *
+ * Every record is checked against what the inventory can hold (`limits.ts`) on arrival, whatever
+ * the connector: one that does not fit becomes an invalid record and the listing goes on.
  */
 import { ContractError } from './errors.ts';
+import { checkAccount, checkInvalidRecord, unusableCursorReason } from './limits.ts';
 import type { AccountPage, Connector, ListingProgress, StreamPosition } from './ports.ts';
 import type { Account, InvalidRecord } from './types.ts';
 import type { Listing } from './diff.ts';
@@ -48,10 +52,14 @@ async function listStream(
     }
     const page = await connector.listPage(stream, position.cursor);
     const pages = position.pages + 1;
-    if (page.nextCursor !== null && (seenCursors.has(page.nextCursor) || page.nextCursor === position.cursor)) {
-      throw new ContractError(`${connector.app} listing '${stream}' repeated a page token after page ${pages}`);
+    if (page.nextCursor !== null) {
+      if (seenCursors.has(page.nextCursor) || page.nextCursor === position.cursor) {
+        throw new ContractError(`${connector.app} listing '${stream}' repeated a page token after page ${pages}`);
+      }
+      const unusable = unusableCursorReason(page.nextCursor);
+      if (unusable !== null) throw new ContractError(`${connector.app} listing '${stream}' answered ${unusable} after page ${pages}`);
+      seenCursors.add(page.nextCursor);
     }
-    if (page.nextCursor !== null) seenCursors.add(page.nextCursor);
     onPage(page);
     position = { cursor: page.nextCursor, done: page.nextCursor === null, pages };
   }
@@ -73,6 +81,11 @@ export async function collectListing(connector: Connector, options: ListingOptio
   const onPage = (page: AccountPage, streamIndex: number) => {
     pages += 1;
     for (const account of page.accounts) {
+      const unfit = checkAccount(account);
+      if (unfit !== null) {
+        invalid.push(unfit);
+        continue;
+      }
       const earlier = streamOfId.get(account.id);
       if (earlier !== undefined) {
         duplicates += 1;
@@ -81,7 +94,7 @@ export async function collectListing(connector: Connector, options: ListingOptio
       byId.set(account.id, account);
       streamOfId.set(account.id, streamIndex);
     }
-    for (const record of page.invalid) invalid.push(record);
+    for (const record of page.invalid) invalid.push(checkInvalidRecord(record));
     options.onProgress?.({ pages, accounts: byId.size });
   };
   const positions = await Promise.all(

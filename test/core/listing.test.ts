@@ -79,3 +79,32 @@ describe('collectListing with an id in two streams', () => {
     }
   });
 });
+
+describe('collectListing and the inventory limits', () => {
+  it('turns a record the inventory cannot hold into an invalid record and lists the rest', async () => {
+    const connector = new ScriptedConnector({
+      local: [
+        {
+          accounts: [account('a', 'a@example.com'), account('b', `${'b'.repeat(2_000)}@example.com`), account('c'.repeat(1_100), 'c@example.com')],
+          invalid: [{ id: 'd'.repeat(1_100), reason: 'status: expected string, got number' }],
+          nextCursor: null,
+        },
+      ],
+    });
+    const listing = await collectListing(connector, { maxPagesPerStream: 3 });
+    expect(listing.accounts.map((a) => a.id)).toEqual(['a']);
+    expect(listing.invalid).toEqual([
+      { id: 'b', reason: expect.stringMatching(/^email: 2012 bytes once normalised/) },
+      { id: null, reason: expect.stringMatching(/^id: 1100 bytes, .* \(id sha256:[0-9a-f]{16}\)$/) },
+      { id: null, reason: expect.stringMatching(/^status: expected string, got number; id: 1100 bytes/) },
+    ]);
+  });
+
+  it('fails on a page token the checkpoint could not keep', async () => {
+    const token = 't'.repeat(16 * 1024 + 1);
+    const connector = new ScriptedConnector({ local: [{ accounts: [], invalid: [], nextCursor: token }] });
+    await expect(collectListing(connector, { maxPagesPerStream: 3 })).rejects.toThrow(
+      new ContractError("torq listing 'local' answered a page token of 16385 bytes, above the 16384-byte limit after page 1"),
+    );
+  });
+});
