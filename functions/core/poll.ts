@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { emailsToLookUp, InventoryDiff, type DiffSlice } from './diff.ts';
 import { AuthError, classifyError, ConfigError, LeaseBusyError, safeMessage } from './errors.ts';
 import { makeEvent, type RollcallEvent } from './events.ts';
-import { collectListing } from './listing.ts';
+import { collectListing, DEFAULT_LISTING_BOUNDS } from './listing.ts';
 import { ContractError } from './errors.ts';
 import type {
   Clock,
@@ -29,7 +29,10 @@ export interface PollSettings {
   readonly maxRemovalShare: number;
   /** How long a lease protects a running poll; longer than the longest poll (the Lambda timeout). */
   readonly leaseMs: number;
+  /** Bounds of a listing (see `DEFAULT_LISTING_BOUNDS`): reaching one fails the sync, naming it. */
   readonly maxPagesPerStream: number;
+  readonly maxRecordsHeld: number;
+  readonly maxListingMs: number;
   /** With a time budget: stop listing when less than this is left, to write what was found and a checkpoint. */
   readonly reserveMs: number;
   /** An older checkpoint is dropped and the listing starts over (page tokens do not live forever). */
@@ -41,7 +44,7 @@ export interface PollSettings {
 export const DEFAULT_POLL_SETTINGS: PollSettings = {
   maxRemovalShare: 0.5,
   leaseMs: 16 * 60 * 1000,
-  maxPagesPerStream: 10_000,
+  ...DEFAULT_LISTING_BOUNDS,
   reserveMs: 120_000,
   checkpointMaxAgeMs: 6 * 60 * 60 * 1000,
   sliceSize: 2_000,
@@ -247,6 +250,9 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     try {
       listing = await collectListing(connector, {
         maxPagesPerStream: settings.maxPagesPerStream,
+        maxRecordsHeld: settings.maxRecordsHeld,
+        maxListingMs: settings.maxListingMs,
+        clock: deps.clock,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         ...(checkpoint ? { resumeFrom: checkpoint.streams } : {}),
         ...(remaining ? { shouldStop: () => remaining() < settings.reserveMs } : {}),
@@ -285,6 +291,9 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     });
     for (const record of listing.invalid) {
       log.warn('invalid record skipped', { connectorId, runId, accountId: record.id, reason: record.reason });
+    }
+    if (listing.repeatedRecords > 0) {
+      log.warn('ids repeated within a listing stream', { connectorId, runId, records: listing.repeatedRecords, ids: listing.repeatedIds.length });
     }
 
     // Each slice's events go out before its writes: if the writes never happen, the next poll finds
