@@ -137,8 +137,13 @@ export class InventoryDiff {
   private readonly activeEmails = new Set<string>();
   /** For each email this connector ever held: the latest removal time, or null if never removed. */
   private readonly lastRemovalByEmail = new Map<string, string | null>();
-  /** One association per person: the account with the smallest id, whatever order pages arrived in. */
-  private readonly representative = new Map<string, string>();
+  /**
+   * One association per person, named after the account with the smallest id whatever order pages
+   * arrived in; taken out once announced. The announcement goes with the first slice that writes
+   * any account of the person: once one is written the person is active here, and a re-run after a
+   * crash would find nothing left to announce.
+   */
+  private readonly representative = new Map<string, Account>();
   private readonly seenIds = new Set<string>();
   private previousActive = 0;
   private created = 0;
@@ -165,7 +170,7 @@ export class InventoryDiff {
       this.seenIds.add(account.id);
       if (account.emailKey === null) continue;
       const current = this.representative.get(account.emailKey);
-      if (current === undefined || account.id < current) this.representative.set(account.emailKey, account.id);
+      if (current === undefined || account.id < current.id) this.representative.set(account.emailKey, account);
     }
   }
 
@@ -217,21 +222,25 @@ export class InventoryDiff {
       }
 
       const emailKey = account.emailKey;
-      if (emailKey === null || this.activeEmails.has(emailKey) || this.representative.get(emailKey) !== account.id) continue;
+      if (emailKey === null || this.activeEmails.has(emailKey)) continue;
+      const named = this.representative.get(emailKey);
+      if (named === undefined) continue;
+      this.representative.delete(emailKey);
+      const namedBefore = named === account ? before : this.previousById.get(named.id);
       this.associations += 1;
       const everHeld = this.lastRemovalByEmail.has(emailKey);
       const generation = this.lastRemovalByEmail.get(emailKey) ?? 'first';
       if (!everHeld && !input.knownEmails.has(emailKey)) {
         this.newUsers += 1;
         putIdentities.push({ emailKey, firstSeenAt: now, firstConnectorId: connectorId });
-        events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(account) }, 'global'));
+        events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(named) }, 'global'));
       }
       events.push(
         // The account and its stored state make the id unique to this association: the same person
         // may come back later through another account, or through this one after an email change.
-        makeEvent('AppAssociationDiscovered', base, [emailKey, generation, account.id, before?.lastChangedAt ?? null], {
+        makeEvent('AppAssociationDiscovered', base, [emailKey, generation, named.id, namedBefore?.lastChangedAt ?? null], {
           emailKey,
-          account: accountRef(account),
+          account: accountRef(named),
           returning: everHeld,
         }),
       );
