@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ContractError, TransientError } from '../../functions/core/errors.ts';
 import { collectListing } from '../../functions/core/listing.ts';
@@ -249,5 +250,54 @@ describe('a poll of a listing that repeats ids within a stream', () => {
     const second = await pollConnector(deps, { connectorId: 'c1', app: 'torq' });
     expect(second.anomalies).toEqual(['DUPLICATE_IDS']);
     expect(events.ofType('SyncAnomaly').map((event) => event.id)).toEqual([anomaly?.id, anomaly?.id]);
+  });
+});
+
+describe('collectListing, for any streams, pages and arrival order', () => {
+  it('keeps, per id, the last record of the last stream that listed it, and reports exactly the repeats within a stream', async () => {
+    const recordArb = fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd', 'e'), status: fc.constantFrom('S1', 'S2', 'S3') });
+    const streamArb = fc.array(fc.array(recordArb, { maxLength: 3 }), { minLength: 1, maxLength: 4 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(streamArb, { minLength: 1, maxLength: 3 }), fc.array(fc.nat({ max: 3 }), { maxLength: 20 }), async (streams, delays) => {
+        const names = streams.map((_, index) => `s${index}`);
+        const pages: Record<string, AccountPage[]> = {};
+        streams.forEach((stream, index) => {
+          pages[`s${index}`] = stream.map((records, page) => ({
+            accounts: records.map((record) => account(record.id, null, { status: record.status })),
+            invalid: [],
+            nextCursor: page === stream.length - 1 ? null : String(page + 1),
+          }));
+        });
+        const connector = new ScriptedConnector(pages, names);
+        const serve = connector.listPage.bind(connector);
+        let call = 0;
+        // Each page answers after its own number of event-loop turns: streams interleave at random.
+        connector.listPage = async (stream, cursor) => {
+          for (let turn = delays[call++ % Math.max(1, delays.length)] ?? 0; turn > 0; turn--) await new Promise((resolve) => setImmediate(resolve));
+          return serve(stream, cursor);
+        };
+        const listing = await collectListing(connector, { maxPagesPerStream: 10 });
+
+        const expected = new Map<string, string>();
+        const repeated = new Set<string>();
+        let repeats = 0;
+        streams.forEach((stream) => {
+          const seen = new Set<string>();
+          for (const record of stream.flat()) {
+            if (seen.has(record.id)) {
+              repeated.add(record.id);
+              repeats += 1;
+            }
+            seen.add(record.id);
+            expected.set(record.id, record.status);
+          }
+        });
+        expect(new Map(listing.accounts.map((a) => [a.id, a.status]))).toEqual(expected);
+        expect(listing.repeatedIds).toEqual([...repeated].sort());
+        expect(listing.repeatedRecords).toBe(repeats);
+        expect(listing.complete).toBe(true);
+      }),
+      { seed: 9, numRuns: 200 },
+    );
   });
 });
