@@ -250,12 +250,12 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     try {
       listing = await collectListing(connector, {
         maxPagesPerStream: settings.maxPagesPerStream,
-        maxRecordsHeld: settings.maxRecordsHeld,
-        maxListingMs: settings.maxListingMs,
-        clock: deps.clock,
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         ...(checkpoint ? { resumeFrom: checkpoint.streams } : {}),
         ...(remaining ? { shouldStop: () => remaining() < settings.reserveMs } : {}),
+        maxRecordsHeld: settings.maxRecordsHeld,
+        maxListingMs: settings.maxListingMs,
+        clock: deps.clock,
       });
     } catch (error) {
       return fail(error);
