@@ -137,13 +137,10 @@ export class InventoryDiff {
   private readonly activeEmails = new Set<string>();
   /** For each email this connector ever held: the latest removal time, or null if never removed. */
   private readonly lastRemovalByEmail = new Map<string, string | null>();
-  /**
-   * One association per person, named after the account with the smallest id whatever order pages
-   * arrived in; taken out once announced. The announcement goes with the first slice that writes
-   * any account of the person: once one is written the person is active here, and a re-run after a
-   * crash would find nothing left to announce.
-   */
+  /** One association per person: the account with the smallest id, whatever order pages arrived in. */
   private readonly representative = new Map<string, Account>();
+  /** People whose identity and association this diff has already emitted (in an earlier slice). */
+  private readonly announced = new Set<string>();
   private readonly seenIds = new Set<string>();
   private previousActive = 0;
   private created = 0;
@@ -221,28 +218,32 @@ export class InventoryDiff {
         }
       }
 
+      // A person's identity and association go out with the first of their accounts in listing
+      // order, carried by the representative account (so their ids do not depend on page order).
+      // The store writes a slice's identities before its accounts: once any account of the person
+      // is stored, so is the identity, even if the representative's own slice is never written.
       const emailKey = account.emailKey;
-      if (emailKey === null || this.activeEmails.has(emailKey)) continue;
-      const named = this.representative.get(emailKey);
-      if (named === undefined) continue;
-      this.representative.delete(emailKey);
-      const namedBefore = named === account ? before : this.previousById.get(named.id);
+      if (emailKey === null || this.activeEmails.has(emailKey) || this.announced.has(emailKey)) continue;
+      this.announced.add(emailKey);
+      const representative = this.representative.get(emailKey) ?? account;
+      const representativeBefore = this.previousById.get(representative.id);
       this.associations += 1;
       const everHeld = this.lastRemovalByEmail.has(emailKey);
       const generation = this.lastRemovalByEmail.get(emailKey) ?? 'first';
       if (!everHeld && !input.knownEmails.has(emailKey)) {
         this.newUsers += 1;
         putIdentities.push({ emailKey, firstSeenAt: now, firstConnectorId: connectorId });
-        events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(named) }, 'global'));
+        events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(representative) }, 'global'));
       }
       events.push(
         // The account and its stored state make the id unique to this association: the same person
         // may come back later through another account, or through this one after an email change.
-        makeEvent('AppAssociationDiscovered', base, [emailKey, generation, named.id, namedBefore?.lastChangedAt ?? null], {
-          emailKey,
-          account: accountRef(named),
-          returning: everHeld,
-        }),
+        makeEvent(
+          'AppAssociationDiscovered',
+          base,
+          [emailKey, generation, representative.id, representativeBefore?.lastChangedAt ?? null],
+          { emailKey, account: accountRef(representative), returning: everHeld },
+        ),
       );
     }
     return { writes: { putAccounts, putIdentities, removeAccounts: [] }, events };
