@@ -29,25 +29,30 @@ export interface PollSettings {
   readonly maxRemovalShare: number;
   /** How long a lease protects a running poll; longer than the longest poll (the Lambda timeout). */
   readonly leaseMs: number;
-  /** Bounds of a listing (see `DEFAULT_LISTING_BOUNDS`): reaching one fails the sync, naming it. */
   readonly maxPagesPerStream: number;
-  readonly maxRecordsHeld: number;
-  readonly maxListingMs: number;
   /** With a time budget: stop listing when less than this is left, to write what was found and a checkpoint. */
   readonly reserveMs: number;
   /** An older checkpoint is dropped and the listing starts over (page tokens do not live forever). */
   readonly checkpointMaxAgeMs: number;
   /** Accounts diffed, published and written at a time (bounds a large first sync's memory). */
   readonly sliceSize: number;
+  /**
+   * With `maxPagesPerStream`, the bounds of a listing (see `DEFAULT_LISTING_BOUNDS`): reaching one
+   * fails the sync with a message naming it.
+   */
+  readonly maxRecordsHeld: number;
+  readonly maxListingMs: number;
 }
 
 export const DEFAULT_POLL_SETTINGS: PollSettings = {
   maxRemovalShare: 0.5,
   leaseMs: 16 * 60 * 1000,
-  ...DEFAULT_LISTING_BOUNDS,
+  maxPagesPerStream: 10_000,
   reserveMs: 120_000,
   checkpointMaxAgeMs: 6 * 60 * 60 * 1000,
   sliceSize: 2_000,
+  maxRecordsHeld: DEFAULT_LISTING_BOUNDS.maxRecordsHeld,
+  maxListingMs: DEFAULT_LISTING_BOUNDS.maxListingMs,
 };
 
 export interface PollDependencies {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ContractError, TransientError } from '../../functions/core/errors.ts';
-import { collectListing } from '../../functions/core/listing.ts';
-import { pollConnector } from '../../functions/core/poll.ts';
+import { collectListing, DEFAULT_LISTING_BOUNDS } from '../../functions/core/listing.ts';
+import { DEFAULT_POLL_SETTINGS, pollConnector } from '../../functions/core/poll.ts';
 import type { AccountPage, Connector } from '../../functions/core/ports.ts';
 import { FixedCredentials, ManualClock, MemoryEventSink, MemoryStore, ScriptedConnector, account } from '../fakes/memory-store.ts';
 
@@ -134,6 +134,10 @@ describe('collectListing and the inventory limits', () => {
 });
 
 describe('collectListing bounds an endless listing', () => {
+  it('with the same defaults a poll uses', () => {
+    expect(DEFAULT_POLL_SETTINGS).toMatchObject(DEFAULT_LISTING_BOUNDS);
+  });
+
   it('by the records it holds', async () => {
     const connector = new EndlessConnector(10);
     await expect(collectListing(connector, { maxPagesPerStream: 1_000, maxRecordsHeld: 25 })).rejects.toThrow(
