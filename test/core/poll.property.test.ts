@@ -233,8 +233,9 @@ async function runScenario(scenario: readonly Snapshot[], crashAt: number | null
           logger: { debug() {}, info() {}, warn() {}, error() {} },
           settings: { maxRemovalShare: 1, sliceSize: 2 },
           newRunId: () => `run-${++runs}`,
+          // Out of time for listing, with time left to write what was listed and a checkpoint.
           ...(invocation.kind === 'out-of-time'
-            ? { remainingTimeMs: () => (connector.calls >= invocation.afterPages ? 0 : 3_600_000) }
+            ? { remainingTimeMs: () => (connector.calls >= invocation.afterPages ? DEFAULT_POLL_SETTINGS.reserveMs / 2 : 3_600_000) }
             : {}),
         };
         return pollConnector(deps, { connectorId: CONNECTOR, app: 'torq' });
@@ -278,7 +279,6 @@ describe('poll properties over sequences of snapshots, partial listings and fail
             const actual = [...activeAfter.values()].map(fieldsOf);
             expect(sortById(actual)).toEqual(sortById(expected));
           } else {
-            expect(['partial', 'failed', 'transient-error']).toContain(result.outcome);
             expect(invocation.kind).not.toBe('complete');
             for (const id of activeBefore.keys()) expect(activeAfter.has(id)).toBe(true);
           }
