@@ -18,7 +18,8 @@ import {
   type SyncOutcome,
   type SyncRun,
 } from '../core/types.ts';
-import { RUN_RETENTION_DAYS, keys, monthOf, shardOf } from './table-definition.ts';
+import { GLOBAL_SECONDARY_INDEXES, RUN_RETENTION_DAYS, TABLE_KEYS, keys, monthOf, shardOf } from './table-definition.ts';
+import { INVENTORY_LIMITS, fitsBytes } from '../core/limits.ts';
 import { unpooled, type StringPool } from '../core/string-pool.ts';
 
 /** An item as the document client reads it: values are checked before use. */
@@ -89,7 +90,7 @@ export function accountToItem(account: StoredAccount): ItemToWrite {
   if (account.createdAt !== null) item.createdAt = account.createdAt;
   if (account.lastLoginAt !== null) item.lastLoginAt = account.lastLoginAt;
   if (account.removedAt !== null) item.removedAt = account.removedAt;
-  return item;
+  return assertItemFits(item, 'account');
 }
 
 
@@ -133,7 +134,7 @@ export function identityKey(emailKey: string): { PK: string; SK: string } {
 }
 
 export function identityToItem(identity: StoredIdentity): ItemToWrite {
-  return {
+  const item: ItemToWrite = {
     PK: keys.identityPk(identity.emailKey),
     SK: keys.identitySk,
     GSI2PK: keys.identityFirstSeenGsi2Pk(monthOf(identity.firstSeenAt), shardOf(identity.emailKey)),
@@ -142,6 +143,7 @@ export function identityToItem(identity: StoredIdentity): ItemToWrite {
     firstSeenAt: identity.firstSeenAt,
     firstConnectorId: identity.firstConnectorId,
   };
+  return assertItemFits(item, 'identity');
 }
 
 export function identityFromItem(item: StoredItem): StoredIdentity {
@@ -189,7 +191,7 @@ export function connectorToItem(state: ConnectorState): ItemToWrite {
   if (state.identitiesVerified) item.identitiesVerified = true;
   const settled = state.status === 'SYNCING' ? state.previousStatus : state.status;
   if (settled !== null) item.settledStatus = settled;
-  return item;
+  return assertItemFits(item, 'connector');
 }
 
 export function connectorFromItem(item: StoredItem): ConnectorState {
@@ -278,7 +280,7 @@ export function runToItem(run: SyncRun): ItemToWrite {
   };
   if (run.error !== null) item.error = run.error;
   if (run.anomalies.length > 0) item.anomalies = run.anomalies;
-  return item;
+  return assertItemFits(item, 'run');
 }
 
 export function runFromItem(item: StoredItem): SyncRun {
@@ -297,6 +299,60 @@ export function runFromItem(item: StoredItem): SyncRun {
     error: optionalString(item.error),
     anomalies,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+// ---------------------------------------------------------------------------------------------
+
+const PARTITION_KEY_ATTRIBUTES = [TABLE_KEYS.partitionKey, ...GLOBAL_SECONDARY_INDEXES.map((index) => index.partitionKey)];
+const SORT_KEY_ATTRIBUTES = [TABLE_KEYS.sortKey, ...GLOBAL_SECONDARY_INDEXES.map((index) => index.sortKey)];
+
+/**
+ * The core refuses records the inventory cannot hold (`core/limits.ts`) before they reach a builder;
+ * this holds every item to the same limits, so a value that slipped through fails here, naming the
+ * attribute and the limit (never the value), rather than as DynamoDB's ValidationException.
+ */
+export function assertItemFits<T extends ItemToWrite>(item: T, kind: string): T {
+  for (const attribute of PARTITION_KEY_ATTRIBUTES) assertKeyFits(item, kind, attribute, INVENTORY_LIMITS.partitionKeyBytes, 'partition');
+  for (const attribute of SORT_KEY_ATTRIBUTES) assertKeyFits(item, kind, attribute, INVENTORY_LIMITS.sortKeyBytes, 'sort');
+  if (itemBytes(item, 'bound') > INVENTORY_LIMITS.itemBytes) {
+    const bytes = itemBytes(item, 'exact');
+    if (bytes > INVENTORY_LIMITS.itemBytes) {
+      throw new ContractError(`${kind} item is ${bytes} bytes, above DynamoDB's ${INVENTORY_LIMITS.itemBytes}-byte item limit`);
+    }
+  }
+  return item;
+}
+
+function assertKeyFits(item: ItemToWrite, kind: string, attribute: string, limit: number, what: string): void {
+  const value = item[attribute];
+  if (typeof value !== 'string' || fitsBytes(value, limit)) return;
+  throw new ContractError(
+    `${kind} item's ${attribute} is ${Buffer.byteLength(value, 'utf8')} bytes, above DynamoDB's ${limit}-byte ${what} key limit`,
+  );
+}
+
+/**
+ * An item's size as DynamoDB counts it: UTF-8 bytes of names and strings, at most 21 bytes per
+ * number, 1 per boolean, 3 per list or map element. `bound` counts 3 bytes per UTF-16 unit, which
+ * never undercounts and needs no encoding: most items are measured that way only.
+ */
+function itemBytes(item: ItemToWrite, mode: 'bound' | 'exact'): number {
+  const text = mode === 'bound' ? (value: string) => value.length * 3 : (value: string) => Buffer.byteLength(value, 'utf8');
+  const valueBytes = (value: unknown): number => {
+    if (typeof value === 'string') return text(value);
+    if (typeof value === 'number') return 21;
+    if (typeof value === 'boolean') return 1;
+    if (Array.isArray(value)) return value.reduce<number>((sum, element) => sum + 3 + valueBytes(element), 3);
+    if (typeof value === 'object' && value !== null) {
+      return Object.entries(value).reduce<number>((sum, [name, element]) => sum + 3 + text(name) + valueBytes(element), 3);
+    }
+    return 1;
+  };
+  let bytes = 0;
+  for (const name in item) bytes += text(name) + valueBytes(item[name]);
+  return bytes;
 }
 
 // ---------------------------------------------------------------------------------------------

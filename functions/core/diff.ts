@@ -3,7 +3,7 @@
  * Pure: given the stored accounts, the listing and which emails other connectors already know,
  * it returns the writes, the events and the counts. Unchanged accounts produce nothing.
  */
-import { makeEvent, type AccountRef, type AnomalyKind, type FieldChange, type RollcallEvent } from './events.ts';
+import { makeEvent, MAX_ANOMALY_ACCOUNT_IDS, type AccountRef, type AnomalyKind, type FieldChange, type RollcallEvent } from './events.ts';
 import type { InventoryWrites } from './ports.ts';
 import {
   MATERIAL_FIELDS,
@@ -19,6 +19,10 @@ export interface Listing {
   /** De-duplicated by id. */
   readonly accounts: readonly Account[];
   readonly invalid: readonly InvalidRecord[];
+  /** Ids one listing stream returned more than once (a defect of the API), sorted. */
+  readonly repeatedIds?: readonly string[];
+  /** Records beyond the first of each id within its stream. */
+  readonly repeatedRecords?: number;
 }
 
 export interface DiffInput {
@@ -267,7 +271,13 @@ export class InventoryDiff {
     const emptyListing = complete && listing.accounts.length === 0 && listing.invalid.length === 0 && seenEarlier.size === 0;
 
     /** Anomaly ids come from what is anomalous, so the same held removals raise the same id again. */
-    const anomaly = (kind: AnomalyKind, idParts: readonly string[], message: string, heldRemovals?: number) => {
+    const anomaly = (
+      kind: AnomalyKind,
+      idParts: readonly string[],
+      message: string,
+      heldRemovals?: number,
+      accountIds?: readonly string[],
+    ) => {
       anomalies.push(kind);
       events.push(
         makeEvent('SyncAnomaly', base, [kind, ...idParts], {
@@ -275,6 +285,7 @@ export class InventoryDiff {
           anomaly: kind,
           message,
           ...(heldRemovals === undefined ? {} : { heldRemovals }),
+          ...(accountIds === undefined ? {} : { accountIds: accountIds.slice(0, MAX_ANOMALY_ACCOUNT_IDS) }),
         }),
       );
     };
@@ -321,6 +332,17 @@ export class InventoryDiff {
     const identifiedInvalid = [...invalidIds].sort();
     if (identifiedInvalid.length > 0) {
       anomaly('INVALID_RECORDS', identifiedInvalid, `${identifiedInvalid.length} record(s) failed validation and were left as they were`);
+    }
+    const repeatedIds = listing.repeatedIds ?? [];
+    if (repeatedIds.length > 0) {
+      const listed = repeatedIds.length > MAX_ANOMALY_ACCOUNT_IDS ? `the first ${MAX_ANOMALY_ACCOUNT_IDS} listed` : 'all listed';
+      anomaly(
+        'DUPLICATE_IDS',
+        repeatedIds,
+        `${listing.repeatedRecords ?? repeatedIds.length} record(s) repeated ${repeatedIds.length} id(s) within one listing stream (${listed}); the last record of each was kept`,
+        undefined,
+        repeatedIds,
+      );
     }
     this.removed = removeAccounts.length;
     return { writes: { putAccounts: [], putIdentities: [], removeAccounts }, events, anomalies, unidentified };

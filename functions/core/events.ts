@@ -33,7 +33,10 @@ export interface FieldChange {
   readonly to: string | boolean | null;
 }
 
-export type AnomalyKind = 'MASS_REMOVAL_HELD' | 'EMPTY_LISTING' | 'INVALID_RECORDS' | 'UNIDENTIFIED_RECORDS';
+export type AnomalyKind = 'MASS_REMOVAL_HELD' | 'EMPTY_LISTING' | 'INVALID_RECORDS' | 'UNIDENTIFIED_RECORDS' | 'DUPLICATE_IDS';
+
+/** Account ids an anomaly lists in its detail, at most: an event has a size limit, the message has the count. */
+export const MAX_ANOMALY_ACCOUNT_IDS = 100;
 
 export interface EventDetails {
   UserDiscovered: { emailKey: string; account: AccountRef };
@@ -43,7 +46,14 @@ export interface EventDetails {
   ConnectorReconnectRequired: { reason: string; previousStatus: ConnectorStatus | null };
   ConnectorRecovered: { previousReason: string | null };
   SyncCompleted: { runId: string; durationMs: number; counts: SyncCounts };
-  SyncAnomaly: { runId: string; anomaly: AnomalyKind; message: string; heldRemovals?: number };
+  SyncAnomaly: {
+    runId: string;
+    anomaly: AnomalyKind;
+    message: string;
+    heldRemovals?: number;
+    /** The ids concerned (ids only), sorted, at most `MAX_ANOMALY_ACCOUNT_IDS`. */
+    accountIds?: string[];
+  };
 }
 
 export interface RollcallEvent<T extends EventType = EventType> {

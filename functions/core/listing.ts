@@ -1,17 +1,63 @@
 /**
  * Drives a connector's paging to a complete listing. Paging lives here, once, for every app:
- * a page cap and a repeated-cursor check mean a misbehaving API fails the sync instead of
- * looping, and a failed page fails the whole listing (a partial listing never removes anything).
- * A listing may also stop early when time runs out, and resume later from where each stream stood.
+ * bounds on pages, records held and time, and a repeated-cursor check mean a misbehaving API fails
+ * the sync instead of looping, and a failed page fails the whole listing (a partial listing never
+ * removes anything). A listing may also stop early when time runs out, and resume later from
+ * where each stream stood.
+ *
+ * Every record is checked against what the inventory can hold (`limits.ts`) on arrival, whatever
+ * the connector: one that does not fit becomes an invalid record and the listing goes on.
+ *
+ * Which record of an id is kept, deterministically whatever order pages arrive in:
+ * - across streams, the record of the stream that comes last in `connector.streams` (the connector
+ *   orders them so that the most specific listing wins, e.g. Torq's SSO listing over its local
+ *   one). That several streams list one id is expected: Torq's listings may overlap;
+ * - within one stream, the last record listed: the stream's pages are read in order, and a later
+ *   page is the API's later word. One stream listing an id twice is a defect of the API: the ids
+ *   are reported (`repeatedIds`, and a `DUPLICATE_IDS` anomaly in the diff). Repeats are found
+ *   within one invocation; a listing resumed from a checkpoint cannot tell a repeat of an earlier
+ *   invocation from a cross-stream overlap, and keeps the later record as well;
+ * - a valid record of an id beats an invalid one, in any stream.
  */
 import { ContractError } from './errors.ts';
-import type { AccountPage, Connector, ListingProgress, StreamPosition } from './ports.ts';
+import { checkAccount, checkInvalidRecord, unusableCursorReason } from './limits.ts';
+import { systemClock, type AccountPage, type Clock, type Connector, type ListingProgress, type StreamPosition } from './ports.ts';
 import type { Account, InvalidRecord } from './types.ts';
 import type { Listing } from './diff.ts';
 
-export interface ListingOptions {
+/**
+ * A listing's bounds, whichever is reached first fails it (a `ContractError` naming the bound).
+ * Legitimate listings stay far below each: they are the safety stop for an API whose page tokens
+ * never end, not a budget (the Lambda's time budget is `shouldStop`).
+ */
+export interface ListingBounds {
+  /** Pages per stream, across the invocations of one listing. */
+  readonly maxPagesPerStream: number;
+  /** Records (accounts and invalid records) held by one invocation. */
+  readonly maxRecordsHeld: number;
+  /** Wall time of one invocation's listing, by the injected clock. */
+  readonly maxListingMs: number;
+}
+
+/**
+ * - pages: 10,000 per stream is 1,000,000 accounts at Torq's page size of 100;
+ * - records: 500,000, five times the largest workspace the benchmark runs (100,000). A held
+ *   account costs about 400 bytes of heap once listed (measured), several times that while its
+ *   page is parsed: the poller's 1 GB keeps room for the stored accounts loaded beside them;
+ * - time: 2 hours. 1,000,000 accounts at Torq's 50 requests per second take under 4 minutes, and
+ *   100,000 throttled to one page per second 17 minutes; a Lambda invocation ends after 15.
+ */
+export const DEFAULT_LISTING_BOUNDS: ListingBounds = {
+  maxPagesPerStream: 10_000,
+  maxRecordsHeld: 500_000,
+  maxListingMs: 2 * 60 * 60 * 1000,
+};
+
+export interface ListingOptions extends Partial<ListingBounds> {
   /** Upper bound of pages per stream; reaching it fails the sync. */
   readonly maxPagesPerStream: number;
+  /** Measures the time bound. @default systemClock */
+  readonly clock?: Clock;
   readonly onProgress?: (progress: ListingProgress) => void;
   /** Where each stream resumes (from a checkpoint); streams absent here start at their first page. */
   readonly resumeFrom?: Readonly<Record<string, StreamPosition>>;
@@ -23,17 +69,25 @@ export interface CollectedListing extends Listing {
   readonly pages: number;
   /** Records listed by more than one stream (same id), counted once in `accounts`. */
   readonly duplicates: number;
+  /** Ids one stream listed more than once (a defect of the API), sorted. */
+  readonly repeatedIds: readonly string[];
+  /** Records beyond the first of each id within its stream. */
+  readonly repeatedRecords: number;
   /** Every stream reached its last page. */
   readonly complete: boolean;
   /** Where each stream stands now (to resume from when incomplete). */
   readonly streams: Record<string, StreamPosition>;
 }
 
+/** Streams are told apart by one bit each in a number. */
+const MAX_STREAMS = 30;
+
 async function listStream(
   connector: Connector,
   stream: string,
   start: StreamPosition,
   options: ListingOptions,
+  beforePage: () => void,
   onPage: (page: AccountPage) => void,
   aborted: () => boolean,
 ): Promise<StreamPosition> {
@@ -43,15 +97,20 @@ async function listStream(
     if (aborted() || options.shouldStop?.() === true) return position;
     if (position.pages >= options.maxPagesPerStream) {
       throw new ContractError(
-        `${connector.app} listing '${stream}' exceeded ${options.maxPagesPerStream} pages: refusing to page further`,
+        `${connector.app} listing '${stream}' exceeded ${options.maxPagesPerStream} pages (the page bound) without reaching its last page: refusing to page further`,
       );
     }
+    beforePage();
     const page = await connector.listPage(stream, position.cursor);
     const pages = position.pages + 1;
-    if (page.nextCursor !== null && (seenCursors.has(page.nextCursor) || page.nextCursor === position.cursor)) {
-      throw new ContractError(`${connector.app} listing '${stream}' repeated a page token after page ${pages}`);
+    if (page.nextCursor !== null) {
+      if (seenCursors.has(page.nextCursor) || page.nextCursor === position.cursor) {
+        throw new ContractError(`${connector.app} listing '${stream}' repeated a page token after page ${pages}`);
+      }
+      const unusable = unusableCursorReason(page.nextCursor);
+      if (unusable !== null) throw new ContractError(`${connector.app} listing '${stream}' answered ${unusable} after page ${pages}`);
+      seenCursors.add(page.nextCursor);
     }
-    if (page.nextCursor !== null) seenCursors.add(page.nextCursor);
     onPage(page);
     position = { cursor: page.nextCursor, done: page.nextCursor === null, pages };
   }
@@ -60,28 +119,70 @@ async function listStream(
 
 /** Lists every stream of the connector concurrently and merges them, de-duplicated by account id. */
 export async function collectListing(connector: Connector, options: ListingOptions): Promise<CollectedListing> {
+  if (connector.streams.length > MAX_STREAMS) throw new RangeError(`a connector has at most ${MAX_STREAMS} listing streams`);
+  const maxRecordsHeld = options.maxRecordsHeld ?? DEFAULT_LISTING_BOUNDS.maxRecordsHeld;
+  const maxListingMs = options.maxListingMs ?? DEFAULT_LISTING_BOUNDS.maxListingMs;
+  const clock = options.clock ?? systemClock;
+  const startedAtMs = clock.now().getTime();
   const byId = new Map<string, Account>();
   const invalid: InvalidRecord[] = [];
+  // Per id, one bit per stream that listed it: valid records, and (rarely any) invalid ones with an id.
+  const validBy = new Map<string, number>();
+  const invalidBy = new Map<string, number>();
+  const repeatedIds = new Set<string>();
+  let repeatedRecords = 0;
   let pages = 0;
   let duplicates = 0;
   // Once one stream fails the listing is lost anyway: the others stop fetching.
   let failed = false;
-  // Streams run concurrently, so arrival order is chance: an id listed by several streams keeps
-  // the record of the stream that comes last in `connector.streams` (the connector orders them
-  // so that the most specific listing wins, e.g. Torq's SSO listing over its local one).
-  const streamOfId = new Map<string, number>();
+
+  /** A stream listing an id it listed before is a repeat, reported as such. */
+  const note = (id: string, bit: number) => {
+    const listed = (validBy.get(id) ?? 0) | (invalidBy.get(id) ?? 0);
+    if ((listed & bit) !== 0) {
+      repeatedRecords += 1;
+      repeatedIds.add(id);
+    }
+  };
+  const keepValid = (account: Account, bit: number) => {
+    note(account.id, bit);
+    const valid = validBy.get(account.id) ?? 0;
+    // Another stream listed it too: the expected overlap of listings, not an anomaly.
+    if (valid !== 0 && (valid & bit) === 0) duplicates += 1;
+    // Kept unless a later stream listed a valid record of the id: its highest bit is above this one.
+    if (valid < bit * 2) byId.set(account.id, account);
+    validBy.set(account.id, valid | bit);
+  };
+  const keepInvalid = (record: InvalidRecord, bit: number) => {
+    if (record.id !== null) {
+      note(record.id, bit);
+      invalidBy.set(record.id, (invalidBy.get(record.id) ?? 0) | bit);
+    }
+    invalid.push(record);
+  };
+
+  const beforePage = () => {
+    const elapsedMs = clock.now().getTime() - startedAtMs;
+    if (elapsedMs > maxListingMs) {
+      throw new ContractError(
+        `${connector.app} listing ran for more than ${Math.round(maxListingMs / 1000)} s (the time bound) without reaching its last page: refusing to page further`,
+      );
+    }
+  };
   const onPage = (page: AccountPage, streamIndex: number) => {
+    const bit = 2 ** streamIndex;
     pages += 1;
     for (const account of page.accounts) {
-      const earlier = streamOfId.get(account.id);
-      if (earlier !== undefined) {
-        duplicates += 1;
-        if (earlier > streamIndex) continue;
-      }
-      byId.set(account.id, account);
-      streamOfId.set(account.id, streamIndex);
+      const unfit = checkAccount(account);
+      if (unfit === null) keepValid(account, bit);
+      else keepInvalid(unfit, bit);
     }
-    for (const record of page.invalid) invalid.push(record);
+    for (const record of page.invalid) keepInvalid(checkInvalidRecord(record), bit);
+    if (byId.size + invalid.length > maxRecordsHeld) {
+      throw new ContractError(
+        `${connector.app} listing holds more than ${maxRecordsHeld} records (the record bound) without reaching its last page: refusing to page further`,
+      );
+    }
     options.onProgress?.({ pages, accounts: byId.size });
   };
   const positions = await Promise.all(
@@ -91,6 +192,7 @@ export async function collectListing(connector: Connector, options: ListingOptio
         stream,
         options.resumeFrom?.[stream] ?? { cursor: null, done: false, pages: 0 },
         options,
+        beforePage,
         (page) => onPage(page, streamIndex),
         () => failed,
       ).catch((error: unknown) => {
@@ -108,6 +210,8 @@ export async function collectListing(connector: Connector, options: ListingOptio
     invalid: dedupeInvalid(invalid, byId),
     pages,
     duplicates,
+    repeatedIds: [...repeatedIds].sort(),
+    repeatedRecords,
     complete: positions.every((position) => position.done),
     streams,
   };

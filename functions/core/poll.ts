@@ -9,7 +9,7 @@ import { heldEmails, repairIdentities } from './identity-repair.ts';
 import { describeLease, holderIsGone } from './lease.ts';
 import { AuthError, classifyError, ConfigError, LeaseBusyError, safeMessage } from './errors.ts';
 import { makeEvent, type RollcallEvent } from './events.ts';
-import { collectListing } from './listing.ts';
+import { collectListing, DEFAULT_LISTING_BOUNDS } from './listing.ts';
 import { ContractError } from './errors.ts';
 import type {
   Clock,
@@ -62,6 +62,12 @@ export interface PollSettings {
   readonly checkpointMaxAgeMs: number;
   /** Accounts diffed, published and written at a time (bounds a large first sync's memory). */
   readonly sliceSize: number;
+  /**
+   * With `maxPagesPerStream`, the bounds of a listing (see `DEFAULT_LISTING_BOUNDS`): reaching one
+   * fails the sync with a message naming it.
+   */
+  readonly maxRecordsHeld: number;
+  readonly maxListingMs: number;
 }
 
 export const DEFAULT_POLL_SETTINGS: PollSettings = {
@@ -73,6 +79,8 @@ export const DEFAULT_POLL_SETTINGS: PollSettings = {
   reserveMs: 120_000,
   checkpointMaxAgeMs: 6 * 60 * 60 * 1000,
   sliceSize: 2_000,
+  maxRecordsHeld: DEFAULT_LISTING_BOUNDS.maxRecordsHeld,
+  maxListingMs: DEFAULT_LISTING_BOUNDS.maxListingMs,
 };
 
 export interface PollDependencies {
@@ -331,6 +339,9 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
         ...(deps.onProgress ? { onProgress: (p) => deps.onProgress?.({ phase: 'listing', ...p }) } : {}),
         ...(checkpoint ? { resumeFrom: checkpoint.streams } : {}),
         shouldStop: () => signal?.aborted === true || (remaining !== undefined && remaining() < settings.reserveMs),
+        maxRecordsHeld: settings.maxRecordsHeld,
+        maxListingMs: settings.maxListingMs,
+        clock: deps.clock,
       });
       // An interruption does not wait for a page in flight (or a rate-limit wait): the listing is dropped.
       listing = await untilAborted(listed, signal);
@@ -386,6 +397,9 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     });
     for (const record of listing.invalid) {
       log.warn('invalid record skipped', { connectorId, runId, accountId: record.id, reason: record.reason });
+    }
+    if (listing.repeatedRecords > 0) {
+      log.warn('ids repeated within a listing stream', { connectorId, runId, records: listing.repeatedRecords, ids: listing.repeatedIds.length });
     }
 
     // Each slice's events go out before its writes: if the writes never happen, the next poll finds

@@ -10,7 +10,10 @@ import {
   runToItem,
 } from '../../functions/adapters/dynamodb-items.ts';
 import { FIRST_SEEN_SHARDS, keys, shardOf } from '../../functions/adapters/table-definition.ts';
+import { toEntry, entrySize, MAX_REQUEST_BYTES } from '../../functions/adapters/eventbridge-sink.ts';
+import { diffInventory } from '../../functions/core/diff.ts';
 import { ContractError } from '../../functions/core/errors.ts';
+import { checkAccount, INVENTORY_LIMITS } from '../../functions/core/limits.ts';
 import { ZERO_COUNTS, type ConnectorState, type SyncRun } from '../../functions/core/types.ts';
 import { account, identity } from './fixture.ts';
 
@@ -149,5 +152,65 @@ describe('run items', () => {
 
     expect(item).toMatchObject({ PK: 'CONNECTOR#c1', SK: 'RUN#2026-03-01T00:00:00.000Z#r1' });
     expect(runFromItem(item)).toEqual(run);
+  });
+});
+
+describe('items and the inventory limits of core/limits.ts', () => {
+  const connectorId = `c${'0'.repeat(46)}9`;
+  /** A record at every limit the core checks: the longest id, the longest email key, the largest record. */
+  function recordAtLimits(variant: string) {
+    // One byte of variant, two per U+00E9, one byte of padding.
+    const id = `${variant}${'\u00e9'.repeat((INVENTORY_LIMITS.accountIdBytes - 2) / 2)}z`;
+    const email = `${variant}${'\u00e9'.repeat((INVENTORY_LIMITS.emailKeyBytes - 14) / 2)}z@example.com`;
+    const base = account(connectorId, id, { email, emailKey: email, roleId: variant, status: variant });
+    const room = INVENTORY_LIMITS.recordJsonBytes - Buffer.byteLength(JSON.stringify(base));
+    // Status counts twice in the largest event (the account and the change): the worst place for the bytes.
+    return { ...base, status: `${variant}${'s'.repeat(room - 1)}` };
+  }
+
+  it('a record the core accepts at every limit makes items whose keys and size DynamoDB accepts', () => {
+    const record = recordAtLimits('a');
+    expect(Buffer.byteLength(record.id)).toBe(INVENTORY_LIMITS.accountIdBytes);
+    expect(Buffer.byteLength(record.emailKey ?? '')).toBe(INVENTORY_LIMITS.emailKeyBytes);
+    expect(Buffer.byteLength(JSON.stringify(record))).toBeGreaterThan(INVENTORY_LIMITS.recordJsonBytes - 400);
+    expect(checkAccount(record)).toBeNull();
+
+    const items = [accountToItem(record), identityToItem(identity(record.emailKey ?? '', record.firstSeenAt, connectorId))];
+    for (const item of items) {
+      for (const key of ['PK', 'GSI1PK', 'GSI2PK']) expect(Buffer.byteLength(String(item[key] ?? ''))).toBeLessThanOrEqual(2048);
+      for (const key of ['SK', 'GSI1SK', 'GSI2SK']) expect(Buffer.byteLength(String(item[key] ?? ''))).toBeLessThanOrEqual(1024);
+      expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(INVENTORY_LIMITS.itemBytes);
+    }
+  });
+
+  it('the largest event two such records make, an AccountChanged, fits one EventBridge entry', () => {
+    const before = recordAtLimits('a');
+    const after = { ...recordAtLimits('b'), id: before.id };
+    const { events } = diffInventory({
+      connectorId,
+      app: 'torq',
+      runId: 'r1',
+      now: '2026-11-01T00:00:00.000Z',
+      previous: [before],
+      listing: { accounts: [after], invalid: [] },
+      knownEmails: new Set(),
+      maxRemovalShare: 1,
+    });
+    const changed = events.find((event) => event.detailType === 'AccountChanged');
+    expect(changed?.detail).toMatchObject({ changes: expect.arrayContaining([expect.objectContaining({ field: 'status' })]) });
+    for (const event of events) expect(entrySize(toEntry(event, 'bus'))).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+    expect(entrySize(toEntry(changed!, 'bus'))).toBeGreaterThan(INVENTORY_LIMITS.recordJsonBytes * 3);
+  });
+
+  it('refuses to build an item above a key or the item limit, naming the attribute and never the value', () => {
+    expect(() => accountToItem(account('c1', 'x'.repeat(1_100)))).toThrow(
+      new ContractError("account item's SK is 1108 bytes, above DynamoDB's 1024-byte sort key limit"),
+    );
+    expect(() => identityToItem(identity(`${'y'.repeat(2_100)}@example.com`, '2026-03-01T00:00:00.000Z'))).toThrow(
+      /^identity item's PK is 2121 bytes, above DynamoDB's 2048-byte partition key limit$/,
+    );
+    expect(() => accountToItem(account('c1', 'u1', { roleName: 'R'.repeat(500 * 1024) }))).toThrow(
+      /^account item is \d+ bytes, above DynamoDB's 409600-byte item limit$/,
+    );
   });
 });

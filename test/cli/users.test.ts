@@ -12,6 +12,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
+import { normaliseEmail } from '../../functions/core/normalise.ts';
 import {
   applyChurn,
   generateWorkspace,
@@ -48,8 +49,10 @@ interface ConnectorJson {
   counts: { total: number };
 }
 
-const SHARED_EMAIL_IN_PROD = 'Shared.Person@Example.com';
-const SHARED_EMAIL_IN_SANDBOX = 'shared.person@example.com';
+/** One person, spelt with a composed `ë` (U+00EB) in one workspace and a decomposed one (`e` + U+0308) in the other. */
+const SHARED_EMAIL_IN_PROD = 'Zo\u00eb.Person@Example.com';
+const SHARED_EMAIL_IN_SANDBOX = 'zoe\u0308.person@example.com';
+const SHARED_EMAIL_KEY = 'zo\u00eb.person@example.com';
 
 const TABLE = 'rollcall-e2e';
 
@@ -68,7 +71,7 @@ let churn: ChurnSummary;
 let churnedPoll: PollJson;
 let firstPollRuns: CliRun[];
 /** Lower-cased emails of both workspaces before the churn. */
-let knownEmails: Set<string>;
+let knownEmails: Set<string | null>;
 
 const users = (...args: string[]) => runCli(['users', ...store, ...args]);
 const activeIds = (simulator: TorqSimulator) => simulator.workspace.users.map((user) => user.id);
@@ -78,7 +81,7 @@ beforeAll(async () => {
   const sandboxWorkspace = generateWorkspace({ users: 25, seed: 22 });
   (prodWorkspace.users[0] as { email: string }).email = SHARED_EMAIL_IN_PROD;
   (sandboxWorkspace.users[0] as { email: string }).email = SHARED_EMAIL_IN_SANDBOX;
-  knownEmails = new Set([...prodWorkspace.users, ...sandboxWorkspace.users].map((user) => user.email.toLowerCase()));
+  knownEmails = new Set([...prodWorkspace.users, ...sandboxWorkspace.users].map((user) => normaliseEmail(user.email)));
   prod = await bed.simulator({ workspace: prodWorkspace });
   sandbox = await bed.simulator({ workspace: sandboxWorkspace });
   dataDir = await bed.tempDir();
@@ -95,8 +98,8 @@ beforeAll(async () => {
   ];
   betweenPolls = new Date().toISOString();
 
-  const prodEmails = new Set(prodWorkspace.users.map((user) => user.email.toLowerCase()));
-  const sandboxOnly = sandboxWorkspace.users.find((user) => !prodEmails.has(user.email.toLowerCase()));
+  const prodEmails = new Set(prodWorkspace.users.map((user) => normaliseEmail(user.email)));
+  const sandboxOnly = sandboxWorkspace.users.find((user) => !prodEmails.has(normaliseEmail(user.email)));
   if (!sandboxOnly) throw new Error('the sandbox workspace has no person unknown to prod');
   churn = applyChurn(prod.workspace, { seed: 5, adds: 3, removals: 2, roleChanges: 2, reuseEmails: [sandboxOnly.email] });
   churnedPoll = parsePollJson(await runCli([...pollArgs(prod, dataDir, 'torq-prod', '--json'), ...store], env));
@@ -132,7 +135,7 @@ describe('polls feeding the inventory', () => {
       new: newAccounts.length,
       changed: churn.roleChanged.length,
       removed: churn.removed.length,
-      newUsers: newAccounts.filter((account) => !knownEmails.has(account.email.toLowerCase())).length,
+      newUsers: newAccounts.filter((account) => !knownEmails.has(normaliseEmail(account.email))).length,
       associations: newAccounts.length,
     });
     expect(churnedPoll.counts.newUsers).toBeLessThan(churnedPoll.counts.associations);
@@ -163,8 +166,8 @@ describe.concurrent('rollcall users and rollcall connectors', () => {
     expect(run.stdout).not.toContain('torq-prod');
   });
 
-  it('--email finds one person across connectors, whatever the case and surrounding spaces', async ({ expect }) => {
-    const run = await users('--email', '  SHARED.person@EXAMPLE.com ', '--format', 'json');
+  it('--email finds one person across connectors, whatever the case, surrounding spaces and Unicode composition', async ({ expect }) => {
+    const run = await users('--email', '  ZOE\u0308.person@EXAMPLE.com ', '--format', 'json');
 
     expect(run.code).toBe(0);
     const accounts = parseJsonArray<AccountJson>(run);
@@ -172,7 +175,7 @@ describe.concurrent('rollcall users and rollcall connectors', () => {
       ['torq-prod', SHARED_EMAIL_IN_PROD],
       ['torq-sandbox', SHARED_EMAIL_IN_SANDBOX],
     ]);
-    expect(new Set(accounts.map((account) => account.emailKey))).toEqual(new Set([SHARED_EMAIL_IN_SANDBOX]));
+    expect(new Set(accounts.map((account) => account.emailKey))).toEqual(new Set([SHARED_EMAIL_KEY]));
   });
 
   it('--new-since with an ISO time returns exactly the accounts first seen after it, and none for a future time', async ({ expect }) => {

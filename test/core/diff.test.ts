@@ -211,3 +211,28 @@ describe('emailsToLookUp', () => {
     expect(lookups).toEqual(['n@example.com']);
   });
 });
+
+describe('diffInventory with ids repeated within a listing stream', () => {
+  it('raises DUPLICATE_IDS listing at most 100 ids, with an id that depends on every repeated id only', () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `id-${String(i).padStart(3, '0')}`);
+    const accounts = ids.map((id) => account(id, null));
+    const first = diff({ listing: { accounts, invalid: [], repeatedIds: ids, repeatedRecords: 160 } });
+    const again = diff({ runId: 'run-2', now: '2026-11-03T00:00:00.000Z', listing: { accounts, invalid: [], repeatedIds: ids, repeatedRecords: 160 } });
+    const fewer = diff({ listing: { accounts, invalid: [], repeatedIds: ids.slice(1), repeatedRecords: 159 } });
+
+    expect(first.anomalies).toEqual(['DUPLICATE_IDS']);
+    const [anomaly] = first.events.filter((event) => event.detailType === 'SyncAnomaly');
+    expect(anomaly?.detail).toEqual({
+      runId: 'run-1',
+      anomaly: 'DUPLICATE_IDS',
+      message: '160 record(s) repeated 150 id(s) within one listing stream (the first 100 listed); the last record of each was kept',
+      accountIds: ids.slice(0, 100),
+    });
+    expect(again.events.find((event) => event.detailType === 'SyncAnomaly')?.id).toBe(anomaly?.id);
+    expect(fewer.events.find((event) => event.detailType === 'SyncAnomaly')?.id).not.toBe(anomaly?.id);
+  });
+
+  it('raises nothing for a listing without repeats', () => {
+    expect(diff({ listing: { accounts: [account('a', null)], invalid: [], repeatedIds: [], repeatedRecords: 0 } }).anomalies).toEqual([]);
+  });
+});

@@ -64,3 +64,13 @@ describe('toAccount', () => {
     expect(toAccount({ id: 'u-9' }, ROLES, listingDefault).ssoProvisioned).toBe(expected);
   });
 });
+
+describe('toAccount and Unicode', () => {
+  it('gives the composed and the decomposed spelling of one address one identity key, keeping each spelling for display', () => {
+    const composed = toAccount({ id: 'u-10', email: 'Zo\u00eb@Example.com' }, ROLES, false);
+    const decomposed = toAccount({ id: 'u-11', email: 'zoe\u0308@example.com' }, ROLES, false);
+    expect(composed.emailKey).toBe('zo\u00eb@example.com');
+    expect(decomposed.emailKey).toBe(composed.emailKey);
+    expect(decomposed.email).toBe('zoe\u0308@example.com');
+  });
+});
