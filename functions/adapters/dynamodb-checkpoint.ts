@@ -13,22 +13,26 @@ import { keys } from './table-definition.ts';
 /** Bytes of ids per chunk item, well below DynamoDB's 400 KB item limit whatever the ids' length. */
 const CHUNK_BYTES = 300_000;
 
-/** Ids joined by newlines, cut into strings of at most CHUNK_BYTES bytes. */
-function chunkIds(ids: readonly string[]): string[] {
-  const chunks: string[] = [];
+/**
+ * Ids cut into lists of at most CHUNK_BYTES bytes. A DynamoDB list, not a joined string: an API's
+ * id may contain any character, and one split apart on resume would make its account look absent.
+ */
+function chunkIds(ids: readonly string[]): string[][] {
+  const chunks: string[][] = [];
   let current: string[] = [];
   let bytes = 0;
   for (const id of ids) {
+    // DynamoDB counts a list element as its value plus one byte, and three per list.
     const size = Buffer.byteLength(id) + 1;
     if (bytes + size > CHUNK_BYTES && current.length > 0) {
-      chunks.push(current.join('\n'));
+      chunks.push(current);
       current = [];
       bytes = 0;
     }
     current.push(id);
     bytes += size;
   }
-  if (current.length > 0) chunks.push(current.join('\n'));
+  if (current.length > 0) chunks.push(current);
   return chunks;
 }
 
@@ -62,7 +66,7 @@ export class DynamoCheckpointStore {
     }
     const seenIds = chunks
       .slice(0, meta.chunks)
-      .flatMap((item) => (typeof item.ids === 'string' && item.ids.length > 0 ? item.ids.split('\n') : []));
+      .flatMap((item) => idsOf(item.ids));
     return {
       connectorId,
       listingId: meta.listingId,
@@ -137,4 +141,10 @@ export class DynamoCheckpointStore {
       throw toStoreError(error, operation);
     }
   }
+}
+
+/** A chunk's ids: a list; or, from a checkpoint written before lists, newline-joined text. */
+function idsOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((id): id is string => typeof id === 'string');
+  return typeof value === 'string' && value.length > 0 ? value.split('\n') : [];
 }

@@ -1,3 +1,5 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../functions/adapters/table-definition.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
 import type { ListingCheckpoint } from '../../functions/core/ports.ts';
@@ -37,6 +39,21 @@ describe('listing checkpoints in DynamoDB', () => {
     const longIds = { ...checkpoint('long', 0), seenIds: Array.from({ length: 6_000 }, (_, i) => `${'x'.repeat(200)}-${i}`) };
     await store.saveCheckpoint(longIds);
     expect(await store.loadCheckpoint('long')).toEqual(longIds);
+  });
+
+  it('keeps ids that contain newlines and other separators whole', async () => {
+    const odd = { ...checkpoint('odd', 0), seenIds: ['a\nb', 'c\r\nd', 'e,f', ' ', 'g\u0000h'] };
+    await store.saveCheckpoint(odd);
+    expect(await store.loadCheckpoint('odd')).toEqual(odd);
+  });
+
+  it('reads a checkpoint written before ids were stored as lists', async () => {
+    const saved = checkpoint('legacy', 3);
+    await store.saveCheckpoint(saved);
+    await fixture.documentClient.send(
+      new PutCommand({ TableName: fixture.tableName, Item: { PK: keys.connectorPk('legacy'), SK: `${keys.checkpointSk}#00000`, ids: saved.seenIds.join('\n') } }),
+    );
+    expect(await store.loadCheckpoint('legacy')).toEqual(saved);
   });
 
   it('replaces a larger checkpoint with a smaller one and clears it completely', async () => {
