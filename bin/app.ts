@@ -10,19 +10,28 @@ import { CONTEXT_KEY, parseDeploymentConfig, type DeploymentConfig } from '../li
 import { RollcallStack } from '../lib/rollcall-stack.ts';
 
 const app = new App();
-let config: DeploymentConfig;
-try {
-  config = parseDeploymentConfig(app.node.tryGetContext(CONTEXT_KEY));
-} catch (error) {
+/** A configuration error (the context, or a limit the stack checks) ends synth in one line, exit 2. */
+function exitOnConfigError(error: unknown): never {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`rollcall: ${error.message}`);
   process.exit(2);
 }
 
-new RollcallStack(app, config.stackName, {
-  config,
-  description: 'Rollcall: SaaS user inventory (table, poller, schedules, event bus, alarms)',
-});
+let config: DeploymentConfig;
+try {
+  config = parseDeploymentConfig(app.node.tryGetContext(CONTEXT_KEY));
+} catch (error) {
+  exitOnConfigError(error);
+}
+
+try {
+  new RollcallStack(app, config.stackName, {
+    config,
+    description: 'Rollcall: SaaS user inventory (table, poller, schedules, event bus, alarms)',
+  });
+} catch (error) {
+  exitOnConfigError(error);
+}
 // cdk-nag runs on every synth: a new finding fails `cdk synth`, not a later review.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();
