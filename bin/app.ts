@@ -1,7 +1,10 @@
 /**
  * The CDK app (design.md section 8): one Rollcall stack from the `rollcall` key of cdk.json's
- * context. No account or region is resolved at synth time and nothing is looked up, so
- * `npx cdk synth` works offline; `cdk deploy` takes both from the AWS profile in use.
+ * context. No account is resolved at synth time and nothing is looked up, so `npx cdk synth`
+ * works offline; `cdk deploy` takes the account from the AWS profile in use. The region is
+ * `awsRegion` from the context, else the CDK CLI's (CDK_DEFAULT_REGION, from AWS_REGION or the
+ * profile), else left open: knowing it, the template leaves out what that region's
+ * CloudFormation lacks (lib/region-support.ts).
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -25,8 +28,10 @@ try {
 }
 
 try {
+  const cliRegion = process.env.CDK_DEFAULT_REGION;
   new RollcallStack(app, config.stackName, {
     config,
+    ...(config.awsRegion === undefined && cliRegion !== undefined && cliRegion !== '' ? { env: { region: cliRegion } } : {}),
     description: 'Rollcall: SaaS user inventory (table, poller, schedules, event bus, alarms)',
   });
 } catch (error) {
