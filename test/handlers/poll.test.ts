@@ -377,8 +377,9 @@ describe('the poller handler with a long listing', () => {
     lambda.reset();
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
     let asked = 0;
-    // Plenty of time for the first listing stream, none left for the second: a partial listing.
-    const shortOfTime = { ...context('request-short'), getRemainingTimeInMillis: () => (asked++ === 0 ? 14 * 60_000 : 1_000) };
+    // Plenty of time at the start (the poll checks its budget) and for the first listing stream,
+    // none left for the second: a partial listing.
+    const shortOfTime = { ...context('request-short'), getRemainingTimeInMillis: () => (asked++ < 2 ? 14 * 60_000 : 1_000) };
 
     const partial = await poller.handler({ connectorId: 'torq-continue' }, shortOfTime);
 
