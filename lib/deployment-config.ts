@@ -70,6 +70,20 @@ const deploymentConfigSchema = z
      * @default 2
      */
     pollerConcurrency: z.int().min(1).max(50).default(2),
+    /**
+     * The AWS region the stack is deployed to, when it must be fixed at synth (the CDK CLI's
+     * region is used otherwise). Knowing it, the template leaves out what that region's
+     * CloudFormation lacks (lib/region-support.ts).
+     */
+    awsRegion: z
+      .string()
+      .regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'must be an AWS region code such as eu-west-1')
+      .optional(),
+    /**
+     * Archive every event for replay. Without a value: on, except in a region known to have no
+     * EventBridge archives in CloudFormation (ca-west-1, mx-central-1).
+     */
+    eventArchive: z.boolean().optional(),
     /** Days the event archive keeps events for replay; 0 keeps them indefinitely. @default 90 */
     eventArchiveRetentionDays: z.int().min(0).max(3650).default(90),
   })

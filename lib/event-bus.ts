@@ -1,13 +1,19 @@
 /**
- * Rollcall's own event bus (design.md section 6) with an archive, so that a consumer added later,
- * or one that lost events, can replay them.
+ * Rollcall's own event bus (design.md section 6), with an archive where the region has archives,
+ * so that a consumer added later, or one that lost events, can replay them.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../functions/core/events.ts';
+import { knownRegion, supportsEventBusDescription } from './region-support.ts';
 
 export interface RollcallEventBusProps {
+  /**
+   * Archive every event for replay. Regions without `AWS::Events::Archive` (lib/region-support.ts)
+   * need `false`. @default true
+   */
+  readonly archive?: boolean;
   /**
    * Days the archive keeps events; 0 keeps them indefinitely. Events carry e-mail addresses, so
    * keep this as short as replay needs allow.
@@ -18,16 +24,23 @@ export interface RollcallEventBusProps {
 
 export class RollcallEventBus extends Construct {
   readonly bus: EventBus;
-  readonly archive: Archive;
+  /** Absent when the deployment has no archive. */
+  readonly archive: Archive | undefined;
 
   constructor(scope: Construct, id: string, props: RollcallEventBusProps = {}) {
     super(scope, id);
     const retentionDays = props.archiveRetentionDays ?? 90;
-    this.bus = new EventBus(this, 'Bus', { description: 'Rollcall inventory changes and connector status' });
-    this.archive = this.bus.archive('Archive', {
-      description: 'Every Rollcall event, for replay',
-      eventPattern: { source: [EVENT_SOURCE] },
-      retention: retentionDays === 0 ? undefined : Duration.days(retentionDays),
+    const region = knownRegion(Stack.of(this).region);
+    this.bus = new EventBus(this, 'Bus', {
+      ...(supportsEventBusDescription(region) ? { description: 'Rollcall inventory changes and connector status' } : {}),
     });
+    this.archive =
+      props.archive === false
+        ? undefined
+        : this.bus.archive('Archive', {
+            description: 'Every Rollcall event, for replay',
+            eventPattern: { source: [EVENT_SOURCE] },
+            retention: retentionDays === 0 ? undefined : Duration.days(retentionDays),
+          });
   }
 }

@@ -13,16 +13,21 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ConfigError } from '../functions/core/errors.ts';
 import { DEFAULT_POLL_SETTINGS } from '../functions/core/poll.ts';
 import type { AppName } from '../functions/core/types.ts';
 import { POLLER_ENV, type PollerConnector } from '../functions/handlers/poller-contract.ts';
 import type { InventoryTable } from './inventory-table.ts';
+import { ENVIRONMENT_LIMIT_BYTES, worstCaseEnvironment } from './lambda-environment-size.ts';
 import { LOCK_FILE, POLLER_BUNDLE, POLLER_ENTRY, PROJECT_ROOT } from './poller-bundling.ts';
 
-/** Lambda's limit on all environment variables of a function together. */
-const ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
-/** A complete secret ARN is about 90 characters; synth sees only a token, so it budgets this many. */
-const SECRET_ARN_BUDGET = 128;
+/**
+ * Listing time an invocation must have beyond the core's reserve (`reserveMs`, kept to write what
+ * was listed and a checkpoint). With less, every poll would end partial having fetched nothing.
+ */
+export const MIN_LISTING_TIME = Duration.minutes(1);
+/** The shortest timeout the poller accepts: the core's reserve plus the listing time above. */
+export const MIN_POLLER_TIMEOUT = Duration.millis(DEFAULT_POLL_SETTINGS.reserveMs + MIN_LISTING_TIME.toMilliseconds());
 
 export interface PollerProps {
   readonly inventory: InventoryTable;
@@ -33,7 +38,8 @@ export interface PollerProps {
   readonly reservedConcurrency?: number;
   /**
    * Long enough to list a large workspace. Must stay below the core's lease duration, so a lease
-   * outlives the invocation that holds it. @default Duration.minutes(15)
+   * outlives the invocation that holds it, and at least `MIN_POLLER_TIMEOUT` (the core's write
+   * reserve plus a minute of listing). @default Duration.minutes(15)
    */
   readonly timeout?: Duration;
   /** CPU scales with memory, and the diff of a large workspace is CPU-bound. @default 1024 */
@@ -65,7 +71,13 @@ export class Poller extends Construct {
     super(scope, id);
     const timeout = props.timeout ?? Duration.minutes(15);
     if (timeout.toMilliseconds() >= DEFAULT_POLL_SETTINGS.leaseMs) {
-      throw new Error(`Poller timeout must be below the poll lease (${DEFAULT_POLL_SETTINGS.leaseMs / 60_000} minutes)`);
+      throw new ConfigError(`Poller timeout must be below the poll lease (${DEFAULT_POLL_SETTINGS.leaseMs / 60_000} minutes)`);
+    }
+    if (timeout.toMilliseconds() < MIN_POLLER_TIMEOUT.toMilliseconds()) {
+      throw new ConfigError(
+        `Poller timeout of ${timeout.toSeconds()} s leaves no time to list: a poll keeps the last ${DEFAULT_POLL_SETTINGS.reserveMs / 1000} s ` +
+          `to write what it listed, so the timeout must be at least ${MIN_POLLER_TIMEOUT.toSeconds()} s`,
+      );
     }
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
@@ -153,6 +165,17 @@ export class Poller extends Construct {
       statements: [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })],
     });
 
+    this.node.addValidation({
+      validate: () => {
+        try {
+          this.checkEnvironmentSize();
+          return [];
+        } catch (error) {
+          return [error instanceof Error ? error.message : String(error)];
+        }
+      },
+    });
+
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; nothing else in this role uses a wildcard.',
@@ -170,9 +193,21 @@ export class Poller extends Construct {
     }
     connector.secret.grantRead(this.role);
     this.connectors.push({ id: connector.id, app: connector.app, secretArn: connector.secret.secretArn, config: connector.config });
-    const estimate = JSON.stringify(this.connectors.map((entry) => ({ ...entry, secretArn: 'x'.repeat(SECRET_ARN_BUDGET) })));
-    if (estimate.length > ENVIRONMENT_LIMIT_BYTES - 512) {
-      throw new Error(`Poller: ${this.connectors.length} connectors exceed what one function's environment can carry`);
+    this.checkEnvironmentSize();
+  }
+
+  /**
+   * Refuses, at synth, an environment Lambda would refuse at deploy: measured as Lambda measures
+   * it, with every reference at its longest (lib/lambda-environment-size.ts). Checked as each
+   * connector joins (the error names the count) and again on the final environment at synth.
+   */
+  private checkEnvironmentSize(): void {
+    const { bytes } = worstCaseEnvironment(this.function.node.defaultChild as CfnFunction);
+    if (bytes > ENVIRONMENT_LIMIT_BYTES) {
+      throw new ConfigError(
+        `Poller: the environment of ${this.connectors.length} connectors can reach ${bytes} bytes, above Lambda's limit of ` +
+          `${ENVIRONMENT_LIMIT_BYTES} bytes for all variables together; split the connectors over two deployments (stackName)`,
+      );
     }
   }
 

@@ -11,6 +11,8 @@ import { RollcallEventBus } from './event-bus.ts';
 import { InventoryTable } from './inventory-table.ts';
 import { Poller } from './poller.ts';
 import { ScheduledConnector } from './scheduled-connector.ts';
+import { knownRegion, supportsEventArchive } from './region-support.ts';
+import { ConfigError } from '../functions/core/errors.ts';
 
 export interface RollcallStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -33,11 +35,17 @@ export class RollcallStack extends Stack {
   readonly alarms: RollcallAlarms;
 
   constructor(scope: Construct, id: string, props: RollcallStackProps) {
-    super(scope, id, props);
     const { config } = props;
+    super(scope, id, {
+      ...props,
+      ...(props.env === undefined && config.awsRegion !== undefined ? { env: { region: config.awsRegion } } : {}),
+    });
 
     this.inventory = new InventoryTable(this, 'Inventory');
-    this.events = new RollcallEventBus(this, 'Events', { archiveRetentionDays: config.eventArchiveRetentionDays });
+    this.events = new RollcallEventBus(this, 'Events', {
+      archive: this.eventArchiveWanted(config),
+      archiveRetentionDays: config.eventArchiveRetentionDays,
+    });
     this.poller = new Poller(this, 'Poller', {
       inventory: this.inventory,
       eventBus: this.events.bus,
@@ -69,5 +77,16 @@ export class RollcallStack extends Stack {
         description: `Secret of connector ${connector.connectorId}: put {"clientId": "...", "clientSecret": "..."} into it`,
       });
     }
+  }
+
+  /** The configured choice, or the region's default; an archive the region cannot create is refused. */
+  private eventArchiveWanted(config: DeploymentConfig): boolean {
+    const region = knownRegion(this.region);
+    if (config.eventArchive === true && !supportsEventArchive(region)) {
+      throw new ConfigError(
+        `eventArchive: CloudFormation in ${region} has no EventBridge archives (AWS::Events::Archive); set eventArchive to false`,
+      );
+    }
+    return config.eventArchive ?? supportsEventArchive(region);
   }
 }

@@ -9,7 +9,7 @@
  * connector shows RECONNECT_REQUIRED with its alarm: the honest status of an unconfigured
  * connector. A generated placeholder would instead be sent to Torq as if it were a credential.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { CfnSecret, Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -65,6 +65,12 @@ export class ScheduledConnector extends Construct {
     const secret = new CfnSecret(this, 'Secret', {
       description: `Rollcall connector ${connector.id} (${connector.app}): put JSON {"clientId": "...", "clientSecret": "..."}`,
     });
+    // Deleted with the stack (CloudFormation deletes a secret at once, without a recovery window),
+    // unlike the table: the inventory cannot be recreated, a credential can be issued again in
+    // the vendor's console in a minute; a retained secret would leave a live vendor key in an
+    // account where nothing uses it, and a new stack would not reuse it anyway (it creates its
+    // own). Whoever wants credentials to outlive the stack brings the secret (`secretArn`).
+    secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
     Validations.of(secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

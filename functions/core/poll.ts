@@ -145,6 +145,16 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
   const runId = deps.newRunId?.() ?? randomUUID();
   const log = deps.logger;
   const elapsed = () => Math.max(0, deps.clock.now().getTime() - startedAtMs);
+  // A budget at or below the reserve would end every poll partial before its first page, and
+  // would mark a RECONNECT_REQUIRED connector recovered without trying its credentials. The stack
+  // refuses such a timeout at synth; a function whose timeout was changed later lands here.
+  const budgetMs = deps.remainingTimeMs?.();
+  if (budgetMs !== undefined && budgetMs <= settings.reserveMs) {
+    throw new ConfigError(
+      `the poll started with ${budgetMs} ms left, not more than the ${settings.reserveMs} ms it keeps to write what it listed: ` +
+        'raise the function timeout (at least 3 minutes)',
+    );
+  }
 
   const existing = await deps.store.getConnector(connectorId);
   let resolved: ResolvedCredentials | null = null;

@@ -402,9 +402,10 @@ describe('the poller handler with a long listing', () => {
     lambda.reset();
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
     let asked = 0;
-    // Plenty of time when the lease is taken and for the first listing stream, then a minute: under
-    // the 120 s listing reserve (a partial listing), above the 15 s write reserve (what was listed is written).
-    const shortOfTime = { ...context('request-short'), getRemainingTimeInMillis: () => (asked++ <= 1 ? 14 * 60_000 : 60_000) };
+    // Plenty of time at the start (the poll checks its budget), when the lease is taken and for the
+    // first listing stream, then a minute: under the 120 s listing reserve (a partial listing), above
+    // the 15 s write reserve (what was listed is written).
+    const shortOfTime = { ...context('request-short'), getRemainingTimeInMillis: () => (asked++ <= 2 ? 14 * 60_000 : 60_000) };
 
     const partial = await poller.handler({ connectorId: 'torq-continue' }, shortOfTime);
 

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 /** Runs the app command of cdk.json with only PATH and HOME from this environment: no AWS_* at all. */
-async function synth(context: Record<string, unknown>): Promise<{ code: number; stderr: string }> {
+async function synth(context: Record<string, unknown>, extraEnv: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
   const [command, ...args] = cdkJson.app.split(' ');
   try {
     const { stderr } = await run(command ?? 'node', args, {
@@ -33,6 +33,7 @@ async function synth(context: Record<string, unknown>): Promise<{ code: number; 
         CDK_OUTDIR: outdir,
         // Bundling is covered by the bundle test; here it would only cost time.
         CDK_CONTEXT_JSON: JSON.stringify({ ...context, 'aws:cdk:bundling-stacks': [] }),
+        ...extraEnv,
       },
     });
     return { code: 0, stderr };
@@ -42,7 +43,8 @@ async function synth(context: Record<string, unknown>): Promise<{ code: number; 
   }
 }
 
-describe('the CDK app (cdk.json)', () => {
+// Each test synthesizes in a child process: seconds alone, tens of seconds on a loaded 2-core machine.
+describe('the CDK app (cdk.json)', { timeout: 120_000 }, () => {
   it('synthesizes the Rollcall stack from the committed context, offline, with cdk-nag passing', async () => {
     const result = await synth(cdkJson.context);
 
@@ -60,5 +62,23 @@ describe('the CDK app (cdk.json)', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('rollcall: cdk.json context "rollcall": connectors.0.region: Invalid option: expected one of "us"|"eu"');
+  });
+
+  it("takes the CDK CLI's region (CDK_DEFAULT_REGION) and leaves out what CloudFormation there lacks", async () => {
+    const result = await synth(cdkJson.context, { CDK_DEFAULT_REGION: 'ca-west-1' });
+
+    expect(result.code).toBe(0);
+    const template = JSON.parse(await readFile(join(outdir, 'Rollcall.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+    const types = Object.values(template.Resources).map((resource) => resource.Type);
+    expect(types).toContain('AWS::Events::EventBus');
+    expect(types).not.toContain('AWS::Events::Archive');
+  });
+
+  it('stops with exit code 2 when the connectors would not fit in the poller environment', async () => {
+    const connectors = Array.from({ length: 20 }, (_, index) => ({ id: `${'c'.repeat(44)}${String(index).padStart(4, '0')}`, app: 'torq' }));
+    const result = await synth({ rollcall: { connectors } });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^rollcall: Poller: the environment of \d+ connectors can reach \d+ bytes, above Lambda's limit of 4096 bytes/m);
   });
 });

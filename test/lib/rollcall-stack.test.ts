@@ -20,10 +20,7 @@ import {
   pollerConnectorsSchema,
   SERVICE_NAME,
 } from '../../functions/handlers/poller-contract.ts';
-import { InventoryTable } from '../../lib/inventory-table.ts';
-import { Poller } from '../../lib/poller.ts';
 import { RollcallEventBus } from '../../lib/event-bus.ts';
-import { parseDeploymentConfig } from '../../lib/deployment-config.ts';
 import { RollcallStack } from '../../lib/rollcall-stack.ts';
 import { EXISTING_SECRET_ARN, flatten, logicalIdOf, synthesizeStack, TEST_CONFIG, type SynthesizedStack } from './stack-fixture.ts';
 import { expectedGlobalSecondaryIndexes } from '../support/table-shape.ts';
@@ -423,25 +420,6 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('constructs on their own', () => {
-  it('refuse a poller timeout that the poll lease would not outlive', () => {
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Timeout');
-    const inventory = new InventoryTable(stack, 'Inventory');
-    const events = new RollcallEventBus(stack, 'Events');
-
-    expect(
-      () => new Poller(stack, 'Poller', { inventory, eventBus: events.bus, timeout: Duration.millis(DEFAULT_POLL_SETTINGS.leaseMs) }),
-    ).toThrow(/Poller timeout must be below the poll lease \(16 minutes\)/);
-  });
-
-  it('refuse more connectors than one function environment can carry (4 KB)', () => {
-    const connectors = Array.from({ length: 40 }, (_, index) => ({ id: `torq-${index}`, app: 'torq' }));
-    const config = parseDeploymentConfig({ connectors });
-
-    expect(() => new RollcallStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Crowded', { config })).toThrow(
-      /Poller: \d+ connectors exceed what one function's environment can carry/,
-    );
-  });
-
   it('keep the event archive indefinitely when asked to (retention 0)', () => {
     const stack = new Stack(new App(), 'Archive');
     new RollcallEventBus(stack, 'Events', { archiveRetentionDays: 0 });
