@@ -437,7 +437,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
 
     if (!listing.complete) {
       const pagesSoFar = Object.values(listing.streams).reduce((sum, stream) => sum + stream.pages, 0);
-      const transition = afterPartial(before, now, pagesSoFar);
+      const transition = afterPartial(before, now, pagesSoFar, listing.pages);
       await publishThenWrite(rest, transition.events);
       await deps.store.saveCheckpoint({
         connectorId,

@@ -95,7 +95,12 @@ export function afterSuccess(before: ConnectorState, now: string, counts: SyncCo
  * Part of a listing done, the rest left for the next invocation: the credentials work (CONNECTED),
  * but the last complete sync, and its counts, are still the previous one.
  */
-export function afterPartial(before: ConnectorState, now: string, pagesSoFar: number): Transition {
+export function afterPartial(before: ConnectorState, now: string, pagesSoFar: number, pagesThisInvocation: number): Transition {
+  // Time ran out before a single page came back: nothing proved these credentials, so a connector
+  // awaiting reconnection (or in ERROR) keeps its status and reason, and nothing is announced.
+  if (pagesThisInvocation === 0 && before.status !== 'CONNECTED') {
+    return { state: withStatus(before, before.status, now, { lastSyncAt: now }), events: [] };
+  }
   const events = recoveredEvents(before, now);
   const state = withStatus(before, 'CONNECTED', now, {
     statusReason: `listing in progress: ${pagesSoFar} pages so far, continuing in the next invocation`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError, ConfigError, TransientError } from '../../functions/core/errors.ts';
-import { afterFailure, afterSuccess, initialState, shouldSkipPoll } from '../../functions/core/status.ts';
+import { afterFailure, afterPartial, afterSuccess, initialState, shouldSkipPoll } from '../../functions/core/status.ts';
 import { ZERO_COUNTS, type ConnectorState } from '../../functions/core/types.ts';
 
 const T0 = '2026-11-01T00:00:00.000Z';
@@ -37,5 +37,14 @@ describe('connector status transitions', () => {
       expect(recovered.events.map((event) => event.detailType)).toEqual(['ConnectorRecovered']);
       expect(recovered.state).toMatchObject({ status: 'CONNECTED', rejectedFingerprint: null, lastSuccessAt: T2 });
     }
+  });
+
+  it('recovers on a partial listing only when this invocation fetched a page', () => {
+    const none = afterPartial(awaitingReconnect, T2, 0, 0);
+    expect(none.events).toEqual([]);
+    expect(none.state).toMatchObject({ status: 'RECONNECT_REQUIRED', rejectedFingerprint: 'fp-1', statusReason: 'credentials rejected', statusChangedAt: T1 });
+    const some = afterPartial(awaitingReconnect, T2, 3, 3);
+    expect(some.events.map((event) => event.detailType)).toEqual(['ConnectorRecovered']);
+    expect(some.state).toMatchObject({ status: 'CONNECTED', rejectedFingerprint: null });
   });
 });
