@@ -224,18 +224,24 @@ async function runScenario(scenario: readonly Snapshot[], crashAt: number | null
               ? new ContractError('malformed page')
               : null;
         const connector = new SnapshotConnector(pages, invocation.kind === 'complete' ? null : invocation.afterPages, failure);
+        // The clock of this invocation's budget starts running out only once the listing has begun:
+        // the poll checks its budget before it takes the lease, and that check must pass.
+        let listingBegun = false;
         const deps: PollDependencies = {
           store,
           events,
           credentials: new FixedCredentials({ credentials: { clientId: 'id', clientSecret: 's' }, fingerprint: 'fp' }),
-          createConnector: () => connector,
+          createConnector: () => {
+            listingBegun = true;
+            return connector;
+          },
           clock,
           logger: { debug() {}, info() {}, warn() {}, error() {} },
           settings: { maxRemovalShare: 1, sliceSize: 2 },
           newRunId: () => `run-${++runs}`,
           // Out of time for listing, with time left to write what was listed and a checkpoint.
           ...(invocation.kind === 'out-of-time'
-            ? { remainingTimeMs: () => (connector.calls >= invocation.afterPages ? DEFAULT_POLL_SETTINGS.reserveMs / 2 : 3_600_000) }
+            ? { remainingTimeMs: () => (listingBegun && connector.calls >= invocation.afterPages ? DEFAULT_POLL_SETTINGS.reserveMs / 2 : 3_600_000) }
             : {}),
         };
         return pollConnector(deps, { connectorId: CONNECTOR, app: 'torq' });
