@@ -6,7 +6,7 @@ import { systemClock, type Connector, type ConnectorCredentials, type Logger } f
 import type { AppName } from '../../functions/core/types.ts';
 import { createCliLogger } from '../logger.ts';
 import type { ExitCodeSink } from '../main.ts';
-import { addStoreOptions, parseConnectorId, parseShare, type StoreOptions } from '../options.ts';
+import { addStoreOptions, parseConnectorId, parseRequestsPerSecond, parseShare, type StoreOptions } from '../options.ts';
 import { renderTable } from '../output.ts';
 import { createProgress, progressWanted } from '../progress.ts';
 import { withInventory, type Inventory } from '../runtime.ts';
@@ -18,6 +18,7 @@ interface PollFlags extends StoreOptions {
   apiUrl?: string;
   authUrl?: string;
   maxRemovalShare?: number;
+  maxRequestsPerSecond?: number;
   json?: boolean;
 }
 
@@ -114,6 +115,11 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
       .option('--api-url <url>', 'data API base URL including /public/v1alpha (overrides --region)')
       .option('--auth-url <url>', 'full token endpoint URL (overrides --region)')
       .option('--max-removal-share <share>', 'hold removals above this share of accounts (0-1)', parseShare)
+      .option(
+        '--max-requests-per-second <n>',
+        'most API calls per second (default 50, Torq\'s limit per API key); lower it when other clients share the key',
+        parseRequestsPerSecond,
+      )
       .option('--json', 'print one JSON object instead of tables'),
   ).action(async (flags: PollFlags) => {
     const logger = createCliLogger();
@@ -125,6 +131,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
         region: flags.region,
         ...(flags.apiUrl !== undefined ? { apiUrl: flags.apiUrl } : {}),
         ...(flags.authUrl !== undefined ? { authUrl: flags.authUrl } : {}),
+        ...(flags.maxRequestsPerSecond !== undefined ? { requestsPerSecond: flags.maxRequestsPerSecond } : {}),
       },
       { logger },
     );
