@@ -9,6 +9,7 @@ import { TORQ_PAGE_SIZE } from '../../functions/connectors/torq/index.ts';
 import { DEFAULT_REQUESTS_PER_SECOND } from '../../functions/connectors/torq/torq-connector.ts';
 import { costModel } from './cost-model.ts';
 import { measureHandler, type HandlerMeasurement } from './handler-bundle.ts';
+import { measurePacing, pacingTargets } from './pacing.ts';
 import type { BenchmarkReport } from './report.ts';
 import { evaluateTargets, memorySlopes } from './targets.ts';
 import { createWorkspaceRunner, type WorkspaceMeasurement } from './workspace-runner.ts';
@@ -21,6 +22,8 @@ export interface BenchmarkOptions {
   readonly latencyMs: number;
   /** `false` skips bundling the poller (reported as n/a). */
   readonly measureHandler: boolean;
+  /** Sizes of the pacing measurement (unchanged polls against the vendor's rate limit); none when empty. */
+  readonly pacing?: readonly number[];
   /** One line per step, for a terminal. */
   readonly onProgress?: (message: string) => void;
 }
@@ -41,6 +44,8 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     await runner.close();
   }
 
+  const pacing = await measurePacing(options.pacing ?? [], options.latencyMs, progress);
+
   let handler: HandlerMeasurement = { status: 'n/a', entry: 'functions/handlers/poll.ts', reason: 'skipped (--no-handler)' };
   if (options.measureHandler) {
     progress('bundling the poller and timing its module init...');
@@ -52,7 +57,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     }
   }
 
-  const targets = evaluateTargets(sizes);
+  const targets = [...evaluateTargets(sizes), ...pacingTargets(pacing)];
   const firstSlopes = memorySlopes(sizes, (size) => size.memory.firstPollPeakRssMb);
   const unchangedSlopes = memorySlopes(sizes, (size) => size.memory.secondPollPeakRssMb);
   const processors = cpus();
@@ -75,6 +80,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       pageSize: TORQ_PAGE_SIZE,
     },
     sizes,
+    pacing,
     memorySlopes: firstSlopes.map((slope, index) => ({
       fromUsers: slope.fromUsers,
       toUsers: slope.toUsers,

@@ -5,6 +5,7 @@
 import Table from 'cli-table3';
 import type { CostModel } from './cost-model.ts';
 import type { HandlerMeasurement } from './handler-bundle.ts';
+import { pacingSection, type PacingMeasurement } from './pacing.ts';
 import type { TargetResult } from './targets.ts';
 import type { WorkspaceMeasurement } from './workspace-runner.ts';
 
@@ -28,6 +29,8 @@ export interface BenchmarkReport {
     readonly pageSize: number;
   };
   readonly sizes: readonly WorkspaceMeasurement[];
+  /** Unchanged polls against a simulator enforcing the vendor's rate limit (`--pacing`). */
+  readonly pacing: readonly PacingMeasurement[];
   readonly memorySlopes: readonly {
     readonly fromUsers: number;
     readonly toUsers: number;
@@ -95,6 +98,8 @@ function sections(report: BenchmarkReport): Section[] {
       ]),
     });
   }
+  const pacing = pacingSection(report.pacing);
+  if (pacing !== null) result.push(pacing);
   const { handler } = report;
   result.push({
     title: 'Poller bundle (esbuild: node22, ESM, minified)',

@@ -27,7 +27,8 @@ export type TargetId =
   | 'poll-to-floor-ratio'
   | 'memory-under-limit'
   | 'memory-linear'
-  | 'listing-concurrency';
+  | 'listing-concurrency'
+  | 'pacing-to-floor-ratio';
 
 export const TARGET_LIMITS = {
   /** Write requests of a poll that finds nothing changed (bookkeeping only). */
