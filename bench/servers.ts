@@ -1,7 +1,7 @@
 /**
  * The benchmark's servers in a process of their own: the Torq simulator and dynalite.
  *
- *   node bin/run-ts.mjs bench/servers.ts --users 10000 [--latency 25] [--rate-limit 50] [--data-dir DIR]
+ *   node bin/run-ts.mjs bench/servers.ts --users 10000 [--latency 25] [--data-dir DIR]
  *
  * Prints its endpoints as one JSON line on stdout, then serves until its stdin closes (the
  * benchmark ends, or dies) or it receives SIGINT/SIGTERM.
@@ -20,15 +20,13 @@ runAsMain(async () => {
   const flags = new Command()
     .requiredOption('--users <n>', 'users in the simulated workspace', nonNegativeInteger)
     .option('--latency <ms>', 'delay of each data call of the delayed simulator', nonNegativeInteger, 25)
-    .option('--rate-limit <n>', 'data calls per second per API key the delayed simulator admits (429 beyond)', nonNegativeInteger)
     .option('--data-dir <dir>', "dynalite's LevelDB directory (in memory when absent)")
     .parse()
-    .opts<{ users: number; latency: number; rateLimit?: number; dataDir?: string }>();
+    .opts<{ users: number; latency: number; dataDir?: string }>();
 
   const servers = await startBenchServers({
     users: flags.users,
     latencyMs: flags.latency,
-    ...(flags.rateLimit !== undefined ? { rateLimitPerSecond: flags.rateLimit } : {}),
     ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
   });
   process.stdout.write(`${JSON.stringify(servers.endpoints)}\n`);

@@ -11,8 +11,6 @@ import { BENCH_CREDENTIALS } from './bench-credentials.ts';
 export interface BenchServersOptions {
   readonly users: number;
   readonly latencyMs: number;
-  /** The delayed simulator also enforces this many data calls per second per API key (429 beyond). */
-  readonly rateLimitPerSecond?: number;
   /** LevelDB directory of dynalite; in memory when undefined. */
   readonly dataDir?: string;
 }
@@ -37,12 +35,7 @@ export interface BenchServers {
 
 export async function startBenchServers(options: BenchServersOptions): Promise<BenchServers> {
   const workspace = generateWorkspace({ users: options.users });
-  const delayed = await startTorqSimulator({
-    workspace,
-    credentials: { ...BENCH_CREDENTIALS },
-    latencyMs: options.latencyMs,
-    ...(options.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: options.rateLimitPerSecond } : {}),
-  });
+  const delayed = await startTorqSimulator({ workspace, credentials: { ...BENCH_CREDENTIALS }, latencyMs: options.latencyMs });
   const instant = await startTorqSimulator({ workspace, credentials: { ...BENCH_CREDENTIALS } });
   const dynamo = await startEmbeddedDynamo(options.dataDir !== undefined ? { dataDir: options.dataDir } : {});
   return {
