@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { collectListing } from '../../../functions/core/listing.ts';
+import { createConnectorFactory } from '../../../functions/connectors/index.ts';
 import { createTorqConnector } from '../../../functions/connectors/torq/torq-connector.ts';
 import { CLIENT_ID, CLIENT_SECRET, FakeTorqServer } from './fake-torq-server.ts';
 
@@ -57,9 +58,9 @@ interface DataCall {
   status: number;
 }
 
-/** A connector whose data calls are recorded as the client sends them. */
-function connect(requestsPerSecond: number, calls: DataCall[]) {
-  const recording: typeof globalThis.fetch = async (input, init) => {
+/** A fetch that records each data call as the client sends it. */
+function recordingFetch(calls: DataCall[]): typeof globalThis.fetch {
+  return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     if (url.endsWith('/auth/token')) return globalThis.fetch(input, init);
     const call: DataCall = { sentAt: Date.now(), answeredAt: Number.NaN, status: 0 };
@@ -69,12 +70,15 @@ function connect(requestsPerSecond: number, calls: DataCall[]) {
     call.status = response.status;
     return response;
   };
+}
+
+function connect(requestsPerSecond: number, calls: DataCall[]) {
   return createTorqConnector({
     endpoints: server.endpoints,
     credentials: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
     requestsPerSecond,
     retry: { limit: 4, backoffLimitMs: 0 },
-    fetch: recording,
+    fetch: recordingFetch(calls),
   });
 }
 
@@ -103,10 +107,16 @@ describe('pacing of a Torq connector', () => {
     expect(listing.accounts).toHaveLength(4);
   });
 
-  it('starts at the ceiling and spaces every call of the connector, roles and both listings, on one budget', async () => {
+  it('starts at the configured ceiling and spaces every call of the connector, roles and both listings, on one budget', async () => {
     const calls: DataCall[] = [];
+    // As the poller builds it: the ceiling comes from the connector's config (cdk.json, --max-requests-per-second).
+    const factory = createConnectorFactory(
+      'torq',
+      { apiUrl: server.endpoints.apiBaseUrl, authUrl: server.endpoints.tokenUrl, requestsPerSecond: 20 },
+      { fetch: recordingFetch(calls) },
+    );
 
-    const listing = await drive(collectListing(connect(20, calls), { maxPagesPerStream: 100 }));
+    const listing = await drive(collectListing(factory({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }), { maxPagesPerStream: 100 }));
 
     // One roles page and four pages per listing; the users pages exactly 50 ms apart, whichever
     // listing asks (the roles call before them also waited for the token).
