@@ -1,6 +1,6 @@
 /**
- * Client-side pacing of API calls (design.md section 3: Torq allows 50 requests per second per API
- * key). Hand-written rather than a dependency: it is a few dozen lines, and it waits with plain
+ * Client-side pacing of API calls (design.md section 3, "a client-side rate limiter"; Torq documents
+ * 50 requests per second per API key). Hand-written rather than a dependency: it is a few dozen lines, and it waits with plain
  * `setTimeout`, so fake timers drive it in tests.
  *
  * The limiter is adaptive, after TCP's congestion control (additive increase, multiplicative
@@ -8,9 +8,9 @@
  * be its own (then the documented limit fits) or shared with other clients (then only a part of it
  * does, and that part changes as they come and go). So it:
  * - starts at the ceiling (the documented limit unless configured lower) and never exceeds it;
- * - spaces requests evenly, with no burst: a vendor counting requests per one-second window admits
- *   the ceiling's worth in any window only if no two requests come closer than 1/ceiling seconds
- *   apart on average, and a burst at the ceiling rate would overfill the window it lands in;
+ * - spaces requests evenly, 1/ceiling seconds apart, with no burst: a vendor that counts requests
+ *   per one-second window refuses whatever comes beyond the ceiling within one window, so a burst
+ *   on top of the ceiling's rate would overfill the window it lands in;
  * - on a 429 cuts the rate by a fifth (once per throttling episode, not once per answer: requests
  *   already on the wire get the same 429) and holds every caller, the waiting ones included, until
  *   the `Retry-After` has passed, so the other stream stops provoking 429s while the throttled
