@@ -4,7 +4,9 @@
  * - `listing`: the same connector and paging driver through the rate-limited simulator, and nothing
  *   else (no store, no diff, no events);
  * - `measure`: an unchanged poll through the simulator that enforces the vendor's limit, with the
- *   connector's default pacing, counting every data call and every 429 as the client saw them.
+ *   connector's default pacing, counting every data call and every 429 as the client saw them;
+ * - `former`: the same unchanged poll at the former fixed budget of 40 requests per second, for a
+ *   before/after comparison under the same machine load.
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +23,9 @@ import type { SyncOutcome } from '../../functions/core/types.ts';
 import { BENCH_CREDENTIALS } from './bench-credentials.ts';
 import type { BenchEndpoints } from './bench-servers.ts';
 
-export const PACING_STEPS = ['setup', 'listing', 'measure'] as const;
+export const PACING_STEPS = ['setup', 'listing', 'measure', 'former'] as const;
+/** The client budget before adaptive pacing: a fifth below Torq's limit. */
+export const FORMER_REQUESTS_PER_SECOND = 40;
 export type PacingStep = (typeof PACING_STEPS)[number];
 
 const CONNECTOR_ID = 'pacing';
@@ -81,7 +85,10 @@ export async function runPacingStep(step: PacingStep, endpoints: BenchEndpoints,
         ? { apiUrl: endpoints.instantApiUrl, authUrl: endpoints.instantAuthUrl }
         : { apiUrl: endpoints.apiUrl, authUrl: endpoints.authUrl };
     // The connector's defaults (its pacing included); only the fetch is wrapped, to count.
-    const createConnector = createConnectorFactory('torq', api, { fetch: counting });
+    const createConnector = createConnectorFactory('torq', api, {
+      fetch: counting,
+      ...(step === 'former' ? { requestsPerSecond: FORMER_REQUESTS_PER_SECOND } : {}),
+    });
     if (step === 'listing') {
       const started = performance.now();
       const listing = await collectListing(createConnector({ ...BENCH_CREDENTIALS }), {

@@ -9,7 +9,8 @@
  * everything it does besides fetching at the limit: its pacing (429s, holds, ramp), the two
  * listings' page chains (a listing's next page can only be asked for once its previous page has
  * answered), the store's reads and the diff. A `listing` step (the same connector and paging, no
- * store) shows how much of that is the listing alone.
+ * store) shows how much of that is the listing alone, and a `former` step the same unchanged poll
+ * at the former fixed budget of 40/s, so the change is seen under the same machine load.
  *
  * The rate-limited simulator runs in this (otherwise idle) process, apart from dynalite: the
  * vendor's API does not share a CPU with DynamoDB, and the store's reads must not slow the API's
@@ -24,7 +25,7 @@ import { BENCH_CREDENTIALS } from './bench-credentials.ts';
 import type { BenchEndpoints } from './bench-servers.ts';
 import { bundleEntry } from './esbuild-bundle.ts';
 import { runJsonChild, startJsonChild } from './json-child.ts';
-import type { DataCallTally, PacingStep, PacingStepResult } from './pacing-poll.ts';
+import { FORMER_REQUESTS_PER_SECOND, type DataCallTally, type PacingStep, type PacingStepResult } from './pacing-poll.ts';
 import type { TargetResult } from './targets.ts';
 
 /** Torq's documented limit per API key, enforced by the simulator and the connector's default ceiling alike. */
@@ -41,6 +42,8 @@ export interface PacingMeasurement {
   readonly wallMs: number;
   /** The same connector and paging through the same simulator, without store, diff or events. */
   readonly listingMs: number;
+  /** The same unchanged poll at the former fixed budget of 40 requests per second (the same load, for comparison). */
+  readonly formerWallMs: number;
   readonly outcome: PacingStepResult['outcome'];
   readonly error: string | null;
   readonly accounts: number;
@@ -109,6 +112,7 @@ export async function measurePacing(
         if (setup.outcome !== 'completed') throw new Error(`pacing setup poll ended ${setup.outcome}: ${setup.error ?? 'no reason given'}`);
         const listing = await step('listing');
         const measured = await step('measure');
+        const former = await step('former');
         const floorMs = pacingFloorMs(measured.dataCalls.ok, PACING_LIMIT_PER_SECOND, latencyMs);
         const result: PacingMeasurement = {
           users,
@@ -116,6 +120,7 @@ export async function measurePacing(
           limitPerSecond: PACING_LIMIT_PER_SECOND,
           wallMs: measured.wallMs,
           listingMs: listing.wallMs,
+          formerWallMs: former.wallMs,
           outcome: measured.outcome,
           error: measured.error,
           accounts: measured.accounts,
@@ -124,7 +129,9 @@ export async function measurePacing(
           ratio: Math.round((measured.wallMs / floorMs) * 1000) / 1000,
           setupMs: setup.wallMs,
         };
-        progress(`    unchanged poll ${(result.wallMs / 1000).toFixed(2)} s / floor ${(floorMs / 1000).toFixed(2)} s = ${result.ratio.toFixed(3)}, ${result.dataCalls.throttled} x 429`);
+        progress(
+          `    unchanged poll ${(result.wallMs / 1000).toFixed(2)} s / floor ${(floorMs / 1000).toFixed(2)} s = ${result.ratio.toFixed(3)}, ${result.dataCalls.throttled} x 429 (at the former ${FORMER_REQUESTS_PER_SECOND}/s: ${(former.wallMs / 1000).toFixed(2)} s)`,
+        );
         results.push(result);
       } finally {
         await Promise.all([servers.stop(), api.close()]);
@@ -149,7 +156,7 @@ export function pacingTargets(measurements: readonly PacingMeasurement[]): Targe
       limit: PACING_TARGET_RATIO,
       unit: 'x',
       status: completed && size.ratio <= PACING_TARGET_RATIO ? 'PASS' : 'FAIL',
-      detail: `poll ${seconds(size.wallMs)} (${size.outcome}${size.error === null ? '' : `: ${size.error}`}) / floor ${seconds(size.floorMs)}; listing alone ${seconds(size.listingMs)}; ${describeCalls(size.dataCalls)}`,
+      detail: `poll ${seconds(size.wallMs)} (${size.outcome}${size.error === null ? '' : `: ${size.error}`}) / floor ${seconds(size.floorMs)}; listing alone ${seconds(size.listingMs)}; at the former ${FORMER_REQUESTS_PER_SECOND}/s ${seconds(size.formerWallMs)}; ${describeCalls(size.dataCalls)}`,
     };
   });
 }
@@ -160,7 +167,19 @@ export function pacingSection(measurements: readonly PacingMeasurement[]): { tit
   if (first === undefined) return null;
   return {
     title: `Pacing: simulator enforcing ${first.limitPerSecond} requests/s per API key (fixed one-second windows, 429 + Retry-After), latency ${first.latencyMs} ms, default connector pacing`,
-    head: ['users', 'unchanged poll s', 'outcome', 'pages', 'data calls', '429s', 'listing only s', 'floor s', 'poll / floor'],
+    head: [
+      'users',
+      'unchanged poll s',
+      'outcome',
+      'pages',
+      'data calls',
+      '429s',
+      'listing only s',
+      `at the former ${FORMER_REQUESTS_PER_SECOND}/s s`,
+      'floor s',
+      'poll / floor',
+      `former ${FORMER_REQUESTS_PER_SECOND}/s / floor`,
+    ],
     rows: measurements.map((size) => [
       size.users.toLocaleString('en-US'),
       (size.wallMs / 1000).toFixed(2),
@@ -169,8 +188,10 @@ export function pacingSection(measurements: readonly PacingMeasurement[]): { tit
       size.dataCalls.requests.toLocaleString('en-US'),
       String(size.dataCalls.throttled),
       (size.listingMs / 1000).toFixed(2),
+      (size.formerWallMs / 1000).toFixed(2),
       (size.floorMs / 1000).toFixed(2),
       size.ratio.toFixed(3),
+      (size.formerWallMs / size.floorMs).toFixed(3),
     ]),
   };
 }

@@ -81,6 +81,9 @@ describe('benchmark on a 200-user workspace at zero latency', () => {
     expect(pacing.dataCalls.requests).toBe(pacing.dataCalls.ok + pacing.dataCalls.throttled);
     expect(pacing.dataCalls.failed).toBe(0);
     expect(pacing.floorMs).toBe(((pacing.dataCalls.ok - 1) * 1000) / 50);
+    // The listing alone and the poll at the former 40/s budget ran too, for comparison.
+    expect(pacing.listingMs).toBeGreaterThan(0);
+    expect(pacing.formerWallMs).toBeGreaterThan(0);
     const [target] = report.targets.filter((result) => result.id === 'pacing-to-floor-ratio');
     expect(target).toMatchObject({ users: PACING_USERS, value: pacing.ratio, limit: 1.15 });
   });

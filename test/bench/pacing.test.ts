@@ -7,6 +7,7 @@ const measured: PacingMeasurement = {
   limitPerSecond: 50,
   wallMs: 11_000,
   listingMs: 10_800,
+  formerWallMs: 14_000,
   outcome: 'completed',
   error: null,
   accounts: 50_000,
