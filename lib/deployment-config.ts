@@ -38,6 +38,11 @@ const connectorSchema = z
     apiUrl: z.string().optional(),
     /** Overrides the region's token endpoint URL. */
     authUrl: z.string().optional(),
+    /**
+     * The most API calls per second this connector sends (default 50, Torq's limit per API key);
+     * lower it when other clients use the same key. The poller paces adaptively below it.
+     */
+    requestsPerSecond: z.number().positive('must be a positive number of requests per second').optional(),
     /** An existing secret holding `{clientId, clientSecret}`; without it the stack creates an empty one. */
     secretArn: z.string().regex(SECRET_ARN_PATTERN, 'must be a complete Secrets Manager secret ARN').optional(),
   })
@@ -97,6 +102,7 @@ export function appConfigOf(connector: ConnectorConfig): Record<string, unknown>
     region: connector.region,
     ...(connector.apiUrl !== undefined ? { apiUrl: connector.apiUrl } : {}),
     ...(connector.authUrl !== undefined ? { authUrl: connector.authUrl } : {}),
+    ...(connector.requestsPerSecond !== undefined ? { requestsPerSecond: connector.requestsPerSecond } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { helpStartupTarget, measureCliStartup, type StartupMeasurement } from '.
 import { costModel } from './cost-model.ts';
 import { measureHandler, type HandlerMeasurement } from './handler-bundle.ts';
 import { measureTableRender, tableRenderTarget, TABLE_RENDER_SIZES } from './table-render.ts';
+import { measurePacing, pacingTargets } from './pacing.ts';
 import type { BenchmarkReport } from './report.ts';
 import { evaluateTargets, memorySlopes } from './targets.ts';
 import { createWorkspaceRunner, type WorkspaceMeasurement } from './workspace-runner.ts';
@@ -25,6 +26,8 @@ export interface BenchmarkOptions {
   readonly measureHandler: boolean;
   /** `true` times `rollcall --help` and a small poll, bundled and through tsx; default `false`. */
   readonly measureStartup?: boolean;
+  /** Sizes of the pacing measurement (unchanged polls against the vendor's rate limit); none when empty. */
+  readonly pacing?: readonly number[];
   /** One line per step, for a terminal. */
   readonly onProgress?: (message: string) => void;
   /** Account counts of the `users` table render; empty skips it. @default TABLE_RENDER_SIZES */
@@ -47,6 +50,8 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     await runner.close();
   }
 
+  const pacing = await measurePacing(options.pacing ?? [], options.latencyMs, progress);
+
   let handler: HandlerMeasurement = { status: 'n/a', entry: 'functions/handlers/poll.ts', reason: 'skipped (--no-handler)' };
   if (options.measureHandler) {
     progress('bundling the poller and timing its module init...');
@@ -68,7 +73,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     startup = await measureCliStartup();
   }
 
-  const targets = [...evaluateTargets(sizes), tableRenderTarget(tableRender), helpStartupTarget(startup)];
+  const targets = [...evaluateTargets(sizes), tableRenderTarget(tableRender), helpStartupTarget(startup), ...pacingTargets(pacing)];
   const firstSlopes = memorySlopes(sizes, (size) => size.memory.firstPollPeakRssMb);
   const unchangedSlopes = memorySlopes(sizes, (size) => size.memory.secondPollPeakRssMb);
   const processors = cpus();
@@ -91,6 +96,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       pageSize: TORQ_PAGE_SIZE,
     },
     sizes,
+    pacing,
     memorySlopes: firstSlopes.map((slope, index) => ({
       fromUsers: slope.fromUsers,
       toUsers: slope.toUsers,

@@ -7,6 +7,7 @@ import type { StartupMeasurement } from './cli-startup.ts';
 import type { CostModel } from './cost-model.ts';
 import type { HandlerMeasurement } from './handler-bundle.ts';
 import { TERMINAL_COLUMNS, type TableRenderMeasurement } from './table-render.ts';
+import { pacingSection, type PacingMeasurement } from './pacing.ts';
 import type { TargetResult } from './targets.ts';
 import type { WorkspaceMeasurement } from './workspace-runner.ts';
 
@@ -30,6 +31,8 @@ export interface BenchmarkReport {
     readonly pageSize: number;
   };
   readonly sizes: readonly WorkspaceMeasurement[];
+  /** Unchanged polls against a simulator enforcing the vendor's rate limit (`--pacing`). */
+  readonly pacing: readonly PacingMeasurement[];
   readonly memorySlopes: readonly {
     readonly fromUsers: number;
     readonly toUsers: number;
@@ -99,6 +102,8 @@ function sections(report: BenchmarkReport): Section[] {
       ]),
     });
   }
+  const pacing = pacingSection(report.pacing);
+  if (pacing !== null) result.push(pacing);
   const { handler } = report;
   result.push({
     title: 'Poller bundle (esbuild: node22, ESM, minified)',

@@ -29,7 +29,8 @@ export type TargetId =
   | 'memory-linear'
   | 'listing-concurrency'
   | 'table-render'
-  | 'cli-help-startup';
+  | 'cli-help-startup'
+  | 'pacing-to-floor-ratio';
 
 export const TARGET_LIMITS = {
   /** Write requests of a poll that finds nothing changed (bookkeeping only). */

@@ -9,7 +9,7 @@ import { localHolderProbe, thisProcess } from '../lease-holder.ts';
 import { createCliLogger } from '../logger.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { chooseEventDestination, openEventBusSink } from '../event-destination.ts';
-import { addStoreOptions, parseConnectorId, parseEventBusName, parseShare, type StoreOptions } from '../options.ts';
+import { addStoreOptions, parseConnectorId, parseEventBusName, parseRequestsPerSecond, parseShare, type StoreOptions } from '../options.ts';
 import { jsonText, printable, renderTable } from '../output.ts';
 import { createProgress, progressWanted } from '../progress.ts';
 import { withInventory, type Inventory } from '../runtime.ts';
@@ -21,6 +21,7 @@ interface PollFlags extends StoreOptions {
   apiUrl?: string;
   authUrl?: string;
   maxRemovalShare?: number;
+  maxRequestsPerSecond?: number;
   json?: boolean;
   eventBus?: string;
   localEvents?: boolean;
@@ -216,6 +217,11 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
       .option('--max-removal-share <share>', 'hold removals above this share of the active accounts, 0-1 (default: 0.5)', parseShare)
       .option('--event-bus <name>', 'publish events to this EventBridge bus (AWS credentials from the usual chain)', parseEventBusName)
       .option('--local-events', 'with --table: append events to <data-dir>/events.jsonl instead of a bus')
+      .option(
+        '--max-requests-per-second <n>',
+        "most API calls per second (default 50, Torq's limit per API key); lower it when other clients share the key",
+        parseRequestsPerSecond,
+      )
       .option('--json', 'print one JSON object instead of tables')
       .addHelpText('after', POLL_HELP),
   ).action(async (flags: PollFlags) => {
@@ -229,6 +235,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
         region: flags.region,
         ...(flags.apiUrl !== undefined ? { apiUrl: flags.apiUrl } : {}),
         ...(flags.authUrl !== undefined ? { authUrl: flags.authUrl } : {}),
+        ...(flags.maxRequestsPerSecond !== undefined ? { requestsPerSecond: flags.maxRequestsPerSecond } : {}),
       },
       { logger },
     );

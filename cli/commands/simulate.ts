@@ -31,12 +31,21 @@ interface SimulateFlags {
   repeatPageToken?: boolean;
   duplicateAcrossListings?: number;
   slow?: number;
+  enforceRateLimit?: number;
 }
 
 function parseRateLimit(value: string): { count: number; retryAfterSeconds: number } {
   const match = /^(\d+)(?::(\d+))?$/.exec(value);
   if (!match) throw new InvalidArgumentError('expected COUNT or COUNT:RETRY_AFTER_SECONDS, such as 3:2');
   return { count: Number(match[1]), retryAfterSeconds: match[2] === undefined ? 1 : Number(match[2]) };
+}
+
+function parseRateLimitPerSecond(value: string): number {
+  const limit = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(limit) || limit < 1) {
+    throw new InvalidArgumentError('expected a whole number of requests per second of at least 1, such as 50');
+  }
+  return limit;
 }
 
 function parseMalformedPage(value: string): { listing: 'local' | 'sso'; page: number } {
@@ -99,6 +108,11 @@ export function registerSimulateCommand(program: Command, _exit: ExitCodeSink): 
     .option('--repeat-page-token', 'fault: users listings repeat the same next_page_token forever')
     .option('--duplicate-across-listings <n>', 'fault: N SSO users also appear in the local listing', parsePositiveInt)
     .option('--slow <ms>', 'fault: extra delay on every data answer', parsePositiveInt)
+    .option(
+      '--enforce-rate-limit <n>',
+      'admit at most N data calls per second per API key, answering 429 with Retry-After beyond (Torq documents 50)',
+      parseRateLimitPerSecond,
+    )
     .action(async (flags: SimulateFlags) => {
       const credentials = {
         clientId: process.env.TORQ_CLIENT_ID || SIMULATOR_DEFAULT_CREDENTIALS.clientId,
@@ -111,6 +125,7 @@ export function registerSimulateCommand(program: Command, _exit: ExitCodeSink): 
         latencyMs: flags.latency,
         paginateUsers: flags.unpaginatedUsers !== true,
         faults: faultsFromFlags(flags),
+        ...(flags.enforceRateLimit !== undefined ? { rateLimitPerSecond: flags.enforceRateLimit } : {}),
       }).catch((error: unknown) => {
         throw listenError(error, flags.port);
       });
@@ -120,6 +135,7 @@ export function registerSimulateCommand(program: Command, _exit: ExitCodeSink): 
           `Torq simulator: ${flags.users} users (seed ${flags.seed})`,
           `api-url:  ${simulator.apiUrl}`,
           `auth-url: ${simulator.authUrl}`,
+          ...(flags.enforceRateLimit !== undefined ? [`rate limit: ${flags.enforceRateLimit} data calls per second per API key`] : []),
           '',
           'Poll it from another terminal:',
           ...(usingDefaults

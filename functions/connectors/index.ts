@@ -22,7 +22,7 @@ export interface ConnectorRuntimeOptions {
     readonly backoffLimitMs?: number;
     readonly maxRetryAfterSeconds?: number;
   };
-  /** Client-side budget of API calls per second. */
+  /** The most API calls per second (the ceiling of the connector's adaptive pacing); overrides the app config's. */
   readonly requestsPerSecond?: number;
 }
 

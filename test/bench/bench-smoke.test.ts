@@ -9,17 +9,19 @@ import type { BenchmarkReport } from '../../bench/lib/report.ts';
 import { renderMarkdown, renderTables } from '../../bench/lib/report.ts';
 
 const USERS = 200;
+/** Enough pages for the pacing run to go through the limiter for a while: 20 users pages and the roles. */
+const PACING_USERS = 2_000;
 
 describe('benchmark on a 200-user workspace at zero latency', () => {
   let report: BenchmarkReport;
 
   beforeAll(async () => {
-    report = await runBenchmark({ users: [USERS], latencyMs: 0, measureHandler: false, tableRows: [1_000] });
+    report = await runBenchmark({ users: [USERS], latencyMs: 0, measureHandler: false, tableRows: [1_000], pacing: [PACING_USERS] });
   }, 60_000);
 
   it('measures both polls, the floor, CPU, memory and item sizes for the size', () => {
     expect(report.schema).toBe('rollcall-bench/1');
-    expect(report.settings).toMatchObject({ users: [USERS], latencyMs: 0, requestsPerSecond: 40, pageSize: 100 });
+    expect(report.settings).toMatchObject({ users: [USERS], latencyMs: 0, requestsPerSecond: 50, pageSize: 100 });
     expect(report.sizes).toHaveLength(1);
     const [size] = report.sizes;
     expect(size).toMatchObject({
@@ -75,8 +77,27 @@ describe('benchmark on a 200-user workspace at zero latency', () => {
     expect(renderTables(report)).toContain('rollcall users: table render');
   });
 
+  it('runs an unchanged poll against the simulator enforcing 50 requests/s and judges it against the floor', () => {
+    expect(report.pacing).toHaveLength(1);
+    const [pacing] = report.pacing;
+    if (pacing === undefined) throw new Error('no pacing measured');
+    expect(pacing).toMatchObject({ users: PACING_USERS, limitPerSecond: 50, outcome: 'completed', error: null, accounts: PACING_USERS });
+    // Every page once (the users pages of both listings and the roles page); every other call a 429.
+    expect(pacing.dataCalls.ok).toBeGreaterThanOrEqual(PACING_USERS / 100 + 1);
+    expect(pacing.dataCalls.ok).toBeLessThanOrEqual(PACING_USERS / 100 + 3);
+    expect(pacing.dataCalls.requests).toBe(pacing.dataCalls.ok + pacing.dataCalls.throttled);
+    expect(pacing.dataCalls.failed).toBe(0);
+    expect(pacing.floorMs).toBe(((pacing.dataCalls.ok - 1) * 1000) / 50);
+    // The listing alone and the poll at the former 40/s budget ran too, for comparison.
+    expect(pacing.listingMs).toBeGreaterThan(0);
+    expect(pacing.formerWallMs).toBeGreaterThan(0);
+    const [target] = report.targets.filter((result) => result.id === 'pacing-to-floor-ratio');
+    expect(target).toMatchObject({ users: PACING_USERS, value: pacing.ratio, limit: 1.15 });
+  });
+
   it('renders the tables and the Markdown with a verdict', () => {
     expect(renderTables(report)).toContain('first poll: data write requests within 10 % of ceil(items / 25)');
+    expect(renderTables(report)).toContain('Pacing: simulator enforcing 50 requests/s per API key');
     expect(renderMarkdown(report)).toMatch(/\| users \| first poll s \|/);
   });
 });

@@ -79,6 +79,19 @@ describe.concurrent('rollcall poll --json', () => {
     expect(ids.sort()).toEqual(simulator.workspace.users.map((user) => user.id).sort());
   });
 
+  it('paces its API calls at --max-requests-per-second, below a rate limit the default pace would exceed', async ({ expect }) => {
+    // 600 users: 3 local pages, 4 SSO pages and the roles, 8 data calls. At the default 50/s they go
+    // out within 160 ms and a limit of 5 per second answers 429; at 4/s no second holds more than 5.
+    const simulator = await bed.simulator({ workspace: generateWorkspace({ users: 600, seed: 3 }), rateLimitPerSecond: 5 });
+    const dataDir = await bed.tempDir();
+
+    const run = await runCli(pollArgs(simulator, dataDir, 'torq-shared-key', '--json', '--max-requests-per-second', '4'), env);
+
+    expect(run.code).toBe(0);
+    expect(parsePollJson(run)).toMatchObject({ status: 'CONNECTED', outcome: 'completed', counts: { total: 600 } });
+    expect(simulator.stats().dataRequests).toBe(8);
+  });
+
   it('exits 1 with status ERROR when a page is malformed', async ({ expect }) => {
     const simulator = await bed.simulator({ faults: { malformedPage: { listing: 'sso', page: 1 } } });
     const dataDir = await bed.tempDir();

@@ -54,4 +54,31 @@ describe('rollcall simulate', () => {
     const stopped = await Promise.all([healthy.exited, forbidden.exited]);
     for (const run of stopped) expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
   });
+
+  it('enforces --enforce-rate-limit per API key: a second call within one second answers 429 with Retry-After', async () => {
+    const simulate = bed.startCli(['simulate', '--port', '0', '--users', '5', '--enforce-rate-limit', '1']);
+    const urls = await urlsOf(simulate);
+    expect(simulate.stdout()).toContain('rate limit: 1 data calls per second per API key');
+    const { clientId, clientSecret } = SIMULATOR_DEFAULT_CREDENTIALS;
+    const token = (await (
+      await fetch(urls.authUrl, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      })
+    ).json()) as { access_token: string };
+
+    // Three calls back to back span two one-second windows at most, so one window gets two.
+    const answers: Response[] = [];
+    for (let call = 0; call < 3; call++) {
+      answers.push(await fetch(`${urls.apiUrl}/users/roles`, { headers: { authorization: `Bearer ${token.access_token}` } }));
+    }
+
+    const refused = answers.filter((answer) => answer.status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused[0]?.headers.get('retry-after')).toBe('1');
+    expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(1);
+    simulate.child.kill('SIGTERM');
+    expect((await simulate.exited).code).toBe(0);
+  });
 });

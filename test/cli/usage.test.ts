@@ -92,6 +92,16 @@ const USAGE_CASES: readonly UsageCase[] = [
     stderr: /option '--max-removal-share <share>' argument '0' is invalid\. expected a share above 0/,
   },
   {
+    name: 'a request ceiling of 0',
+    args: (dir) => ['poll', '--data-dir', dir, '--connector', 'c1', '--max-requests-per-second', '0'],
+    stderr: /option '--max-requests-per-second <n>' argument '0' is invalid\. expected a positive number of requests per second/,
+  },
+  {
+    name: 'a simulated rate limit of 0',
+    args: () => ['simulate', '--enforce-rate-limit', '0'],
+    stderr: /option '--enforce-rate-limit <n>' argument '0' is invalid\. expected a whole number of requests per second of at least 1/,
+  },
+  {
     name: '--table with no AWS region anywhere',
     args: (dir) => ['users', '--data-dir', dir, '--table', 'inventory'],
     env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_PROFILE: undefined, AWS_CONFIG_FILE: '/nonexistent/rollcall-test' },

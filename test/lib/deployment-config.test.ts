@@ -48,6 +48,12 @@ describe('parseDeploymentConfig', () => {
     expect(connector && appConfigOf(connector)).toEqual({ region: 'eu', authUrl: 'https://auth.eu.torq.io/v1/auth/token' });
   });
 
+  it('carries the request ceiling of a connector to the app config the poller reads', () => {
+    const [connector] = parseDeploymentConfig({ connectors: [{ ...torq, requestsPerSecond: 12.5 }] }).connectors;
+
+    expect(connector && appConfigOf(connector)).toEqual({ region: 'us', requestsPerSecond: 12.5 });
+  });
+
   describe('rejects, naming the field', () => {
     it.each([
       ['no context at all', undefined, /context "rollcall" is missing: add \{"connectors"/],
@@ -64,6 +70,8 @@ describe('parseDeploymentConfig', () => {
       ['a removal share above 1', { connectors: [torq], maxRemovalShare: 1.5 }, /maxRemovalShare: must be at most 1/],
       ['a malformed e-mail', { connectors: [torq], alarmEmail: 'secops' }, /alarmEmail: must be an e-mail address/],
       ['zero concurrency', { connectors: [torq], pollerConcurrency: 0 }, /pollerConcurrency: /],
+      ['a request ceiling of 0', { connectors: [{ ...torq, requestsPerSecond: 0 }] }, /connectors\.0\.requestsPerSecond: must be a positive number of requests per second/],
+      ['a request ceiling as a string', { connectors: [{ ...torq, requestsPerSecond: '50' }] }, /connectors\.0\.requestsPerSecond: expected number/],
     ])('%s', (_case, raw, expected) => {
       const error = errorOf(raw);
 

@@ -20,6 +20,12 @@ export const torqConfigSchema = z.object({
   apiUrl: z.optional(z.string().check(z.minLength(1))),
   /** Full token endpoint URL (`--auth-url`). */
   authUrl: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * The most API calls per second this connector sends (`--max-requests-per-second`): lower it when
+   * other clients use the same API key, so that they share Torq's limit of 50 per key.
+   * @default 50
+   */
+  requestsPerSecond: z.optional(z.number()),
 });
 export type TorqConfig = z.output<typeof torqConfigSchema>;
 
@@ -35,8 +41,16 @@ export function parseTorqConfig(input: unknown): TorqConfig {
   if (!result.success) {
     throw new ConfigError(`torq config: ${describeIssues(result.error.issues, input)}`);
   }
+  const { requestsPerSecond } = result.data;
+  if (requestsPerSecond !== undefined) checkedRequestsPerSecond(requestsPerSecond, 'torq config requestsPerSecond');
   resolveTorqEndpoints(result.data);
   return result.data;
+}
+
+/** A ceiling of API calls per second must be a positive, finite number; `label` names where it came from. */
+export function checkedRequestsPerSecond(value: number, label: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${label}: must be a positive number of requests per second`);
+  return value;
 }
 
 /**

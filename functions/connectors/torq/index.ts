@@ -11,7 +11,11 @@ export type { TorqConnectorOptions, TorqRuntimeOptions, TorqStream } from './tor
 export const torqApp: AppDefinition = {
   app: 'torq',
   createFactory(config, options = {}) {
-    const endpoints = resolveTorqEndpoints(parseTorqConfig(config));
-    return (credentials) => createTorqConnector({ ...options, endpoints, credentials });
+    const parsed = parseTorqConfig(config);
+    const endpoints = resolveTorqEndpoints(parsed);
+    // A runtime option (tests, the benchmark) overrides the connector's configured ceiling.
+    const requestsPerSecond = options.requestsPerSecond ?? parsed.requestsPerSecond;
+    return (credentials) =>
+      createTorqConnector({ ...options, ...(requestsPerSecond !== undefined ? { requestsPerSecond } : {}), endpoints, credentials });
   },
 };

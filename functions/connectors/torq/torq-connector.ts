@@ -14,7 +14,7 @@ import {
 } from '../../core/ports.ts';
 import type { Account, InvalidRecord } from '../../core/types.ts';
 import type { TorqEndpoints } from './config.ts';
-import { createHttpClient, HttpStatusError, type RetryPolicy } from './http-client.ts';
+import { createHttpClient, DEFAULT_RETRY_POLICY, HttpStatusError, type RetryPolicy } from './http-client.ts';
 import { createStringPool } from '../../core/string-pool.ts';
 import { toAccount, type RoleNames } from './map.ts';
 import { createRateLimiter } from './rate-limiter.ts';
@@ -41,7 +41,10 @@ export interface TorqRuntimeOptions {
   readonly maxResponseBytes?: number;
   /** @default { limit: 4, backoffLimitMs: 10_000, maxRetryAfterSeconds: 60 } */
   readonly retry?: Partial<RetryPolicy>;
-  /** Client-side budget of API calls, retries included (Torq allows about 50 per second). @default 20 */
+  /**
+   * The most API calls per second, retries included: the ceiling of the adaptive limiter, which
+   * starts there, backs off on 429s and creeps back up (`rate-limiter.ts`). @default 50
+   */
   readonly requestsPerSecond?: number;
   /** Refresh a token this long before it expires. @default 60_000 */
   readonly tokenRefreshMarginMs?: number;
@@ -55,10 +58,11 @@ export interface TorqConnectorOptions extends TorqRuntimeOptions {
 }
 
 /**
- * Torq allows on the order of 50 requests per second per workspace (design.md section 3); we keep
- * a fifth below that so other clients of the same workspace still have room.
+ * Torq documents 50 requests per second per API key (design.md section 3), and a Rollcall
+ * connector has a service key of its own, so it paces at that limit; a connector whose key other
+ * clients share configures a lower ceiling.
  */
-export const DEFAULT_REQUESTS_PER_SECOND = 40;
+export const DEFAULT_REQUESTS_PER_SECOND = 50;
 const DEFAULT_MAX_ROLE_PAGES = 100;
 
 interface ApiCall {
@@ -83,7 +87,11 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
   };
   const api = createHttpClient({
     ...transport,
-    rateLimiter: createRateLimiter({ requestsPerSecond: options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND }),
+    // One limiter for every call of this connector (roles and both listings): they share one API key.
+    rateLimiter: createRateLimiter({
+      requestsPerSecond: options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
+      maxHoldSeconds: options.retry?.maxRetryAfterSeconds ?? DEFAULT_RETRY_POLICY.maxRetryAfterSeconds,
+    }),
   });
   const tokens = createTokenSource({
     http: createHttpClient(transport),

@@ -75,6 +75,9 @@ describe('parseTorqConfig', () => {
     [{ apiUrl: 7 }, 'apiUrl: expected string, got number'],
     [{ authUrl: '' }, 'authUrl: must not be empty'],
     ['us', 'record: expected object, got string'],
+    [{ requestsPerSecond: '50' }, 'requestsPerSecond: expected number, got string'],
+    [{ requestsPerSecond: 0 }, 'torq config requestsPerSecond: must be a positive number of requests per second'],
+    [{ requestsPerSecond: -5 }, 'torq config requestsPerSecond: must be a positive number of requests per second'],
   ])('refuses %j naming the field', (config, message) => {
     expect(() => parseTorqConfig(config)).toThrow(ConfigError);
     expect(() => parseTorqConfig(config)).toThrow(message);

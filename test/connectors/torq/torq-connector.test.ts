@@ -37,12 +37,12 @@ afterEach(async () => {
   await server.close();
 });
 
-/** A connector on the fake server; zero backoff and a generous budget keep the tests quick. */
+/** A connector on the fake server; zero backoff and a ceiling no test reaches keep the tests quick (and the fake clock still). */
 function connect(overrides: Partial<TorqConnectorOptions> = {}): Connector {
   return createTorqConnector({
     endpoints: server.endpoints,
     credentials: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
-    requestsPerSecond: 1000,
+    requestsPerSecond: 1_000_000,
     retry: { limit: 4, backoffLimitMs: 0 },
     logger: recordingLogger,
     ...overrides,
@@ -586,7 +586,7 @@ describe('retries', () => {
       ]);
     });
 
-    it('spends API calls within the request budget: a burst of 5, then one per interval', async () => {
+    it('spaces API calls evenly at the configured ceiling, from the first one on, roles and users alike', async () => {
       server.maxPageSize = 1;
       server.users.local = users(8);
       let done = false;
@@ -605,7 +605,7 @@ describe('retries', () => {
       // Two role pages (page size 1) and eight user pages.
       expect(times).toHaveLength(10);
       times.forEach((time, index) => {
-        expect(time - start).toBeGreaterThanOrEqual(Math.max(0, index - 4) * 100);
+        expect(time - start).toBeGreaterThanOrEqual(index * 100);
       });
     });
 

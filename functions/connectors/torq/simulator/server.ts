@@ -10,6 +10,7 @@
  * - Errors are `{ code, message, details: [] }` with gRPC status names as `code`.
  * - A data call is checked in this order: route and method, bearer token (401), rate-limit and
  *   server-error faults (429, 5xx), `forbidUsers` (403), query parameters (400), then the page.
+ *   The enforced rate limit (`rateLimitPerSecond`) comes before the 429 and 5xx faults.
  *   Every data call that passes the token check counts towards `tokenExpiresAfterCalls`.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { consumeCounted, mergeFaults, type SimFaults, type SimUserListing } from './faults.ts';
 import { UserListingIndex, usersForAnswer } from './listings.ts';
 import { PageTokenCodec, type PagedListing, type PagePosition } from './page-token.ts';
+import { createRateWindow } from './rate-window.ts';
 import type { SimWorkspace } from './workspace.ts';
 
 export const TORQ_API_BASE_PATH = '/public/v1alpha';
@@ -58,6 +60,12 @@ export interface TorqSimulatorOptions {
    * @default true
    */
   paginateUsers?: boolean;
+  /**
+   * Enforce the vendor's limit: at most this many data calls per second per API key (client id),
+   * in fixed one-second windows; beyond it a call answers 429 with `Retry-After` in whole seconds
+   * (see `rate-window.ts`). @default no limit
+   */
+  rateLimitPerSecond?: number;
 }
 
 export interface SimStats {
@@ -93,6 +101,8 @@ interface Answer {
 
 interface IssuedToken {
   readonly expiresAtMs: number;
+  /** The API key it was issued to: the rate limit counts per key. */
+  readonly clientId: string;
   calls: number;
 }
 
@@ -189,6 +199,7 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   assertPositiveInteger(tokenTtlSeconds, 'tokenTtlSeconds');
   const paginateUsers = options.paginateUsers ?? true;
+  const rateWindow = options.rateLimitPerSecond === undefined ? null : createRateWindow(options.rateLimitPerSecond);
 
   let credentials = assertCredentials(options.credentials);
   let faults = mergeFaults({}, options.faults ?? {});
@@ -217,7 +228,7 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
       for (const [value, issued] of tokens) if (issued.expiresAtMs <= nowMs) tokens.delete(value);
     }
     const value = randomBytes(32).toString('base64url');
-    tokens.set(value, { expiresAtMs: nowMs + tokenTtlSeconds * 1000, calls: 0 });
+    tokens.set(value, { expiresAtMs: nowMs + tokenTtlSeconds * 1000, clientId: credentials.clientId, calls: 0 });
     return value;
   }
 
@@ -252,6 +263,12 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
     }
     issued.calls += 1;
 
+    if (rateWindow !== null) {
+      const decision = rateWindow.admit(issued.clientId, Date.now());
+      if (!decision.allowed) {
+        return errorAnswer(429, 'rate limit exceeded', { 'retry-after': String(decision.retryAfterSeconds) });
+      }
+    }
     const rateLimit = consumeCounted(faults.rateLimit);
     if (rateLimit.hit) {
       faults = { ...faults, rateLimit: rateLimit.rest };
