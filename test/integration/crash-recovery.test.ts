@@ -4,30 +4,19 @@
  * killed between writes leaves nothing to repair; a lease whose holder is provably gone is taken
  * over at once; and a stop request ends the run `interrupted` with nothing removed.
  */
-import { randomUUID } from 'node:crypto';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../functions/adapters/create-table.ts';
-import { countRequests, createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
+import { describe, expect, it } from 'vitest';
+import { countRequests } from '../../functions/adapters/dynamodb-client.ts';
+import type { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
 import { identityKey } from '../../functions/adapters/dynamodb-items.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
 import { pollConnector, type PollDependencies } from '../../functions/core/poll.ts';
 import type { LeaseHolder } from '../../functions/core/types.ts';
 import type { AccountPage, Connector } from '../../functions/core/ports.ts';
+import { useEmbeddedDynamo } from '../support/embedded-dynamo.ts';
 import { FixedCredentials, ManualClock, MemoryEventSink, account, type ScriptedConnector } from '../fakes/memory-store.ts';
 
-let embedded: EmbeddedDynamo;
-let clients: DynamoClients;
 
-beforeAll(async () => {
-  embedded = await startEmbeddedDynamo();
-  clients = createDynamoClients({ endpoint: embedded.endpoint });
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await embedded.close();
-});
+const dynamo = useEmbeddedDynamo();
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -54,9 +43,7 @@ function workspace(users: number, order: 'ascending' | 'descending' = 'ascending
 }
 
 async function setup(connector: Connector, extra: Partial<PollDependencies> = {}) {
-  const tableName = `crash-${randomUUID()}`;
-  await ensureTable(clients.client, tableName);
-  const store = new DynamoInventoryStore(clients.documentClient, tableName);
+  const { store, tableName } = await dynamo.newStore('crash');
   const events = new MemoryEventSink();
   const clock = new ManualClock(Date.parse('2026-11-01T00:00:00.000Z'));
   let runs = 0;
@@ -86,7 +73,7 @@ describe('identity records after a poll died part-way', () => {
     // and a connector row from before the check existed.
     const lost = ['p7@example.com', 'p150@example.com', 'p299@example.com'];
     for (const email of lost) {
-      await clients.documentClient.send(new DeleteCommand({ TableName: env.tableName, Key: identityKey(email) }));
+      await dynamo.clients().documentClient.send(new DeleteCommand({ TableName: env.tableName, Key: identityKey(email) }));
     }
     const row = await env.store.getConnector('c1');
     await env.store.putConnector({ ...row!, identitiesVerified: false });
@@ -106,7 +93,7 @@ describe('identity records after a poll died part-way', () => {
     expect((await env.store.getConnector('c1'))?.identitiesVerified).toBe(true);
 
     // From then on, an unchanged poll reads no identity and writes nothing but its bookkeeping.
-    const counter = countRequests(clients.client);
+    const counter = countRequests(dynamo.clients().client);
     env.events.events.length = 0;
     const unchanged = await env.poll();
     counter.detach();
@@ -122,7 +109,7 @@ describe('identity records after a poll died part-way', () => {
     const row = await env.store.getConnector('c1');
     await env.store.putConnector({ ...row!, identitiesVerified: false });
     env.events.events.length = 0;
-    const counter = countRequests(clients.client);
+    const counter = countRequests(dynamo.clients().client);
 
     await env.poll();
 

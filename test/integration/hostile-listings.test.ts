@@ -3,17 +3,13 @@
  * the DynamoDB store on dynalite: page tokens that never end stop at a bound that names itself and
  * leave the inventory as it was; an id listed twice by one listing is reported, not silently kept.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../functions/adapters/create-table.ts';
-import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createTorqConnector } from '../../functions/connectors/torq/torq-connector.ts';
 import { pollConnector, type PollSettings } from '../../functions/core/poll.ts';
 import type { Clock } from '../../functions/core/ports.ts';
+import { useEmbeddedDynamo } from '../support/embedded-dynamo.ts';
 import { FixedCredentials, MemoryEventSink } from '../fakes/memory-store.ts';
 
 const CREDENTIALS = { clientId: 'hostile-client', clientSecret: 'hostile-secret' };
@@ -29,18 +25,9 @@ interface HostileTorq {
   dataRequests: number;
 }
 
-let embedded: EmbeddedDynamo;
-let clients: DynamoClients;
 let server: Server | null = null;
 
-beforeAll(async () => {
-  embedded = await startEmbeddedDynamo();
-  clients = createDynamoClients({ endpoint: embedded.endpoint });
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await embedded.close();
-});
+const dynamo = useEmbeddedDynamo();
 afterEach(async () => {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -76,9 +63,7 @@ const user = (id: string, status = 'VERIFIED') => ({ id, email: `${id}@example.c
 
 async function setup(pager: Pager, clock: Clock, settings: Partial<PollSettings>) {
   const torq = await startHostileTorq(pager);
-  const tableName = `hostile-${randomUUID()}`;
-  await ensureTable(clients.client, tableName);
-  const store = new DynamoInventoryStore(clients.documentClient, tableName);
+  const { store } = await dynamo.newStore('hostile');
   const events = new MemoryEventSink();
   const poll = () =>
     pollConnector(

@@ -4,42 +4,27 @@
  * DynamoDB's key limits, a role name of 500 KB its item limit. Each is reported invalid (by id, or
  * by a digest of an unusable id), the rest of the sync goes on, and so does the next poll.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../functions/adapters/create-table.ts';
-import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createConnectorFactory } from '../../functions/connectors/index.ts';
 import { generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
 import { pollConnector, type PollResult } from '../../functions/core/poll.ts';
 import { systemClock } from '../../functions/core/ports.ts';
+import { useEmbeddedDynamo } from '../support/embedded-dynamo.ts';
 import { FixedCredentials, MemoryEventSink } from '../fakes/memory-store.ts';
 
 const CREDENTIALS = { clientId: 'oversize-client', clientSecret: 'oversize-secret' };
 const CONNECTOR = 'torq-oversize';
 
-let embedded: EmbeddedDynamo;
-let clients: DynamoClients;
 let simulator: TorqSimulator | null = null;
 
-beforeAll(async () => {
-  embedded = await startEmbeddedDynamo();
-  clients = createDynamoClients({ endpoint: embedded.endpoint });
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await embedded.close();
-});
+const dynamo = useEmbeddedDynamo();
 afterEach(async () => {
   await simulator?.close();
   simulator = null;
 });
 
 async function setup(users: number) {
-  const tableName = `oversize-${randomUUID()}`;
-  await ensureTable(clients.client, tableName);
-  const store = new DynamoInventoryStore(clients.documentClient, tableName);
+  const { store } = await dynamo.newStore('oversize');
   const sim = await startTorqSimulator({ workspace: generateWorkspace({ users, seed: 41 }), credentials: CREDENTIALS });
   simulator = sim;
   const events = new MemoryEventSink();

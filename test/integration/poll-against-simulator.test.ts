@@ -4,12 +4,8 @@
  * meets the code that must survive it. Retries wait 0 ms here (backoff and Retry-After caps set
  * to 0); that the waits are honoured is proven on fake time in the connector's own tests.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../functions/adapters/create-table.ts';
-import { countRequests, createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { countRequests } from '../../functions/adapters/dynamodb-client.ts';
 import { createConnectorFactory } from '../../functions/connectors/index.ts';
 import {
   applyChurn,
@@ -21,31 +17,21 @@ import {
 import { pollConnector, type PollResult } from '../../functions/core/poll.ts';
 import { systemClock } from '../../functions/core/ports.ts';
 import { requestReconnect } from '../../functions/core/status.ts';
+import { useEmbeddedDynamo } from '../support/embedded-dynamo.ts';
 import { FixedCredentials, MemoryEventSink } from '../fakes/memory-store.ts';
 
 const CREDENTIALS = { clientId: 'integration-client', clientSecret: 'integration-secret' };
 
-let embedded: EmbeddedDynamo;
-let clients: DynamoClients;
 let simulator: TorqSimulator | null = null;
 
-beforeAll(async () => {
-  embedded = await startEmbeddedDynamo();
-  clients = createDynamoClients({ endpoint: embedded.endpoint });
-});
-afterAll(async () => {
-  clients.client.destroy();
-  await embedded.close();
-});
+const dynamo = useEmbeddedDynamo();
 afterEach(async () => {
   await simulator?.close();
   simulator = null;
 });
 
 async function setup(users: number, faults: Partial<SimFaults> = {}) {
-  const tableName = `it-${randomUUID()}`;
-  await ensureTable(clients.client, tableName);
-  const store = new DynamoInventoryStore(clients.documentClient, tableName);
+  const { store } = await dynamo.newStore('it');
   const sim = await startTorqSimulator({ workspace: generateWorkspace({ users, seed: 3 }), credentials: CREDENTIALS, faults });
   simulator = sim;
   const events = new MemoryEventSink();
@@ -66,7 +52,7 @@ async function setup(users: number, faults: Partial<SimFaults> = {}) {
 describe('a poll against the simulated Torq API', () => {
   it('inventories every account of both listings, then writes only bookkeeping when nothing changed', async () => {
     const env = await setup(250);
-    const counter = countRequests(clients.client);
+    const counter = countRequests(dynamo.clients().client);
     const first = await env.poll();
     expect(first).toMatchObject({ status: 'CONNECTED', outcome: 'completed' });
     expect(first.counts).toMatchObject({ total: 250, new: 250, newUsers: 250, associations: 250, invalid: 0 });
