@@ -49,6 +49,14 @@ import {
 } from './dynamodb-items.ts';
 import { FIRST_SEEN_SHARDS, GSI1, GSI2, keys, monthsBetween } from './table-definition.ts';
 
+/**
+ * Items per page when loading a connector's accounts. The load runs while the API pages arrive; a
+ * full 1 MB page (about 2,000 accounts) blocks the event loop for tens of milliseconds while the
+ * SDK parses it, long enough to miss the paced API calls' slots. Smaller pages interleave with the
+ * listing; DynamoDB bills reads by size, so they cost the same read units.
+ */
+const ACCOUNTS_PER_QUERY_PAGE = 500;
+
 /** DynamoDB's per-request limits. */
 const BATCH_WRITE_LIMIT = 25;
 const BATCH_GET_LIMIT = 100;
@@ -421,6 +429,7 @@ export class DynamoInventoryStore implements InventoryStore {
         ExpressionAttributeNames: ACCOUNT_PROJECTION.names,
         ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': keys.accountSkPrefix },
         ConsistentRead: consistent,
+        Limit: ACCOUNTS_PER_QUERY_PAGE,
       },
       (item) => accounts.push(accountFromItem(item, pool)),
     );

@@ -186,6 +186,19 @@ describe('DynamoInventoryStore accounts and identities', () => {
     expect(byId.get('user-00000')).toEqual(accounts[0]);
   });
 
+  it('loads accounts in Query pages of at most 500 items, so parsing a page never stalls a listing for long', async () => {
+    const connectorId = newConnectorId('pages');
+    const accounts = Array.from({ length: 1_200 }, (_, i) => account(connectorId, `p${String(i).padStart(4, '0')}`));
+    await store.applyWrites(connectorId, { ...NO_WRITES, putAccounts: accounts });
+    counter = countRequests(fixture.client);
+
+    const loaded = await store.loadAccounts(connectorId);
+
+    expect(loaded).toHaveLength(1_200);
+    // Pages of 500, 500 and 200 items.
+    expect(counter.counts().byCommand.Query).toBe(3);
+  });
+
   it('writes 60 accounts in 3 BatchWriteItem requests and nothing else', async () => {
     const connectorId = newConnectorId('batch');
     const accounts = Array.from({ length: 60 }, (_, i) => account(connectorId, `u${i}`));
