@@ -137,6 +137,8 @@ export function helpStartupTarget(startup: StartupMeasurement): TargetResult {
 function timeCli(path: CliPath, args: readonly string[], cwd: string): Promise<number> {
   return timeProcess([CLI_LAUNCHER, ...args], cwd, `rollcall ${args[0] ?? ''} (${path})`, {
     ROLLCALL_CLI_FROM: path,
+    // The poll starts a store server for its data dir; it stops once the poll is gone, not 5 minutes later.
+    ROLLCALL_STORE_IDLE_MS: '0',
     TORQ_CLIENT_ID: BENCH_CREDENTIALS.clientId,
     TORQ_CLIENT_SECRET: BENCH_CREDENTIALS.clientSecret,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -3,7 +3,8 @@
  * both paths of bin/rollcall.mjs start, the poll completes, and the target reads the bundle's
  * figure. Never a wall-clock limit: the target's verdict is `npm run bench`'s business.
  */
-import { describe, expect, it } from 'vitest';
+import { readdir, readFile } from 'node:fs/promises';
+import { describe, expect, it, vi } from 'vitest';
 import { BUSY_MACHINE_NODE_MS, HELP_STARTUP_LIMIT_MS, helpStartupTarget, measureCliStartup, type StartupMeasurement } from '../../bench/lib/cli-startup.ts';
 
 describe('CLI start-up measurement', () => {
@@ -21,6 +22,9 @@ describe('CLI start-up measurement', () => {
       expect(row.ratio).toBeCloseTo(row.sourceMs / row.bundleMs, 1);
     }
     expect(startup.poll.command).toContain('20 users');
+
+    // The timed poll started a store server for its data dir: it must not outlive the measurement.
+    await vi.waitFor(async () => expect(await processesMentioning('rollcall-bench-startup-')).toEqual([]), { timeout: 10_000, interval: 100 });
 
     const target = helpStartupTarget(startup);
     expect(target).toMatchObject({ id: 'cli-help-startup', value: startup.help.bundleMs, limit: HELP_STARTUP_LIMIT_MS, unit: 'ms' });
@@ -52,3 +56,14 @@ describe('CLI start-up measurement', () => {
     });
   });
 });
+
+/** Pids of live processes whose command line contains `text` (Linux /proc, as on every machine of this project). */
+async function processesMentioning(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (commandLine.includes(text)) pids.push(Number(entry));
+  }
+  return pids;
+}
