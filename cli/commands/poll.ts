@@ -120,10 +120,6 @@ export function pollResultJson(result: PollResult): Record<string, unknown> {
  * The exit code of design.md section 7, where a listing that returned nothing counts as "anything
  * else" (1): it is an anomaly that proves nothing about the workspace, not a completed sync.
  */
-export function pollExitCode(result: PollResult): number {
-  return result.outcome === 'completed' && result.anomalies.includes('EMPTY_LISTING') ? 1 : result.exitCode;
-}
-
 /** The smallest `--max-removal-share` (two decimals) that lets `held` of `active` accounts go. */
 export function shareToApply(held: number, active: number): string {
   if (active <= 0) return '1';
@@ -269,7 +265,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
         return;
       }
       process.stdout.write(flags.json ? `${jsonText(pollResultJson(result))}\n` : describePollResult(result));
-      exit.code = pollExitCode(result);
+      exit.code = result.exitCode;
     } finally {
       stop.dispose();
       bus?.close();

@@ -10,8 +10,8 @@
  *
  * Which record of an id is kept, deterministically whatever order pages arrive in:
  * - across streams, the record of the stream that comes last in `connector.streams` (the connector
- *   orders them so that the most specific listing wins, e.g. Torq's SSO listing over its local
- *   one). That several streams list one id is expected: Torq's listings may overlap;
+ *   orders them so that the most specific listing wins, e.g. an SSO listing over a local one).
+ *   That several streams list one id is expected: an app's listings may overlap;
  * - within one stream, the last record listed: the stream's pages are read in order, and a later
  *   page is the API's later word. One stream listing an id twice is a defect of the API: the ids
  *   are reported (`repeatedIds`, and a `DUPLICATE_IDS` anomaly in the diff). Repeats are found
@@ -40,11 +40,11 @@ export interface ListingBounds {
 }
 
 /**
- * - pages: 10,000 per stream is 1,000,000 accounts at Torq's page size of 100;
+ * - pages: 10,000 per stream is 1,000,000 accounts at a page size of 100;
  * - records: 500,000, five times the largest workspace the benchmark runs (100,000). A held
  *   account costs about 400 bytes of heap once listed (measured), several times that while its
  *   page is parsed: the poller's 1 GB keeps room for the stored accounts loaded beside them;
- * - time: 2 hours. 1,000,000 accounts at Torq's 50 requests per second take under 4 minutes, and
+ * - time: 2 hours. 1,000,000 accounts at 50 requests per second take under 4 minutes, and
  *   100,000 throttled to one page per second 17 minutes; a Lambda invocation ends after 15.
  */
 export const DEFAULT_LISTING_BOUNDS: ListingBounds = {

@@ -456,7 +456,9 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     const completed = makeEvent('SyncCompleted', { connectorId, app, time: now }, [runId], { runId, durationMs: elapsed(), counts });
     await publishThenWrite(rest, [...transition.events, completed]);
     if (storedCheckpoint !== null) await deps.store.clearCheckpoint(connectorId);
-    return finish(transition.state, published, 'completed', details, 0);
+    // An empty listing is recorded as completed (nothing went wrong on the wire) but is not a
+    // successful sync (design.md section 3): exit 1, "anything else".
+    return finish(transition.state, published, 'completed', details, rest.anomalies.includes('EMPTY_LISTING') ? 1 : 0);
   };
 
   try {
