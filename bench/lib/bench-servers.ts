@@ -4,7 +4,7 @@
  * data call after the benchmark's latency (design.md section 10), the other at once, for the CPU
  * measurement that must not hide behind network waits.
  */
-import { generateWorkspace, startTorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace, startTorqSimulator } from '../../simulators/torq/index.ts';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
 import { BENCH_CREDENTIALS } from './bench-credentials.ts';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkBundle } from '../../bin/cli-bundle.mjs';
-import { generateWorkspace, startTorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace, startTorqSimulator } from '../../simulators/torq/index.ts';
 import { ensureCliBundle } from '../../scripts/build-cli.ts';
 import { BENCH_CREDENTIALS } from './bench-credentials.ts';
 import type { TargetResult } from './targets.ts';

@@ -15,7 +15,7 @@ import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts
 import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
 import { JsonLinesEventSink } from '../../functions/adapters/jsonl-event-sink.ts';
 import { createConnectorFactory } from '../../functions/connectors/index.ts';
-import { TORQ_API_BASE_PATH } from '../../functions/connectors/torq/simulator/server.ts';
+import { TORQ_API_BASE_PATH } from '../../simulators/torq/server.ts';
 import { collectListing } from '../../functions/core/listing.ts';
 import { DEFAULT_POLL_SETTINGS, pollConnector } from '../../functions/core/poll.ts';
 import { silentLogger, systemClock, type CredentialSource } from '../../functions/core/ports.ts';

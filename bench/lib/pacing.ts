@@ -20,7 +20,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateWorkspace, startTorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace, startTorqSimulator } from '../../simulators/torq/index.ts';
 import { BENCH_CREDENTIALS } from './bench-credentials.ts';
 import type { BenchEndpoints } from './bench-servers.ts';
 import { bundleEntry } from './esbuild-bundle.ts';

@@ -12,7 +12,7 @@ import {
   generateWorkspace,
   startTorqSimulator,
   type TorqSimulator,
-} from '../../functions/connectors/torq/simulator/index.ts';
+} from '../../simulators/torq/index.ts';
 import type { RollcallEvent } from '../../functions/core/events.ts';
 import type { PollResult } from '../../functions/core/poll.ts';
 import { silentLogger } from '../../functions/core/ports.ts';

@@ -6,7 +6,7 @@ import {
   startTorqSimulator,
   type SimFaults,
   type SimUserField,
-} from '../../functions/connectors/torq/simulator/index.ts';
+} from '../../simulators/torq/index.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { parsePort, parsePositiveInt } from '../options.ts';

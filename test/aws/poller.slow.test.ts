@@ -29,7 +29,7 @@ import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keys } from '../../functions/adapters/table-definition.ts';
-import { applyChurn, generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
+import { applyChurn, generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../simulators/torq/index.ts';
 import { EVENT_SOURCE } from '../../functions/core/events.ts';
 import type { LambdaContext, PollHandler, PollSummary } from '../../functions/handlers/poll.ts';
 import { parseDeploymentConfig } from '../../lib/deployment-config.ts';

@@ -13,7 +13,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
-import { generateWorkspace, type TorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace, type TorqSimulator } from '../../simulators/torq/index.ts';
 import {
   CHILD_PROCESS_TIMEOUTS,
   TEST_CREDENTIALS,

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
-import { generateWorkspace } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace } from '../../simulators/torq/index.ts';
 import { CHILD_PROCESS_TIMEOUTS, TEST_CREDENTIALS, createTestbed, credentialsEnv, parsePollJson, pollArgs, runCli } from './support.ts';
 
 vi.setConfig(CHILD_PROCESS_TIMEOUTS);

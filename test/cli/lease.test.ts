@@ -5,7 +5,7 @@
  * expiry, and `unlock --force` breaks it. (Polls killed with SIGKILL: crash.slow.test.ts.)
  */
 import { afterAll, describe, it, vi } from 'vitest';
-import { generateWorkspace, type TorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace, type TorqSimulator } from '../../simulators/torq/index.ts';
 import { thisProcess } from '../../cli/lease-holder.ts';
 import { withInventory } from '../../cli/runtime.ts';
 import {

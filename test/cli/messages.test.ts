@@ -10,7 +10,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
-import { applyChurn, generateWorkspace } from '../../functions/connectors/torq/simulator/index.ts';
+import { applyChurn, generateWorkspace } from '../../simulators/torq/index.ts';
 import {
   CHILD_PROCESS_TIMEOUTS,
   TEST_CREDENTIALS,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { readEventsFile } from '../../functions/adapters/jsonl-event-sink.ts';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
-import { generateWorkspace, type TorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace, type TorqSimulator } from '../../simulators/torq/index.ts';
 import {
   CHILD_PROCESS_TIMEOUTS,
   CLI_ENTRY,

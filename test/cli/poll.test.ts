@@ -4,7 +4,7 @@
  * a malformed run.
  */
 import { afterAll, describe, it, vi } from 'vitest';
-import { applyChurn, generateWorkspace } from '../../functions/connectors/torq/simulator/index.ts';
+import { applyChurn, generateWorkspace } from '../../simulators/torq/index.ts';
 import {
   CHILD_PROCESS_TIMEOUTS,
   TEST_CREDENTIALS,

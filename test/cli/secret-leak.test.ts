@@ -11,7 +11,7 @@ import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
 import { connectStore } from '../../cli/store/connect.ts';
-import { generateWorkspace, type TorqUserRecord } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace, type TorqUserRecord } from '../../simulators/torq/index.ts';
 import { EMBEDDED_TABLE } from '../../cli/runtime.ts';
 import {
   CHILD_PROCESS_TIMEOUTS,

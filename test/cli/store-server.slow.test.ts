@@ -13,7 +13,7 @@ import { connectStore } from '../../cli/store/connect.ts';
 import { DISCOVERY_FILE, processAlive, readDiscovery, SERVER_LOG_FILE } from '../../cli/store/discovery.ts';
 import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
-import { generateWorkspace } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace } from '../../simulators/torq/index.ts';
 import {
   CHILD_PROCESS_TIMEOUTS,
   TEST_CREDENTIALS,

@@ -14,7 +14,7 @@ import {
   type SimCredentials,
   type TorqSimulator,
   type TorqSimulatorOptions,
-} from '../../functions/connectors/torq/simulator/index.ts';
+} from '../../simulators/torq/index.ts';
 import { stopStoreServer } from '../../cli/store/connect.ts';
 import { DISCOVERY_FILE } from '../../cli/store/discovery.ts';
 

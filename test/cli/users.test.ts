@@ -18,7 +18,7 @@ import {
   generateWorkspace,
   type ChurnSummary,
   type TorqSimulator,
-} from '../../functions/connectors/torq/simulator/index.ts';
+} from '../../simulators/torq/index.ts';
 import {
   CHILD_PROCESS_TIMEOUTS,
   TEST_CREDENTIALS,

@@ -23,7 +23,7 @@ import { ensureTable } from '../../functions/adapters/create-table.ts';
 import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
 import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
-import { generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../simulators/torq/index.ts';
 import { ConfigError, TransientError } from '../../functions/core/errors.ts';
 import type { EventType, RollcallEvent } from '../../functions/core/events.ts';
 import { POLL_METRICS, POLLER_ENV, SERVICE_NAME, type PollerConnector } from '../../functions/handlers/poller-contract.ts';

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConnectorFactory } from '../../functions/connectors/index.ts';
-import { generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../simulators/torq/index.ts';
 import { pollConnector, type PollResult } from '../../functions/core/poll.ts';
 import { systemClock } from '../../functions/core/ports.ts';
 import { useEmbeddedDynamo } from '../support/embedded-dynamo.ts';

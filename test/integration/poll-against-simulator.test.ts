@@ -13,7 +13,7 @@ import {
   startTorqSimulator,
   type SimFaults,
   type TorqSimulator,
-} from '../../functions/connectors/torq/simulator/index.ts';
+} from '../../simulators/torq/index.ts';
 import { pollConnector, type PollResult } from '../../functions/core/poll.ts';
 import { systemClock } from '../../functions/core/ports.ts';
 import { requestReconnect } from '../../functions/core/status.ts';

@@ -8,6 +8,9 @@
  */
 import * as z from 'zod/mini';
 import type { InvalidRecord } from '../../core/types.ts';
+import { describeIssues, isRecord } from '../http/zod-issues.ts';
+
+export { describeIssues };
 
 /** A token, whether absent, `null` or empty, means "no further page". */
 const pageToken = z.nullish(z.string());
@@ -43,18 +46,6 @@ export const torqRoleSchema = z.object({
   name: z.nullish(z.string()),
 });
 
-/** The token endpoint's answer. Some OAuth servers spell `expires_in` as a numeric string. */
-export const tokenResponseSchema = z.object({
-  access_token: nonEmptyString,
-  expires_in: z.optional(
-    z.pipe(
-      z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]),
-      z.number().check(z.positive()),
-    ),
-  ),
-  token_type: z.optional(z.string()),
-});
-
 export type UserParseResult =
   | { readonly ok: true; readonly user: TorqUser }
   | { readonly ok: false; readonly invalid: InvalidRecord };
@@ -65,45 +56,4 @@ export function parseTorqUser(raw: unknown): UserParseResult {
   if (result.success) return { ok: true, user: result.data };
   const id = isRecord(raw) && typeof raw.id === 'string' && raw.id !== '' ? raw.id : null;
   return { ok: false, invalid: { id, reason: describeIssues(result.error.issues, raw) } };
-}
-
-/**
- * `'<field>: <what is wrong>'` for each issue, joined with `'; '`. Built from the issue's kind and the
- * received type only: zod's own messages may quote the input, and the input is user data.
- */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
-  return issues.map((issue) => `${issue.path.map(String).join('.') || 'record'}: ${describeIssue(issue, input)}`).join('; ');
-}
-
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const received = typeName(valueAt(input, issue.path));
-  switch (issue.code) {
-    case 'invalid_type':
-      return received === 'undefined' ? 'missing' : `expected ${issue.expected}, got ${received}`;
-    case 'too_small':
-      return issue.origin === 'string' ? 'must not be empty' : 'too small';
-    case 'invalid_format':
-      return `not in the expected ${issue.format} format`;
-    default:
-      return 'invalid';
-  }
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (!isRecord(value) && !Array.isArray(value)) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -14,12 +14,12 @@ import {
 } from '../../core/ports.ts';
 import type { Account, InvalidRecord } from '../../core/types.ts';
 import type { TorqEndpoints } from './config.ts';
-import { createHttpClient, DEFAULT_RETRY_POLICY, HttpStatusError, type RetryPolicy } from './http-client.ts';
+import { createHttpClient, DEFAULT_RETRY_POLICY, HttpStatusError, type RetryPolicy } from '../http/http-client.ts';
 import { createStringPool } from '../../core/string-pool.ts';
 import { toAccount, type RoleNames } from './map.ts';
-import { createRateLimiter } from './rate-limiter.ts';
+import { createRateLimiter } from '../http/rate-limiter.ts';
 import { describeIssues, parseTorqUser, rolesPageSchema, torqRoleSchema, usersPageSchema } from './schema.ts';
-import { createTokenSource } from './token-source.ts';
+import { createTokenSource } from '../http/token-source.ts';
 
 /** `local`: users provisioned in Torq; `sso`: users provisioned by SSO. Together, every user. */
 export const TORQ_STREAMS = ['local', 'sso'] as const;

@@ -10,7 +10,7 @@ import {
   generateWorkspace,
   startTorqSimulator,
   type TorqSimulator,
-} from '../../../functions/connectors/torq/simulator/index.ts';
+} from '../../../simulators/torq/index.ts';
 
 const CREDENTIALS = { clientId: 'roundtrip-id', clientSecret: 'roundtrip-secret' };
 let simulator: TorqSimulator | null = null;

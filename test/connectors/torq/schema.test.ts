@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseTorqUser, rolesPageSchema, tokenResponseSchema, usersPageSchema } from '../../../functions/connectors/torq/schema.ts';
+import { parseTorqUser, rolesPageSchema, usersPageSchema } from '../../../functions/connectors/torq/schema.ts';
+import { tokenResponseSchema } from '../../../functions/connectors/http/token-source.ts';
 
 const COMPLETE = {
   id: 'u-1',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRateWindow } from '../../../../functions/connectors/torq/simulator/rate-window.ts';
+import { createRateWindow } from '../../../simulators/torq/rate-window.ts';
 import { getData, getToken, simulatorPool, usersQuery } from './support.ts';
 
 const pool = simulatorPool();

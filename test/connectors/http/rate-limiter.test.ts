@@ -5,7 +5,7 @@ import {
   DECREASE_FACTOR,
   MINIMUM_SHARE,
   type RateLimiter,
-} from '../../../functions/connectors/torq/rate-limiter.ts';
+} from '../../../functions/connectors/http/rate-limiter.ts';
 
 describe('createRateLimiter', () => {
   beforeEach(() => {

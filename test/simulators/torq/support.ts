@@ -5,7 +5,7 @@ import {
   type SimCredentials,
   type TorqSimulator,
   type TorqSimulatorOptions,
-} from '../../../../functions/connectors/torq/simulator/index.ts';
+} from '../../../simulators/torq/index.ts';
 
 export const CREDENTIALS: SimCredentials = { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
 

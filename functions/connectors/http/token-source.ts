@@ -5,7 +5,23 @@
 import { AuthError, ConfigError, ContractError } from '../../core/errors.ts';
 import { silentLogger, type Clock, type ConnectorCredentials, type Logger } from '../../core/ports.ts';
 import { HttpStatusError, type HttpClient } from './http-client.ts';
-import { describeIssues, tokenResponseSchema } from './schema.ts';
+import * as z from 'zod/mini';
+import { describeIssues } from './zod-issues.ts';
+
+const nonEmptyString = z.string().check(z.minLength(1));
+
+/** The token endpoint's answer. Some OAuth servers spell `expires_in` as a numeric string. */
+export const tokenResponseSchema = z.object({
+  access_token: nonEmptyString,
+  expires_in: z.optional(
+    z.pipe(
+      z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))]),
+      z.number().check(z.positive()),
+    ),
+  ),
+  token_type: z.optional(z.string()),
+});
+
 
 export interface TokenSource {
   /** A token valid for at least the refresh margin, exchanging the credentials when needed. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { generateWorkspace } from '../../../../functions/connectors/torq/simulator/index.ts';
+import { generateWorkspace } from '../../../simulators/torq/index.ts';
 import { getData, getToken, listAllUsers, simulatorPool, usersQuery, type UsersPage } from './support.ts';
 
 const pool = simulatorPool();

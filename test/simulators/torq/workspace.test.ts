@@ -3,7 +3,7 @@ import {
   applyChurn,
   generateWorkspace,
   type TorqUserRecord,
-} from '../../../../functions/connectors/torq/simulator/index.ts';
+} from '../../../simulators/torq/index.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const EMAIL = /^[a-z]+\.[a-z]+(\+\d+)?@example\.(com|org)$/;

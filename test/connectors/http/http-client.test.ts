@@ -5,9 +5,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ContractError, TransientError } from '../../../functions/core/errors.ts';
-import { createHttpClient, retryAfterSeconds, sanitizedCause, type HttpClientOptions } from '../../../functions/connectors/torq/http-client.ts';
+import { createHttpClient, retryAfterSeconds, sanitizedCause, type HttpClientOptions } from '../../../functions/connectors/http/http-client.ts';
 import { rejectionOf } from '../../support/rejection.ts';
-import { selfSignedCertificate } from './self-signed-cert.ts';
+import { selfSignedCertificate } from '../torq/self-signed-cert.ts';
 
 // A real collection, as in a long poll: the abort signal once stopped reaching the body read after one.
 setFlagsFromString('--expose-gc');
