@@ -41,6 +41,7 @@ export function syntheticAccounts(count: number): StoredAccount[] {
       roleId: `role-${index % ROLES.length}`,
       roleName: ROLES[index % ROLES.length] ?? null,
       status: STATUSES[index % STATUSES.length] ?? null,
+      state: (['active', 'pending', null] as const)[index % STATUSES.length] ?? null,
       ssoProvisioned: index % 2 === 0,
       createdAt: time,
       lastLoginAt: index % 4 === 0 ? null : time,

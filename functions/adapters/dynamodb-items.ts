@@ -7,7 +7,9 @@
  */
 import { ContractError } from '../core/errors.ts';
 import {
+  ACCOUNT_STATES,
   ZERO_COUNTS,
+  type AccountState,
   type AppName,
   type ConnectorState,
   type ConnectorStatus,
@@ -40,6 +42,7 @@ export const ACCOUNT_ATTRIBUTES = [
   'roleId',
   'roleName',
   'status',
+  'state',
   'ssoProvisioned',
   'createdAt',
   'lastLoginAt',
@@ -86,6 +89,7 @@ export function accountToItem(account: StoredAccount): ItemToWrite {
   if (account.roleId !== null) item.roleId = account.roleId;
   if (account.roleName !== null) item.roleName = account.roleName;
   if (account.status !== null) item.status = account.status;
+  if (account.state !== null) item.state = account.state;
   if (account.ssoProvisioned !== null) item.ssoProvisioned = account.ssoProvisioned;
   if (account.createdAt !== null) item.createdAt = account.createdAt;
   if (account.lastLoginAt !== null) item.lastLoginAt = account.lastLoginAt;
@@ -110,6 +114,8 @@ export function accountFromItem(item: StoredItem, pool: StringPool = unpooled): 
     roleId: pooled(pool, optionalString(item.roleId)),
     roleName: pooled(pool, optionalString(item.roleName)),
     status: pooled(pool, optionalString(item.status)),
+    // Items written before states existed have none: `null` until the next listing says.
+    state: accountStateOf(item.state),
     ssoProvisioned: typeof item.ssoProvisioned === 'boolean' ? item.ssoProvisioned : null,
     createdAt: optionalString(item.createdAt),
     lastLoginAt: optionalString(item.lastLoginAt),
@@ -119,6 +125,10 @@ export function accountFromItem(item: StoredItem, pool: StringPool = unpooled): 
     lastChangedAt: pool(requiredString(item, 'lastChangedAt')),
     removedAt: pooled(pool, optionalString(item.removedAt)),
   };
+}
+
+function accountStateOf(value: unknown): AccountState | null {
+  return typeof value === 'string' && (ACCOUNT_STATES as readonly string[]).includes(value) ? (value as AccountState) : null;
 }
 
 function pooled(pool: StringPool, value: string | null): string | null {

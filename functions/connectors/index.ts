@@ -55,5 +55,5 @@ export function createConnectorFactory(
   options?: ConnectorRuntimeOptions,
 ): ConnectorFactory {
   if (!isAppName(app)) throw new ConfigError(`unknown app: expected one of ${APP_NAMES.join(', ')}`);
-  return APPS[app].createFactory(config, options);
+  return (APPS[app] as AppDefinition).createFactory(config, options);
 }

@@ -108,6 +108,7 @@ function stored(
     roleId: account.roleId,
     roleName: account.roleName,
     status: account.status,
+    state: account.state,
     ssoProvisioned: account.ssoProvisioned,
     createdAt: account.createdAt,
     lastLoginAt: account.lastLoginAt,
@@ -181,6 +182,8 @@ export class InventoryDiff {
       newUsers: this.newUsers,
       associations: this.associations,
       invalid: this.input.listing.invalid.length,
+      accessGranted: 0,
+      accessRevoked: 0,
     };
   }
 

@@ -523,6 +523,8 @@ function addCounts(earlier: SyncCounts, latest: SyncCounts): SyncCounts {
     newUsers: earlier.newUsers + latest.newUsers,
     associations: earlier.associations + latest.associations,
     invalid: earlier.invalid + latest.invalid,
+    accessGranted: earlier.accessGranted + latest.accessGranted,
+    accessRevoked: earlier.accessRevoked + latest.accessRevoked,
   };
 }
 

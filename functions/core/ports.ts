@@ -6,6 +6,7 @@ import type {
   Account,
   AppName,
   ConnectorState,
+  Group,
   InvalidRecord,
   LeaseHolder,
   StoredAccount,
@@ -25,6 +26,25 @@ export interface AccountPage {
   readonly invalid: readonly InvalidRecord[];
   /** Opaque cursor of the next page; `null` when this stream is exhausted. */
   readonly nextCursor: string | null;
+  /**
+   * How many accounts the API says this stream holds (Twingate's `totalCount`), when it says. The
+   * core checks it against the distinct ids the stream listed: a mismatch makes the listing
+   * incomplete, so it removes nothing.
+   */
+  readonly total?: number;
+  /** Groups listed on this page (connectors with `listsGroups`). */
+  readonly groups?: readonly Group[];
+  /**
+   * Members listed on this page, per group; one group's members may span many pages (and
+   * several entries). Never for implicit groups.
+   */
+  readonly members?: readonly GroupMembers[];
+}
+
+/** Some members of one group: account ids of the same connector. */
+export interface GroupMembers {
+  readonly groupId: string;
+  readonly accountIds: readonly string[];
 }
 
 /**
@@ -39,6 +59,12 @@ export interface Connector {
    * stream that comes last here wins, so put the most specific listing last.
    */
   readonly streams: readonly string[];
+  /**
+   * The connector lists groups and memberships (on any of its streams). When `false` or absent the
+   * core neither loads nor diffs groups, so an app without groups pays nothing for them. When
+   * `true`, a complete listing that lists no group of a stored one removes it.
+   */
+  readonly listsGroups?: boolean;
   /** Fetch one page of a stream. `cursor` is `null` for the first page. */
   listPage(stream: string, cursor: string | null): Promise<AccountPage>;
 }

@@ -12,8 +12,19 @@ export const CONNECTOR_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
 /** Connector status, design.md section 5. */
 export type ConnectorStatus = 'CONNECTED' | 'SYNCING' | 'RECONNECT_REQUIRED' | 'ERROR';
 
-/** Apps with a connector. A second app adds its name here and a folder under `functions/connectors/`. */
-export type AppName = 'torq';
+/**
+ * An app's registry name (`torq`, `twingate`). The core knows no app: the registry
+ * (`functions/connectors/index.ts`) validates names where they enter (config, CLI flags).
+ */
+export type AppName = string;
+
+/**
+ * An account's state in Rollcall's own words, beside the app's verbatim status: whether the
+ * person can use the account now (`active`), has been invited or not yet confirmed (`pending`),
+ * or is blocked (`disabled`). `null` when the app's status does not say.
+ */
+export const ACCOUNT_STATES = ['active', 'pending', 'disabled'] as const;
+export type AccountState = (typeof ACCOUNT_STATES)[number];
 
 /**
  * One account as a connector reports it, already validated and normalised.
@@ -31,6 +42,8 @@ export interface Account {
   readonly roleName: string | null;
   /** The app's account status, verbatim (Torq: STATUS_UNSPECIFIED, INVITATION_SENT, VERIFIED). */
   readonly status: string | null;
+  /** The status normalised by the connector (Torq: VERIFIED -> active, INVITATION_SENT -> pending). */
+  readonly state: AccountState | null;
   readonly ssoProvisioned: boolean | null;
   /** ISO-8601 timestamps as the app gave them. */
   readonly createdAt: string | null;
@@ -51,6 +64,47 @@ export interface StoredAccount extends Account {
   readonly lastChangedAt: string;
   /** Set while the account is absent from complete listings; cleared when it comes back. */
   readonly removedAt: string | null;
+}
+
+/**
+ * A group of an app (Twingate: a group of users granted access to resources), as a connector
+ * reports it. Apps without groups (Torq) report none.
+ */
+export interface Group {
+  /** The app's own group id: the key of the group within its connector. */
+  readonly id: string;
+  readonly name: string | null;
+  /** The app's group type, verbatim (Twingate: MANUAL, SYNCED, SYSTEM). */
+  readonly type: string | null;
+  readonly active: boolean | null;
+  /** Members as the app counts them; the core cross-checks it against the members listed. */
+  readonly memberCount: number | null;
+  /**
+   * Membership is implicit (Twingate's SYSTEM groups such as "Everyone"): the group is stored with
+   * its member count, but its memberships are neither listed, stored per account nor diffed.
+   */
+  readonly implicit: boolean;
+}
+
+/** A group as the inventory keeps it. */
+export interface StoredGroup extends Group {
+  readonly connectorId: string;
+  readonly firstSeenAt: string;
+  /** When name, type, active flag or member count last changed (or `firstSeenAt`). */
+  readonly lastChangedAt: string;
+  /** Set while the group is absent from complete listings. */
+  readonly removedAt: string | null;
+}
+
+/** One account's membership of one group, as the inventory keeps it. */
+export interface StoredMembership {
+  readonly connectorId: string;
+  readonly groupId: string;
+  readonly accountId: string;
+  /** When Rollcall first saw this membership (or saw it again after a revocation). */
+  readonly grantedAt: string;
+  /** Set when a complete listing of the group no longer lists the account; cleared when it comes back. */
+  readonly revokedAt: string | null;
 }
 
 /** A person across connectors, keyed by normalised email. */
@@ -81,6 +135,10 @@ export interface SyncCounts {
   /** New (person, connector) pairs; a new user is also a new association. */
   readonly associations: number;
   readonly invalid: number;
+  /** Group memberships that appeared (those of a new account included). */
+  readonly accessGranted: number;
+  /** Group memberships that ended while the account remained (a removed account's close with it, uncounted). */
+  readonly accessRevoked: number;
 }
 
 export const ZERO_COUNTS: SyncCounts = Object.freeze({
@@ -92,6 +150,8 @@ export const ZERO_COUNTS: SyncCounts = Object.freeze({
   newUsers: 0,
   associations: 0,
   invalid: 0,
+  accessGranted: 0,
+  accessRevoked: 0,
 });
 
 /** The connector's row in the inventory. */

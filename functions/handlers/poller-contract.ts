@@ -25,7 +25,8 @@ export const connectorIdSchema = z
 /** A complete secret ARN (with Secrets Manager's six-character suffix), so grants need no wildcard. */
 export const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
 
-const appNameSchema = z.enum(['torq'] as const satisfies readonly AppName[]);
+/** Any name here; the registry refuses an unknown app at cold start (`createConnectorFactory`). */
+const appNameSchema = z.string().min(1) as z.ZodType<AppName>;
 
 /** One connector as the poller sees it. `config` is the app's own config, validated by the app at cold start. */
 export const pollerConnectorSchema = z.object({

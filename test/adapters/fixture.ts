@@ -39,6 +39,7 @@ export function account(connectorId: string, id: string, overrides: Partial<Stor
     roleId: 'role-viewer',
     roleName: 'Viewer',
     status: 'VERIFIED',
+    state: 'active',
     ssoProvisioned: false,
     createdAt: '2026-01-02T03:04:05.000Z',
     lastLoginAt: null,

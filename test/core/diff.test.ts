@@ -38,7 +38,7 @@ describe('diffInventory', () => {
     const result = diff({ previous, listing: { accounts: previous.map((p) => account(p.id, p.email)), invalid: [] } });
     expect(result.writes).toEqual({ putAccounts: [], removeAccounts: [], putIdentities: [] });
     expect(result.events).toEqual([]);
-    expect(result.counts).toEqual({ total: 2, new: 0, changed: 0, removed: 0, restored: 0, newUsers: 0, associations: 0, invalid: 0 });
+    expect(result.counts).toEqual({ total: 2, new: 0, changed: 0, removed: 0, restored: 0, newUsers: 0, associations: 0, invalid: 0, accessGranted: 0, accessRevoked: 0 });
   });
 
   it('counts a never-seen email as a new user and a new association', () => {

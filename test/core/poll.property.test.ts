@@ -12,6 +12,7 @@
  * checkpoint lives, so each snapshot's listing starts afresh; within one it resumes, as it would.
  * fast-check runs with a fixed seed; a failure prints the shrunk counterexample.
  */
+import { torqState } from '../../functions/connectors/torq/map.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ContractError, TransientError } from '../../functions/core/errors.ts';
@@ -87,6 +88,7 @@ function toAccount(id: string, fields: AccountFields): Account {
     roleId: fields.roleId,
     roleName: fields.roleId === null ? null : (ROLES[fields.roleId] ?? null),
     status: fields.status,
+    state: torqState(fields.status),
     ssoProvisioned: fields.ssoProvisioned,
     createdAt: '2026-01-01T00:00:00Z',
     lastLoginAt: fields.lastLoginAt,
@@ -340,7 +342,7 @@ describe('a crash between the writes of one listing', () => {
 });
 
 function account(id: string, email: string | null): Account {
-  return { id, email, emailKey: email, roleId: null, roleName: null, status: 'VERIFIED', ssoProvisioned: null, createdAt: null, lastLoginAt: null };
+  return { id, email, emailKey: email, roleId: null, roleName: null, status: 'VERIFIED', state: 'active', ssoProvisioned: null, createdAt: null, lastLoginAt: null };
 }
 
 function sortById<T extends { id: unknown }>(items: readonly T[]): T[] {

@@ -186,6 +186,7 @@ export function account(id: string, email: string | null, overrides: Partial<Acc
     roleId: 'role-viewer',
     roleName: 'Viewer',
     status: 'VERIFIED',
+    state: 'active',
     ssoProvisioned: false,
     createdAt: '2026-01-01T00:00:00.000Z',
     lastLoginAt: null,

@@ -2,13 +2,23 @@
  * Torq user record -> the collector's `Account`. Pure: tested without HTTP.
  */
 import { normaliseEmail } from '../../core/normalise.ts';
-import type { Account } from '../../core/types.ts';
+import type { Account, AccountState } from '../../core/types.ts';
 import type { TorqUser } from './schema.ts';
 import { unpooled, type StringPool } from '../../core/string-pool.ts';
 
 /** Role id -> role name, from `GET /users/roles`. */
 export type RoleNames = ReadonlyMap<string, string>;
 
+
+/** Torq's statuses in Rollcall's words; a status Torq adds later stays `null` until mapped here. */
+const STATES: Readonly<Record<string, AccountState>> = {
+  VERIFIED: 'active',
+  INVITATION_SENT: 'pending',
+};
+
+export function torqState(status: string | null | undefined): AccountState | null {
+  return status == null ? null : (Object.hasOwn(STATES, status) ? (STATES[status] ?? null) : null);
+}
 
 /**
  * @param ssoProvisionedDefault what an absent `sso_provision` means: protobuf-JSON leaves `false`
@@ -30,6 +40,7 @@ export function toAccount(
     roleId,
     roleName: roleId === null ? null : (roleNames.get(roleId) ?? null),
     status: user.status == null ? null : pool(user.status),
+    state: torqState(user.status),
     ssoProvisioned: user.sso_provision ?? ssoProvisionedDefault,
     createdAt: user.created_time ?? null,
     lastLoginAt: user.last_login_time ?? null,
