@@ -3,43 +3,22 @@
  * its folder (config schema + connector) and one line to `APPS`; the core never changes.
  */
 import { ConfigError } from '../core/errors.ts';
-import type { Clock, Connector, ConnectorCredentials, Logger } from '../core/ports.ts';
+import type { AppDefinition, ConnectorFactory, ConnectorRuntimeOptions } from './app-definition.ts';
 import type { AppName } from '../core/types.ts';
 import { torqApp } from './torq/index.ts';
 
-/** Runtime knobs every app's HTTP connector understands; an app ignores what it has no use for. */
-export interface ConnectorRuntimeOptions {
-  /** Ids, counts and status codes only. */
-  readonly logger?: Logger;
-  readonly clock?: Clock;
-  readonly fetch?: typeof globalThis.fetch;
-  /** Per request attempt, for the whole exchange (connect, headers and body). */
-  readonly timeoutMs?: number;
-  /** Upper bound of one answer's body in bytes. */
-  readonly maxResponseBytes?: number;
-  readonly retry?: {
-    readonly limit?: number;
-    readonly backoffLimitMs?: number;
-    readonly maxRetryAfterSeconds?: number;
-  };
-  /** The most API calls per second (the ceiling of the connector's adaptive pacing); overrides the app config's. */
-  readonly requestsPerSecond?: number;
-}
+export type { AppConfigField, AppDefinition, ConnectorFactory, ConnectorRuntimeOptions, CredentialField } from './app-definition.ts';
 
-/** Builds a connector for one set of credentials (a poll resolves them, then calls this). */
-export type ConnectorFactory = (credentials: ConnectorCredentials) => Connector;
-
-export interface AppDefinition {
-  readonly app: AppName;
-  /** Validates the app's connector config (throws `ConfigError` naming the field) and returns a factory. */
-  createFactory(config: unknown, options?: ConnectorRuntimeOptions): ConnectorFactory;
-}
-
-const APPS: { readonly [A in AppName]: AppDefinition } = {
-  torq: torqApp,
-};
+/** Every app, by registry name. Adding an app is one line here. */
+const APPS: Readonly<Record<string, AppDefinition>> = Object.fromEntries([torqApp].map((app) => [app.name, app]));
 
 export const APP_NAMES = Object.keys(APPS) as AppName[];
+
+/** The registry entry of `app`; `ConfigError` naming the known apps when there is none. */
+export function appDefinition(app: string): AppDefinition {
+  if (!isAppName(app)) throw new ConfigError(`unknown app: expected one of ${APP_NAMES.join(', ')}`);
+  return APPS[app] as AppDefinition;
+}
 
 export function isAppName(value: string): value is AppName {
   return Object.hasOwn(APPS, value);
@@ -54,6 +33,5 @@ export function createConnectorFactory(
   config: unknown,
   options?: ConnectorRuntimeOptions,
 ): ConnectorFactory {
-  if (!isAppName(app)) throw new ConfigError(`unknown app: expected one of ${APP_NAMES.join(', ')}`);
-  return (APPS[app] as AppDefinition).createFactory(config, options);
+  return appDefinition(app).createFactory(config, options);
 }

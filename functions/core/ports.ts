@@ -10,7 +10,9 @@ import type {
   InvalidRecord,
   LeaseHolder,
   StoredAccount,
+  StoredGroup,
   StoredIdentity,
+  StoredMembership,
   SyncCounts,
   SyncRun,
 } from './types.ts';
@@ -69,10 +71,12 @@ export interface Connector {
   listPage(stream: string, cursor: string | null): Promise<AccountPage>;
 }
 
-export interface ConnectorCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
-}
+/**
+ * Credentials as the core sees them: opaque named strings. Which names an app needs (Torq:
+ * `clientId` and `clientSecret`; Twingate: `apiKey`) is declared by its registry entry, and the
+ * credential adapters check them before any connector is built.
+ */
+export type ConnectorCredentials = Readonly<Record<string, string>>;
 
 /** Credentials plus a fingerprint that changes when they change (Secrets Manager VersionId, or a hash). */
 export interface ResolvedCredentials {
@@ -97,6 +101,39 @@ export interface InventoryWrites {
   readonly removeAccounts: readonly { readonly id: string; readonly removedAt: string }[];
   /** People seen for the first time in any connector (written only if still absent). */
   readonly putIdentities: readonly StoredIdentity[];
+  /** Groups to create or overwrite (new, changed, back from removal). */
+  readonly putGroups?: readonly StoredGroup[];
+  /** Groups to mark removed. */
+  readonly removeGroups?: readonly { readonly id: string; readonly removedAt: string }[];
+  /** Memberships granted: new, or back after a revocation (`revokedAt` null). */
+  readonly putMemberships?: readonly StoredMembership[];
+  /** Memberships to mark revoked (kept, with `revokedAt`, for the history). */
+  readonly revokeMemberships?: readonly { readonly groupId: string; readonly accountId: string; readonly revokedAt: string }[];
+}
+
+export interface GroupQuery {
+  readonly connectorId?: string;
+  readonly includeRemoved?: boolean;
+}
+
+export interface MembershipQuery {
+  readonly connectorId?: string;
+  readonly groupId?: string;
+  readonly accountId?: string;
+  readonly includeRevoked?: boolean;
+}
+
+/**
+ * The inventory's groups and memberships. A sync loads a connector's (only when its connector
+ * `listsGroups`, so apps without groups pay nothing); readers query them.
+ */
+export interface GroupStore {
+  /** Every group of a connector, active and removed. */
+  loadGroups(connectorId: string): Promise<StoredGroup[]>;
+  /** Every membership of a connector, current and revoked. */
+  loadMemberships(connectorId: string): Promise<StoredMembership[]>;
+  queryGroups(query: GroupQuery): Promise<StoredGroup[]>;
+  queryMemberships(query: MembershipQuery): Promise<StoredMembership[]>;
 }
 
 export interface AccountQuery {
@@ -156,6 +193,10 @@ export interface ListingCheckpoint {
   /** Records without a usable id met so far: they hold the removals at the end of the listing. */
   readonly unidentified: number;
   readonly invocations: number;
+  /** Group ids listed so far (connectors with groups): never removal candidates. */
+  readonly seenGroupIds?: readonly string[];
+  /** Per group, the member account ids listed so far: never revocation candidates. */
+  readonly seenMembers?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface StreamPosition {

@@ -71,10 +71,10 @@ async function setup(pager: Pager, clock: Clock, settings: Partial<PollSettings>
         store,
         events,
         credentials: new FixedCredentials({ credentials: CREDENTIALS, fingerprint: 'fp-1' }),
-        createConnector: (credentials) =>
+        createConnector: () =>
           createTorqConnector({
             endpoints: { apiBaseUrl: torq.apiUrl, tokenUrl: torq.authUrl },
-            credentials,
+            credentials: CREDENTIALS,
             clock,
             requestsPerSecond: 10_000,
             retry: { limit: 1, backoffLimitMs: 0 },

@@ -3,7 +3,13 @@
  * before expiry and shared by concurrent callers, so a listing of many pages costs one exchange.
  */
 import { AuthError, ConfigError, ContractError } from '../../core/errors.ts';
-import { silentLogger, type Clock, type ConnectorCredentials, type Logger } from '../../core/ports.ts';
+import { silentLogger, type Clock, type Logger } from '../../core/ports.ts';
+
+/** An OAuth 2.0 client's id and secret (RFC 6749 section 2.3.1). */
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
 import { HttpStatusError, type HttpClient } from './http-client.ts';
 import * as z from 'zod/mini';
 import { describeIssues } from './zod-issues.ts';
@@ -33,7 +39,7 @@ export interface TokenSource {
 export interface TokenSourceOptions {
   readonly http: HttpClient;
   readonly tokenUrl: string;
-  readonly credentials: ConnectorCredentials;
+  readonly credentials: ClientCredentials;
   readonly clock: Clock;
   /** Refresh this long before the announced expiry. @default 60_000 */
   readonly refreshMarginMs?: number;

@@ -9,7 +9,6 @@ import {
   type AccountPage,
   type Clock,
   type Connector,
-  type ConnectorCredentials,
   type Logger,
 } from '../../core/ports.ts';
 import type { Account, InvalidRecord } from '../../core/types.ts';
@@ -19,7 +18,7 @@ import { createStringPool } from '../../core/string-pool.ts';
 import { toAccount, type RoleNames } from './map.ts';
 import { createRateLimiter } from '../http/rate-limiter.ts';
 import { describeIssues, parseTorqUser, rolesPageSchema, torqRoleSchema, usersPageSchema } from './schema.ts';
-import { createTokenSource } from '../http/token-source.ts';
+import { createTokenSource, type ClientCredentials } from '../http/token-source.ts';
 
 /** `local`: users provisioned in Torq; `sso`: users provisioned by SSO. Together, every user. */
 export const TORQ_STREAMS = ['local', 'sso'] as const;
@@ -54,7 +53,7 @@ export interface TorqRuntimeOptions {
 
 export interface TorqConnectorOptions extends TorqRuntimeOptions {
   readonly endpoints: TorqEndpoints;
-  readonly credentials: ConnectorCredentials;
+  readonly credentials: ClientCredentials;
 }
 
 /**
