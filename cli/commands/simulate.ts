@@ -8,7 +8,7 @@ import {
   type SimUserField,
 } from '../../simulators/torq/index.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import type { ExitCodeSink } from '../main.ts';
+import type { ExitCodeSink } from '../command.ts';
 import { parsePort, parsePositiveInt } from '../options.ts';
 
 export const SIMULATOR_DEFAULT_CREDENTIALS = { clientId: 'rollcall-demo-client', clientSecret: 'rollcall-demo-secret' };

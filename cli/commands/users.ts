@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { normaliseEmail } from '../../functions/core/normalise.ts';
-import type { StoredAccount } from '../../functions/core/types.ts';
-import type { ExitCodeSink } from '../main.ts';
+import type { ExitCodeSink } from '../command.ts';
 import { addStoreOptions, formatOption, parseConnectorId, parseSince, type StoreOptions } from '../options.ts';
-import { stdout, terminalWidth, writeRows, type Column, type Format } from '../output.ts';
+import { stdout, terminalWidth, writeRows, type Format } from '../output.ts';
 import { withInventory } from '../runtime.ts';
+import { ACCOUNT_COLUMNS, accountJson } from '../views.ts';
 
 interface UsersFlags extends StoreOptions {
   connector?: string;
@@ -15,37 +15,6 @@ interface UsersFlags extends StoreOptions {
   newUsers?: boolean;
   includeRemoved?: boolean;
   format: Format;
-}
-
-export const ACCOUNT_COLUMNS: readonly Column<StoredAccount>[] = [
-  { header: 'connector', value: (a) => a.connectorId },
-  { header: 'id', value: (a) => a.id },
-  { header: 'email', value: (a) => a.email },
-  { header: 'role', value: (a) => a.roleName ?? a.roleId },
-  { header: 'status', value: (a) => a.status },
-  { header: 'sso', value: (a) => a.ssoProvisioned },
-  { header: 'first seen', value: (a) => a.firstSeenAt },
-  { header: 'last login', value: (a) => a.lastLoginAt },
-  { header: 'removed', value: (a) => a.removedAt },
-];
-
-export function accountJson(account: StoredAccount): Record<string, unknown> {
-  return {
-    connectorId: account.connectorId,
-    app: account.app,
-    id: account.id,
-    email: account.email,
-    emailKey: account.emailKey,
-    roleId: account.roleId,
-    roleName: account.roleName,
-    status: account.status,
-    ssoProvisioned: account.ssoProvisioned,
-    createdAt: account.createdAt,
-    lastLoginAt: account.lastLoginAt,
-    firstSeenAt: account.firstSeenAt,
-    lastChangedAt: account.lastChangedAt,
-    removedAt: account.removedAt,
-  };
 }
 
 export function registerUsersCommand(program: Command, exit: ExitCodeSink): void {
