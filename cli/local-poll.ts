@@ -12,6 +12,7 @@ import { localHolderProbe, thisProcess } from './lease-holder.ts';
 import { printable, renderTable } from './output.ts';
 import { createProgress } from './progress.ts';
 import type { Inventory } from './runtime.ts';
+import { COUNT_COLUMNS } from './views.ts';
 
 export interface LocalPollRequest {
   readonly connectorId: string;
@@ -138,21 +139,11 @@ export function describePollResult(result: PollResult & { readonly notes?: PollN
   }
   if (result.outcome === 'completed' && !emptyListing) {
     const c = result.counts;
-    lines.push(
-      renderTable(
-        [c],
-        [
-          { header: 'active', value: (r) => r.total },
-          { header: 'new', value: (r) => r.new },
-          { header: 'changed', value: (r) => r.changed },
-          { header: 'removed', value: (r) => r.removed },
-          { header: 'restored', value: (r) => r.restored },
-          { header: 'new users', value: (r) => r.newUsers },
-          { header: 'associations', value: (r) => r.associations },
-          { header: 'invalid', value: (r) => r.invalid },
-        ],
-      ),
-    );
+    lines.push(renderTable([c], COUNT_COLUMNS));
+    // Only apps with groups grant or revoke access; a Torq poll's summary stays as it was.
+    if (c.accessGranted > 0 || c.accessRevoked > 0) {
+      lines.push(`group access: ${c.accessGranted} granted, ${c.accessRevoked} revoked (memberships)`);
+    }
   }
   lines.push(...anomalyLines(result));
   for (const record of result.invalid) lines.push(`invalid record ${printable(record.id ?? '(no id)')}: ${printable(record.reason)}`);

@@ -9,6 +9,7 @@ import { registerConnectorsCommand } from './commands/connectors.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerPollCommand } from './commands/poll.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
+import { registerRolesCommand } from './commands/roles.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStoreServerCommand } from './commands/store-server.ts';
@@ -20,6 +21,7 @@ import { endQuietlyOnClosedPipe } from './output.ts';
 const COMMANDS: readonly RegisterCommand[] = [
   registerPollCommand,
   registerUsersCommand,
+  registerRolesCommand,
   registerConnectorsCommand,
   registerReconnectCommand,
   registerUnlockCommand,

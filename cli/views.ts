@@ -5,31 +5,33 @@
  * the inventory gains reaches `rollcall users --format json` without an edit here.
  */
 import { STORED_ACCOUNT_FIELDS, type StoredAccountField } from '../functions/core/account-fields.ts';
-import type { ConnectorState, StoredAccount, SyncRun } from '../functions/core/types.ts';
+import type { ConnectorState, StoredAccount, StoredGroup, SyncCounts, SyncRun } from '../functions/core/types.ts';
+import { roleOf, type RoleCount } from './entitlements.ts';
 import type { Column } from './output.ts';
 
 function field(header: string, name: StoredAccountField): Column<StoredAccount> {
   return { header, value: (account) => account[name] };
 }
 
-/** The table and CSV columns of `rollcall users`. */
+/** The table and CSV columns of `rollcall users`: the app's own status with Rollcall's state beside it. */
 export const ACCOUNT_COLUMNS: readonly Column<StoredAccount>[] = [
   field('connector', 'connectorId'),
   field('id', 'id'),
   field('email', 'email'),
-  // The role's name when the app's role list gave one, else its id: never an empty cell for a known role.
-  { header: 'role', value: (account) => account.roleName ?? account.roleId },
+  { header: 'role', value: roleOf },
   field('status', 'status'),
+  field('state', 'state'),
   field('sso', 'ssoProvisioned'),
   field('first seen', 'firstSeenAt'),
   field('last login', 'lastLoginAt'),
   field('removed', 'removedAt'),
 ];
 
-/** Every stored field of the account. */
-export function accountJson(account: StoredAccount): Record<string, unknown> {
+/** Every stored field of the account, then the names of the groups it is a current member of. */
+export function accountJson(account: StoredAccount, groups: readonly string[]): Record<string, unknown> {
   const json: Record<string, unknown> = {};
   for (const name of STORED_ACCOUNT_FIELDS) json[name] = account[name];
+  json.groups = groups;
   return json;
 }
 
@@ -58,6 +60,18 @@ export function connectorJson(state: ConnectorState): Record<string, unknown> {
   };
 }
 
+/** A poll's counts as its text summary shows them (design.md section 7 names them). */
+export const COUNT_COLUMNS: readonly Column<SyncCounts>[] = [
+  { header: 'active', value: (c) => c.total },
+  { header: 'new', value: (c) => c.new },
+  { header: 'changed', value: (c) => c.changed },
+  { header: 'removed', value: (c) => c.removed },
+  { header: 'restored', value: (c) => c.restored },
+  { header: 'new users', value: (c) => c.newUsers },
+  { header: 'associations', value: (c) => c.associations },
+  { header: 'invalid', value: (c) => c.invalid },
+];
+
 export const RUN_COLUMNS: readonly Column<SyncRun>[] = [
   { header: 'started', value: (r) => r.startedAt },
   { header: 'outcome', value: (r) => r.outcome },
@@ -70,3 +84,38 @@ export const RUN_COLUMNS: readonly Column<SyncRun>[] = [
   { header: 'anomalies', value: (r) => r.anomalies.join(' ') },
   { header: 'error', value: (r) => r.error },
 ];
+
+export const GROUP_COLUMNS: readonly Column<StoredGroup>[] = [
+  { header: 'connector', value: (g) => g.connectorId },
+  { header: 'id', value: (g) => g.id },
+  { header: 'name', value: (g) => g.name },
+  { header: 'type', value: (g) => g.type },
+  { header: 'active', value: (g) => g.active },
+  { header: 'members', value: (g) => g.memberCount },
+];
+
+export function groupJson(group: StoredGroup): Record<string, unknown> {
+  return {
+    connectorId: group.connectorId,
+    id: group.id,
+    name: group.name,
+    type: group.type,
+    active: group.active,
+    memberCount: group.memberCount,
+    implicit: group.implicit,
+    firstSeenAt: group.firstSeenAt,
+    lastChangedAt: group.lastChangedAt,
+    removedAt: group.removedAt,
+  };
+}
+
+export const ROLE_COLUMNS: readonly Column<RoleCount>[] = [
+  { header: 'connector', value: (r) => r.connectorId },
+  { header: 'app', value: (r) => r.app },
+  { header: 'role', value: (r) => r.role },
+  { header: 'accounts', value: (r) => r.accounts },
+];
+
+export function roleJson(role: RoleCount): Record<string, unknown> {
+  return { connectorId: role.connectorId, app: role.app, role: role.role, accounts: role.accounts };
+}

@@ -1,8 +1,10 @@
-/** `rollcall users`: the inventory's accounts, filtered by connector, person or first-seen time. */
+/** `rollcall users`: the inventory's accounts, filtered by connector, person, first-seen time or role. */
 import type { Command } from 'commander';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { normaliseEmail } from '../../functions/core/normalise.ts';
+import type { StoredAccount } from '../../functions/core/types.ts';
 import type { ExitCodeSink } from '../command.ts';
+import { nameKey, roleOf } from '../entitlements.ts';
 import { addStoreOptions, formatOption, parseConnectorId, parseSince, type StoreOptions } from '../options.ts';
 import { stdout, terminalWidth, writeRows, type Format } from '../output.ts';
 import { withInventory } from '../runtime.ts';
@@ -14,6 +16,7 @@ interface UsersFlags extends StoreOptions {
   newSince?: string;
   newUsers?: boolean;
   includeRemoved?: boolean;
+  role?: string;
   format: Format;
 }
 
@@ -27,6 +30,7 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
       .option('--new-since <when>', 'first seen since a duration ago (7d, 12h) or an ISO date', (value: string) => parseSince(value))
       .option('--new-users', 'with --new-since: only people never seen in any connector before then (not new associations)')
       .option('--include-removed', 'include removed accounts (with when they went)')
+      .option('--role <name>', 'only accounts holding this role (its exact name, case-insensitive)')
       .addOption(formatOption(['table', 'json', 'csv'])),
   ).action(async (flags: UsersFlags) => {
     if (flags.newUsers === true && flags.newSince === undefined) {
@@ -46,6 +50,7 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
           ? new Set((await inventory.store.queryIdentities(flags.newSince)).map((identity) => identity.emailKey))
           : null,
     }));
+    const role = flags.role === undefined ? undefined : nameKey(flags.role);
     // The store answers the most selective criterion with a Query; the rest narrow here.
     const rows = accounts.filter(
       (a) =>
@@ -53,11 +58,17 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
         (emailKey === undefined || a.emailKey === emailKey) &&
         (flags.newSince === undefined || a.firstSeenAt >= flags.newSince) &&
         (flags.includeRemoved === true || a.removedAt === null) &&
-        (newPeople === null || (a.emailKey !== null && newPeople.has(a.emailKey))),
+        (newPeople === null || (a.emailKey !== null && newPeople.has(a.emailKey))) &&
+        (role === undefined || hasRole(a, role)),
     );
     // Fitted to a terminal's width; piped output keeps every character.
     const maxWidth = terminalWidth();
-    writeRows(stdout, flags.format, rows, ACCOUNT_COLUMNS, accountJson, maxWidth === undefined ? {} : { maxWidth });
+    writeRows(stdout, flags.format, rows, ACCOUNT_COLUMNS, (a) => accountJson(a, []), maxWidth === undefined ? {} : { maxWidth });
     exit.code = 0;
   });
+}
+
+function hasRole(account: StoredAccount, key: string): boolean {
+  const role = roleOf(account);
+  return role !== null && nameKey(role) === key;
 }
