@@ -45,6 +45,7 @@ describe('torq connector against the simulator', () => {
         roleId: user.role_id,
         roleName: roleNames.get(user.role_id) ?? null,
         status: user.status,
+        state: user.status === 'VERIFIED' ? 'active' : user.status === 'INVITATION_SENT' ? 'pending' : null,
         ssoProvisioned: user.sso_provision,
         createdAt: user.created_time,
         lastLoginAt: user.last_login_time ?? null,
