@@ -57,6 +57,6 @@ describe('torq connector against the simulator', () => {
       ConfigError,
     );
     expect(() => createConnectorFactory('torq', { region: 'mars' })).toThrow('region');
-    expect(() => createConnectorFactory('twingate' as 'torq', {})).toThrow('unknown app');
+    expect(() => createConnectorFactory('no-such-app', {})).toThrow('unknown app');
   });
 });
