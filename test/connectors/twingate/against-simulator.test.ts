@@ -27,9 +27,9 @@ afterEach(async () => {
   await closeAll();
 });
 
-/** 620 users, a large group of 350 members, several groups of tens to over a hundred, and Everyone. */
+/** 420 users, a large group of 350 members, several groups of tens to over a hundred, and Everyone. */
 function network(): TwingateSimWorkspace {
-  return generateTwingateWorkspace({ users: 620, groups: 6, largeGroupMembers: 350, seed: 21 });
+  return generateTwingateWorkspace({ users: 420, groups: 6, largeGroupMembers: 350, seed: 21 });
 }
 
 describe('a complete listing', () => {
@@ -41,10 +41,10 @@ describe('a complete listing', () => {
 
     const pages = await pagesOf(connect(sim.apiUrl), 'users');
 
-    expect(pages).toHaveLength(13);
-    expect(pages.every((page) => page.total === 620 && page.invalid.length === 0)).toBe(true);
+    expect(pages).toHaveLength(9);
+    expect(pages.every((page) => page.total === 420 && page.invalid.length === 0)).toBe(true);
     const byId = new Map(pages.flatMap((page) => page.accounts).map((account) => [account.id, account]));
-    expect(byId.size).toBe(620);
+    expect(byId.size).toBe(420);
     for (const user of workspace.users) {
       expect(byId.get(user.id)).toEqual({
         id: user.id,
@@ -76,7 +76,7 @@ describe('a complete listing', () => {
     for (const group of workspace.groups) {
       const listed = groups.find((candidate) => candidate.id === group.id);
       if (group.type === 'SYSTEM') {
-        expect(listed).toMatchObject({ name: 'Everyone', type: 'SYSTEM', implicit: true, memberCount: 620 });
+        expect(listed).toMatchObject({ name: 'Everyone', type: 'SYSTEM', implicit: true, memberCount: 420 });
         expect(members.has(group.id)).toBe(false);
       } else {
         expect(listed).toEqual({
@@ -101,13 +101,13 @@ describe('a complete listing', () => {
     const listing = await collectListing(connector, { maxPagesPerStream: 100 });
 
     expect(listing.complete).toBe(true);
-    expect(listing.accounts).toHaveLength(620);
+    expect(listing.accounts).toHaveLength(420);
     const minimum = minimumRequests(workspace, 50);
-    // 13 user pages, 1 groups page, 6 more pages of the 350-member group and a few of the others.
-    expect(minimum).toBeGreaterThan(13 + 1 + 6);
+    // 9 user pages, 1 groups page, 6 more pages of the 350-member group and a few of the others.
+    expect(minimum).toBeGreaterThan(9 + 1 + 6);
     expect(sim.stats().requests).toBe(minimum);
-    const extraMemberPages = minimum - 13 - 1;
-    expect(sim.stats().byRootField).toEqual({ users: 13, groups: 1, group: extraMemberPages });
+    const extraMemberPages = minimum - 9 - 1;
+    expect(sim.stats().byRootField).toEqual({ users: 9, groups: 1, group: extraMemberPages });
   });
 
   it('pages groups themselves, and resumes the pending member work from the cursor alone', async () => {
@@ -140,7 +140,7 @@ describe('a complete listing', () => {
 
     const accounts = (await pagesOf(connect(sim.apiUrl), 'users')).flatMap((page) => page.accounts);
 
-    expect(accounts).toHaveLength(620);
+    expect(accounts).toHaveLength(420);
     const nullEmail = accounts.filter((account) => account.email === null);
     expect(nullEmail.map((account) => account.id)).toEqual(workspace.users.slice(0, 7).map((user) => user.id));
     expect(nullEmail.every((account) => account.emailKey === null)).toBe(true);
@@ -154,12 +154,12 @@ describe('a complete listing', () => {
     const groupPages = await pagesOf(connect(sim.apiUrl), 'groups');
 
     expect(listing.complete).toBe(true);
-    expect(listing.accounts).toHaveLength(620);
+    expect(listing.accounts).toHaveLength(420);
     const members = membersByGroup(groupPages);
     for (const group of workspace.groups.filter((candidate) => candidate.type !== 'SYSTEM')) {
       expect(members.get(group.id)).toEqual(group.memberIds);
     }
-    expect(sim.stats().requests).toBe(2 * minimumRequests(workspace, 20) - Math.ceil(620 / 20));
+    expect(sim.stats().requests).toBe(2 * minimumRequests(workspace, 20) - Math.ceil(420 / 20));
   });
 
   it('reports the total a churned network answers, so a listing skewed by offset cursors shows', async () => {
@@ -171,8 +171,8 @@ describe('a complete listing', () => {
     applyTwingateChurn(workspace, { seed: 5, removals: 3 });
     const second = await connector.listPage('users', first.nextCursor);
 
-    expect(first.total).toBe(620);
-    expect(second.total).toBe(617);
+    expect(first.total).toBe(420);
+    expect(second.total).toBe(417);
   });
 });
 
@@ -297,7 +297,7 @@ describe('the regional redirect', () => {
 
     const [users, groups] = await Promise.all([pagesOf(connector, 'users'), pagesOf(connector, 'groups')]);
 
-    expect(users.flatMap((page) => page.accounts)).toHaveLength(620);
+    expect(users.flatMap((page) => page.accounts)).toHaveLength(420);
     expect(groups.flatMap((page) => page.groups ?? [])).toHaveLength(7);
     expect(home.stats().requests).toBe(1);
     expect(regional.stats().requests).toBe(minimumRequests(workspace, 50));
