@@ -176,6 +176,35 @@ describe('a complete listing', () => {
   });
 });
 
+describe('what goes on the wire', () => {
+  it('sends cursors and sizes as variables, never in the query text, and selects role, never isAdmin', async () => {
+    const sim = await simulator(network());
+    const bodies: { query: string; variables: Record<string, unknown> }[] = [];
+    const fetch: typeof globalThis.fetch = (input, init) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      return globalThis.fetch(input, init);
+    };
+    const connector = connect(sim.apiUrl, { pageSize: 40 }, { fetch });
+
+    const first = await connector.listPage('users', null);
+    await connector.listPage('users', first.nextCursor);
+    await pagesOf(connector, 'groups');
+
+    expect(bodies[0]?.variables).toEqual({ first: 40, after: null });
+    expect(bodies[1]?.variables).toEqual({ first: 40, after: first.nextCursor });
+    for (const { query, variables } of bodies) {
+      for (const value of Object.values(variables)) {
+        if (typeof value === 'string') expect(query).not.toContain(value);
+      }
+      expect(query).not.toContain('isAdmin');
+    }
+    expect(bodies[0]?.query.replace(/\s+/g, ' ')).toContain(
+      'edges { node { id email firstName lastName role state type createdAt updatedAt } }',
+    );
+    expect(bodies.some((body) => typeof body.variables.id === 'string')).toBe(true);
+  });
+});
+
 describe('faults', () => {
   it('a repeated cursor fails the listing through the core, users and groups alike', async () => {
     const sim = await simulator(network(), { repeatCursor: true });
