@@ -58,6 +58,6 @@ describe('torq connector against the simulator', () => {
       ConfigError,
     );
     expect(() => createConnectorFactory('torq', { region: 'mars' })).toThrow('region');
-    expect(() => createConnectorFactory('twingate' as 'torq', {})).toThrow('unknown app');
+    expect(() => createConnectorFactory('no-such-app', {})).toThrow('unknown app');
   });
 });
