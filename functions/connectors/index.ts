@@ -6,11 +6,12 @@ import { ConfigError } from '../core/errors.ts';
 import type { AppDefinition, ConnectorFactory, ConnectorRuntimeOptions } from './app-definition.ts';
 import type { AppName } from '../core/types.ts';
 import { torqApp } from './torq/index.ts';
+import { twingateApp } from './twingate/index.ts';
 
 export type { AppConfigField, AppDefinition, ConnectorFactory, ConnectorRuntimeOptions, CredentialField } from './app-definition.ts';
 
 /** Every app, by registry name. Adding an app is one line here. */
-const APPS: Readonly<Record<string, AppDefinition>> = Object.fromEntries([torqApp].map((app) => [app.name, app]));
+const APPS: Readonly<Record<string, AppDefinition>> = Object.fromEntries([torqApp, twingateApp].map((app) => [app.name, app]));
 
 export const APP_NAMES = Object.keys(APPS) as AppName[];
 

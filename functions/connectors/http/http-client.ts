@@ -24,6 +24,12 @@ export interface RetryPolicy {
   readonly backoffLimitMs: number;
   /** Upper bound of one wait a `Retry-After` asks for; a longer ask waits this long, then retries. */
   readonly maxRetryAfterSeconds: number;
+  /**
+   * The wait after a 429 without a readable `Retry-After`, for vendors whose own clients wait a
+   * fixed time then (Twingate's wait 60 s); capped by `maxRetryAfterSeconds`. Absent: exponential
+   * backoff, as for any other retried answer.
+   */
+  readonly defaultRetryAfterSeconds?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { limit: 4, backoffLimitMs: 10_000, maxRetryAfterSeconds: 60 };
@@ -60,7 +66,8 @@ export interface HttpRequest {
   readonly label: string;
   readonly searchParams?: URLSearchParams;
   readonly headers?: Record<string, string>;
-  readonly body?: URLSearchParams;
+  /** A form, or text (a JSON document) whose `content-type` the caller sets in `headers`. */
+  readonly body?: URLSearchParams | string;
   /** Runs before every attempt, after the rate limiter: the place to set a fresh `Authorization`. */
   readonly beforeAttempt?: (headers: Headers) => Promise<void>;
 }
@@ -68,8 +75,8 @@ export interface HttpRequest {
 export interface HttpClient {
   /**
    * The body of a 2xx answer as text. Throws `HttpStatusError` for an answer retries do not fix
-   * (the caller knows what a 401, 403 or 404 means there), `ContractError` for a redirect or an
-   * answer over the size cap, `TransientError` once retries are spent, and passes through any
+   * (the caller knows what a 401, 403 or 404 means there), `HttpRedirectError` (a `ContractError`)
+   * for a redirect, `ContractError` for an answer over the size cap, `TransientError` once retries are spent, and passes through any
    * `RollcallError` thrown by `beforeAttempt`.
    */
   send(request: HttpRequest): Promise<string>;
@@ -83,6 +90,25 @@ export class HttpStatusError extends Error {
   ) {
     super(`${label} answered HTTP ${status}`);
     this.name = 'HttpStatusError';
+  }
+}
+
+/**
+ * A redirect, refused: redirects are never followed, since one could carry credentials to another
+ * origin. A caller that knows where its vendor may redirect (Twingate's regional hosts) checks
+ * `location` and asks again there itself. `location` (the `Location` header resolved against the
+ * request URL, `null` when absent or unreadable) is not an enumerable field, so a logger that
+ * serialises the error's fields never prints it; the message names only the request and status.
+ */
+export class HttpRedirectError extends ContractError {
+  declare readonly location: URL | null;
+  constructor(
+    label: string,
+    readonly status: number,
+    location: URL | null,
+  ) {
+    super(`${label} answered HTTP ${status}, a redirect: refused (redirects are never followed); check the configured URL`);
+    Object.defineProperty(this, 'location', { value: location, enumerable: false });
   }
 }
 
@@ -141,12 +167,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       }
       phase = 'reading the body';
       const retryAfter = response.headers.get('retry-after');
-      rateLimiter?.observe({ status: response.status, retryAfterSeconds: retryAfterSeconds(retryAfter) });
+      const defaultWait = response.status === 429 ? (policy.defaultRetryAfterSeconds ?? null) : null;
+      rateLimiter?.observe({ status: response.status, retryAfterSeconds: retryAfterSeconds(retryAfter) ?? defaultWait });
       if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
         discard(response);
-        throw new ContractError(
-          `${request.label} answered HTTP ${response.status}, a redirect: refused (redirects are never followed); check the configured URL`,
-        );
+        throw new HttpRedirectError(request.label, response.status, redirectTarget(response.headers.get('location'), url));
       }
       if (!response.ok) {
         // An error body is never read (it must not reach a message); release the connection.
@@ -202,6 +227,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     if (outcome.kind === 'status' && RETRY_AFTER_STATUSES.includes(outcome.status)) {
       const askedMs = retryAfterMs(outcome.retryAfter);
       if (askedMs !== null) return Math.min(askedMs, policy.maxRetryAfterSeconds * 1000);
+      if (outcome.status === 429 && policy.defaultRetryAfterSeconds !== undefined) {
+        return Math.min(policy.defaultRetryAfterSeconds, policy.maxRetryAfterSeconds) * 1000;
+      }
     }
     // Full jitter: anywhere between zero and the capped exponential wait.
     return random() * Math.min(policy.backoffLimitMs, BACKOFF_BASE_MS * 2 ** (retry - 1));
@@ -244,6 +272,15 @@ function finalError(label: string, host: string, attempts: number, outcome: Excl
     });
   }
   return new TransientError(`${label} to ${host} failed: ${outcome.what} after ${tries}`, { cause: outcome.cause });
+}
+
+function redirectTarget(location: string | null, base: URL): URL | null {
+  if (location === null) return null;
+  try {
+    return new URL(location, base);
+  } catch {
+    return null;
+  }
 }
 
 function discard(response: Response): void {

@@ -5,7 +5,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ContractError, TransientError } from '../../../functions/core/errors.ts';
-import { createHttpClient, retryAfterSeconds, sanitizedCause, type HttpClientOptions } from '../../../functions/connectors/http/http-client.ts';
+import {
+  createHttpClient,
+  HttpRedirectError,
+  retryAfterSeconds,
+  sanitizedCause,
+  type HttpClientOptions,
+} from '../../../functions/connectors/http/http-client.ts';
 import { rejectionOf } from '../../support/rejection.ts';
 import { selfSignedCertificate } from '../torq/self-signed-cert.ts';
 
@@ -271,6 +277,107 @@ describe('redirects', () => {
     expect(error.message).not.toContain(elsewhere.host);
     expect(server.requests).toHaveLength(1);
     expect(elsewhere.requests).toHaveLength(0);
+  });
+});
+
+describe('what a refused redirect tells its caller', () => {
+  it('carries the Location, resolved against the request URL, where no logger serialising its fields finds it', async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(308, { location: '/moved/here?marker=9c2e' }).end();
+    });
+
+    const error = await rejectionOf(client().send({ method: 'POST', url: `${server.origin}/api/graphql/`, label: 'POST graphql', body: '{}' }));
+
+    expect(error).toBeInstanceOf(HttpRedirectError);
+    expect(error).toBeInstanceOf(ContractError);
+    const redirect = error as HttpRedirectError;
+    expect(redirect.status).toBe(308);
+    expect(redirect.location?.href).toBe(`${server.origin}/moved/here?marker=9c2e`);
+    expect(Object.keys(redirect)).not.toContain('location');
+    expect(JSON.stringify(redirect)).not.toContain('marker');
+    expect(redirect.message).not.toContain('marker');
+  });
+
+  it('has no location when the answer names none', async () => {
+    const server = await serve((_request, response) => {
+      response.writeHead(308).end();
+    });
+    const error = (await rejectionOf(client().send({ method: 'GET', url: `${server.origin}/x`, label: 'GET /x' }))) as HttpRedirectError;
+    expect(error.location).toBeNull();
+  });
+});
+
+describe('a text body', () => {
+  it('is sent as given, with the content type the caller sets', async () => {
+    const received: { body: string; type: string | undefined }[] = [];
+    const server = await serve((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({ body: Buffer.concat(chunks).toString('utf8'), type: request.headers['content-type'] });
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{}}');
+      });
+    });
+
+    const text = await client().send({
+      method: 'POST',
+      url: server.origin,
+      label: 'POST graphql',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ a }"}',
+    });
+
+    expect(text).toBe('{"data":{}}');
+    expect(received).toEqual([{ body: '{"query":"{ a }"}', type: 'application/json' }]);
+  });
+});
+
+describe('a 429 without Retry-After', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+
+  it('waits defaultRetryAfterSeconds when the policy sets one, then retries', async () => {
+    let answered = 0;
+    const server = await serve((_request, response) => {
+      answered += 1;
+      if (answered === 1) response.writeHead(429).end();
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    let text: string | null = null;
+    void client({ retry: { limit: 2, backoffLimitMs: 0, defaultRetryAfterSeconds: 60 } })
+      .send({ method: 'GET', url: server.origin, label: 'GET /' })
+      .then((body) => {
+        text = body;
+      });
+
+    await until(() => answered === 1);
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(server.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await until(() => text !== null);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('waits no longer than maxRetryAfterSeconds', async () => {
+    let answered = 0;
+    const server = await serve((_request, response) => {
+      answered += 1;
+      if (answered === 1) response.writeHead(429).end();
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    let text: string | null = null;
+    void client({ retry: { limit: 2, backoffLimitMs: 0, defaultRetryAfterSeconds: 60, maxRetryAfterSeconds: 5 } })
+      .send({ method: 'GET', url: server.origin, label: 'GET /' })
+      .then((body) => {
+        text = body;
+      });
+
+    await until(() => answered === 1);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(server.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await until(() => text !== null);
   });
 });
 

@@ -45,6 +45,7 @@ describe('torq connector against the simulator', () => {
         roleId: user.role_id,
         roleName: roleNames.get(user.role_id) ?? null,
         status: user.status,
+        state: user.status === 'VERIFIED' ? 'active' : user.status === 'INVITATION_SENT' ? 'pending' : null,
         ssoProvisioned: user.sso_provision,
         createdAt: user.created_time,
         lastLoginAt: user.last_login_time ?? null,
@@ -57,6 +58,6 @@ describe('torq connector against the simulator', () => {
       ConfigError,
     );
     expect(() => createConnectorFactory('torq', { region: 'mars' })).toThrow('region');
-    expect(() => createConnectorFactory('twingate' as 'torq', {})).toThrow('unknown app');
+    expect(() => createConnectorFactory('no-such-app', {})).toThrow('unknown app');
   });
 });

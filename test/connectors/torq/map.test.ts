@@ -38,6 +38,7 @@ describe('toAccount', () => {
       roleId: 'r-owner',
       roleName: 'Owner',
       status: 'VERIFIED',
+      state: 'active',
       ssoProvisioned: true,
       createdAt: '2025-01-02T03:04:05Z',
       lastLoginAt: '2025-06-01T00:00:00Z',
@@ -49,7 +50,8 @@ describe('toAccount', () => {
     ['a blank email', { id: 'u-3', email: '   ' }, { email: null, emailKey: null }],
     ['a role the role list does not know', { id: 'u-4', role_id: 'r-custom' }, { roleId: 'r-custom', roleName: null }],
     ['no role', { id: 'u-5' }, { roleId: null, roleName: null }],
-    ['an unknown status, kept verbatim', { id: 'u-6', status: 'STATUS_SUSPENDED' }, { status: 'STATUS_SUSPENDED' }],
+    ['an unknown status, kept verbatim, without a state', { id: 'u-6', status: 'STATUS_SUSPENDED' }, { status: 'STATUS_SUSPENDED', state: null }],
+    ['an invitation, pending', { id: 'u-9', status: 'INVITATION_SENT' }, { status: 'INVITATION_SENT', state: 'pending' }],
     ['null timestamps', { id: 'u-7', created_time: null, last_login_time: null }, { createdAt: null, lastLoginAt: null }],
     ['an explicit sso_provision, which beats the listing', { id: 'u-8', sso_provision: false }, { ssoProvisioned: false }],
   ])('maps %s', (_case, user, expected) => {

@@ -195,6 +195,7 @@ describe('listing', () => {
         roleId: 'r-owner',
         roleName: 'Owner',
         status: 'VERIFIED',
+        state: 'active',
         ssoProvisioned: false,
         createdAt: '2025-01-01T00:00:00Z',
         lastLoginAt: null,
