@@ -1,17 +1,27 @@
 /**
- * One loopback rule for every caller: the Torq connector's plain-http check and the store's
+ * One loopback rule for every caller: the connectors' plain-http checks and the store's
  * local-endpoint check used to disagree on 127.0.0.2 (the connector took all of 127/8, the store
  * only 127.0.0.1, so a simulator the connector accepted was signed for AWS by the store).
  */
 import { describe, expect, it } from 'vitest';
 import { isLocalEndpoint } from '../../functions/adapters/dynamodb-client.ts';
 import { resolveTorqEndpoints } from '../../functions/connectors/torq/config.ts';
+import { twingateEndpoint } from '../../functions/connectors/twingate/config.ts';
 import { isLoopbackHost } from '../../functions/core/loopback.ts';
 
 const torqAcceptsPlainHttp = (host: string): boolean => {
   const url = `http://${host}:8080/api`;
   try {
     resolveTorqEndpoints({ region: 'us', apiUrl: url, authUrl: url });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const twingateAcceptsPlainHttp = (host: string): boolean => {
+  try {
+    twingateEndpoint({ network: 'acme', apiUrl: `http://${host}:8080/api/graphql/` });
     return true;
   } catch {
     return false;
@@ -27,10 +37,11 @@ describe('isLoopbackHost', () => {
     for (const host of NOT_LOOPBACK) expect(isLoopbackHost(new URL(`http://${host}/`).hostname), host).toBe(false);
   });
 
-  it('is the answer of both the Torq connector and the DynamoDB endpoint check', () => {
+  it('is the answer of the Torq and Twingate connectors and of the DynamoDB endpoint check', () => {
     for (const host of [...LOOPBACK, ...NOT_LOOPBACK]) {
       const expected = LOOPBACK.includes(host);
       expect(torqAcceptsPlainHttp(host), `torq ${host}`).toBe(expected);
+      expect(twingateAcceptsPlainHttp(host), `twingate ${host}`).toBe(expected);
       expect(isLocalEndpoint(`http://${host}:4567`), `dynamodb ${host}`).toBe(expected);
     }
   });
