@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../../functions/adapters/table-definition.ts';
+import { keys } from '../../functions/adapters/dynamodb/table-definition.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
 import type { ListingCheckpoint } from '../../functions/core/ports.ts';
 import { ZERO_COUNTS } from '../../functions/core/types.ts';
 import { openDynamoFixture, type DynamoFixture } from './fixture.ts';

@@ -7,7 +7,7 @@ import {
   isLocalEndpoint,
   requestKindOf,
   toStoreError,
-} from '../../functions/adapters/dynamodb-client.ts';
+} from '../../functions/adapters/dynamodb/client.ts';
 import { ConfigError, TransientError } from '../../functions/core/errors.ts';
 import { openDynamoFixture, type DynamoFixture } from './fixture.ts';
 

@@ -4,7 +4,7 @@
  * over from exactly that holder, and can be broken conditionally.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
 import { LeaseBusyError } from '../../functions/core/errors.ts';
 import { withoutLease } from '../../functions/core/lease.ts';
 import type { LeaseRequest } from '../../functions/core/ports.ts';

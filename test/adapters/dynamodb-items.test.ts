@@ -8,8 +8,8 @@ import {
   identityToItem,
   runFromItem,
   runToItem,
-} from '../../functions/adapters/dynamodb-items.ts';
-import { FIRST_SEEN_SHARDS, keys, shardOf } from '../../functions/adapters/table-definition.ts';
+} from '../../functions/adapters/dynamodb/items.ts';
+import { FIRST_SEEN_SHARDS, keys, shardOf } from '../../functions/adapters/dynamodb/table-definition.ts';
 import { toEntry, entrySize, MAX_REQUEST_BYTES } from '../../functions/adapters/eventbridge-sink.ts';
 import { diffInventory } from '../../functions/core/diff.ts';
 import { ContractError } from '../../functions/core/errors.ts';

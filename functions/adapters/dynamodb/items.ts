@@ -5,7 +5,7 @@
  * and an absent attribute (or a DynamoDB NULL) reads back as `null`. Credentials are never part of
  * any item: the connector state carries only the fingerprint of rejected credentials.
  */
-import { ContractError } from '../core/errors.ts';
+import { ContractError } from '../../core/errors.ts';
 import {
   ACCOUNT_STATES,
   ZERO_COUNTS,
@@ -19,10 +19,10 @@ import {
   type SyncCounts,
   type SyncOutcome,
   type SyncRun,
-} from '../core/types.ts';
+} from '../../core/types.ts';
 import { GLOBAL_SECONDARY_INDEXES, RUN_RETENTION_DAYS, TABLE_KEYS, keys, monthOf, shardOf } from './table-definition.ts';
-import { INVENTORY_LIMITS, fitsBytes } from '../core/limits.ts';
-import { unpooled, type StringPool } from '../core/string-pool.ts';
+import { INVENTORY_LIMITS, fitsBytes } from '../../core/limits.ts';
+import { unpooled, type StringPool } from '../../core/string-pool.ts';
 
 /** An item as the document client reads it: values are checked before use. */
 export type StoredItem = Record<string, unknown>;

@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, RollcallError, TransientError } from '../core/errors.ts';
+import { ConfigError, RollcallError, TransientError } from '../../core/errors.ts';
 
 export interface DynamoClientOptions {
   /** Any DynamoDB-compatible endpoint (`--endpoint`, the embedded store); AWS's own when absent. */

@@ -11,7 +11,7 @@ import {
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import {
   GLOBAL_SECONDARY_INDEXES,
   KEY_ATTRIBUTE_TYPE,
@@ -19,7 +19,7 @@ import {
   TTL_ATTRIBUTE,
   type IndexDefinition,
 } from './table-definition.ts';
-import { toStoreError } from './dynamodb-client.ts';
+import { toStoreError } from './client.ts';
 
 /** The CreateTable request for the inventory table: on-demand billing, both GSIs projecting all attributes. */
 export function createTableInput(tableName: string): CreateTableCommandInput {

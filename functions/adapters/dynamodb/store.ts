@@ -13,8 +13,8 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, LeaseBusyError, TransientError } from '../core/errors.ts';
-import { leaseBusyMessage, liveLease } from '../core/lease.ts';
+import { ConfigError, LeaseBusyError, TransientError } from '../../core/errors.ts';
+import { leaseBusyMessage, liveLease } from '../../core/lease.ts';
 import {
   systemClock,
   type AccountQuery,
@@ -24,11 +24,11 @@ import {
   type LeaseRequest,
   type ListingCheckpoint,
   type PutConnectorOptions,
-} from '../core/ports.ts';
-import { ZERO_COUNTS, type ConnectorState, type StoredAccount, type StoredIdentity, type SyncRun } from '../core/types.ts';
-import { createStringPool } from '../core/string-pool.ts';
-import { DynamoCheckpointStore } from './dynamodb-checkpoint.ts';
-import { toStoreError } from './dynamodb-client.ts';
+} from '../../core/ports.ts';
+import { ZERO_COUNTS, type ConnectorState, type StoredAccount, type StoredIdentity, type SyncRun } from '../../core/types.ts';
+import { createStringPool } from '../../core/string-pool.ts';
+import { DynamoCheckpointStore } from './checkpoint.ts';
+import { toStoreError } from './client.ts';
 import {
   ACCOUNT_ATTRIBUTES,
   accountFromItem,
@@ -46,7 +46,7 @@ import {
   runToItem,
   type ItemToWrite,
   type StoredItem,
-} from './dynamodb-items.ts';
+} from './items.ts';
 import { FIRST_SEEN_SHARDS, GSI1, GSI2, keys, monthsBetween } from './table-definition.ts';
 
 /**

@@ -4,10 +4,10 @@
  * only when a listing does not fit in one invocation, so simplicity beats request economy here.
  */
 import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ContractError } from '../core/errors.ts';
-import type { ListingCheckpoint, StreamPosition } from '../core/ports.ts';
-import type { SyncCounts } from '../core/types.ts';
-import { toStoreError } from './dynamodb-client.ts';
+import { ContractError } from '../../core/errors.ts';
+import type { ListingCheckpoint, StreamPosition } from '../../core/ports.ts';
+import type { SyncCounts } from '../../core/types.ts';
+import { toStoreError } from './client.ts';
 import { keys } from './table-definition.ts';
 
 /** Bytes of ids per chunk item, well below DynamoDB's 400 KB item limit whatever the ids' length. */
