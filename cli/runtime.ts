@@ -102,7 +102,7 @@ export async function openInventory(options: StoreOptions, open: OpenInventoryOp
 /** A store whose table was never created (a poll that failed before it) holds no inventory either. */
 async function tableExists(client: DynamoDBClient): Promise<boolean> {
   const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
-  const { toStoreError } = await import('../functions/adapters/dynamodb/client.ts');
+  const { toStoreError } = await import('../functions/adapters/dynamodb/errors.ts');
   try {
     await client.send(new DescribeTableCommand({ TableName: EMBEDDED_TABLE }));
     return true;

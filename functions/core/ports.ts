@@ -206,9 +206,13 @@ export interface StreamPosition {
   readonly pages: number;
 }
 
-export interface InventoryStore {
+/**
+ * What a sync needs of the inventory (`pollConnector`, and `rollcall reconnect`/`unlock`, which
+ * write the connector's row outside a sync): the lease and connector state, the connector's
+ * accounts, known identities, the writes, the listing checkpoint and the run record.
+ */
+export interface SyncStore {
   getConnector(connectorId: string): Promise<ConnectorState | null>;
-  listConnectors(): Promise<ConnectorState[]>;
   /**
    * Conditionally take the connector's lease and mark it SYNCING (creating the connector row if
    * absent). Returns the state as it was before, or throws `LeaseBusyError` (with the lease in the
@@ -225,16 +229,25 @@ export interface InventoryStore {
   /** Which of these normalised emails have an identity record (are known in any connector). */
   findKnownIdentities(emailKeys: readonly string[]): Promise<Set<string>>;
   applyWrites(connectorId: string, writes: InventoryWrites): Promise<void>;
-  queryAccounts(query: AccountQuery): Promise<StoredAccount[]>;
-  queryIdentities(firstSeenSince: string): Promise<StoredIdentity[]>;
 
   loadCheckpoint(connectorId: string): Promise<ListingCheckpoint | null>;
   saveCheckpoint(checkpoint: ListingCheckpoint): Promise<void>;
   clearCheckpoint(connectorId: string): Promise<void>;
 
   recordRun(run: SyncRun): Promise<void>;
+}
+
+/** What readers need of the inventory (the CLI's read commands, the console): queries only, no writes. */
+export interface InventoryReader {
+  getConnector(connectorId: string): Promise<ConnectorState | null>;
+  listConnectors(): Promise<ConnectorState[]>;
+  queryAccounts(query: AccountQuery): Promise<StoredAccount[]>;
+  queryIdentities(firstSeenSince: string): Promise<StoredIdentity[]>;
   listRuns(connectorId: string, limit?: number): Promise<SyncRun[]>;
 }
+
+/** Both sides: what an adapter (DynamoDB, the in-memory fake) implements. */
+export interface InventoryStore extends SyncStore, InventoryReader {}
 
 // ---------------------------------------------------------------------------------------------
 // Events, clock, logging

@@ -3,11 +3,12 @@
  * far split over chunk items, because 100,000 ids outgrow DynamoDB's 400 KB item limit. Written
  * only when a listing does not fit in one invocation, so simplicity beats request economy here.
  */
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ContractError } from '../../core/errors.ts';
 import type { ListingCheckpoint, StreamPosition } from '../../core/ports.ts';
 import type { SyncCounts } from '../../core/types.ts';
-import { toStoreError } from './client.ts';
+import type { StoredItem } from './items.ts';
+import { compareStrings, type TableRequests } from './requests.ts';
 import { keys } from './table-definition.ts';
 
 /** Bytes of ids per chunk item, well below DynamoDB's 400 KB item limit whatever the ids' length. */
@@ -49,10 +50,7 @@ interface CheckpointMetaItem {
 }
 
 export class DynamoCheckpointStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  constructor(private readonly table: TableRequests) {}
 
   async load(connectorId: string): Promise<ListingCheckpoint | null> {
     const items = await this.items(connectorId);
@@ -60,7 +58,7 @@ export class DynamoCheckpointStore {
     if (meta === undefined) return null;
     const chunks = items
       .filter((item) => item.SK !== keys.checkpointSk)
-      .sort((a, b) => String(a.SK).localeCompare(String(b.SK)));
+      .sort((a, b) => compareStrings(String(a.SK), String(b.SK)));
     if (chunks.length < meta.chunks) {
       throw new ContractError(`checkpoint of connector ${connectorId} is missing ${meta.chunks - chunks.length} id chunk(s)`);
     }
@@ -85,8 +83,8 @@ export class DynamoCheckpointStore {
     const chunks = chunkIds(checkpoint.seenIds);
     const chunkCount = chunks.length;
     for (const [index, ids] of chunks.entries()) {
-      await this.send('PutItem checkpoint chunk', () =>
-        this.db.send(new PutCommand({ TableName: this.tableName, Item: { PK: pk, SK: chunkSk(index), ids } })),
+      await this.table.call('PutItem checkpoint chunk', () =>
+        this.table.db.send(new PutCommand({ TableName: this.table.tableName, Item: { PK: pk, SK: chunkSk(index), ids } })),
       );
     }
     const meta: CheckpointMetaItem = {
@@ -98,48 +96,33 @@ export class DynamoCheckpointStore {
       invocations: checkpoint.invocations,
       chunks: chunkCount,
     };
-    await this.send('PutItem checkpoint', () =>
-      this.db.send(new PutCommand({ TableName: this.tableName, Item: { PK: pk, SK: keys.checkpointSk, ...meta } })),
+    await this.table.call('PutItem checkpoint', () =>
+      this.table.db.send(new PutCommand({ TableName: this.table.tableName, Item: { PK: pk, SK: keys.checkpointSk, ...meta } })),
     );
   }
 
   async clear(connectorId: string): Promise<void> {
     const pk = keys.connectorPk(connectorId);
     for (const item of await this.items(connectorId, true)) {
-      await this.send('DeleteItem checkpoint', () =>
-        this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { PK: pk, SK: item.SK } })),
+      await this.table.call('DeleteItem checkpoint', () =>
+        this.table.db.send(new DeleteCommand({ TableName: this.table.tableName, Key: { PK: pk, SK: item.SK } })),
       );
     }
   }
 
-  private async items(connectorId: string, keysOnly = false): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const answer = await this.send('Query checkpoint', () =>
-        this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
-            ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':sk': keys.checkpointSk },
-            ConsistentRead: true,
-            ...(keysOnly ? { ProjectionExpression: 'PK, SK' } : {}),
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      items.push(...(answer.Items ?? []));
-      startKey = answer.LastEvaluatedKey;
-    } while (startKey !== undefined);
+  private async items(connectorId: string, keysOnly = false): Promise<StoredItem[]> {
+    const items: StoredItem[] = [];
+    await this.table.queryAll(
+      'Query checkpoint',
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :sk)',
+        ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':sk': keys.checkpointSk },
+        ConsistentRead: true,
+        ...(keysOnly ? { ProjectionExpression: 'PK, SK' } : {}),
+      },
+      (item) => items.push(item),
+    );
     return items;
-  }
-
-  private async send<T>(operation: string, request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      throw toStoreError(error, operation);
-    }
   }
 }
 
