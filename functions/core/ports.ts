@@ -125,14 +125,17 @@ export interface MembershipQuery {
 
 /**
  * The inventory's groups and memberships. A sync loads a connector's (only when its connector
- * `listsGroups`, so apps without groups pay nothing); readers query them.
+ * `listsGroups`, so apps without groups pay nothing); readers query them. `SyncStore` holds the
+ * loads and `InventoryReader` the queries.
  */
 export interface GroupStore {
   /** Every group of a connector, active and removed. */
   loadGroups(connectorId: string): Promise<StoredGroup[]>;
   /** Every membership of a connector, current and revoked. */
   loadMemberships(connectorId: string): Promise<StoredMembership[]>;
+  /** Groups (active only unless `includeRemoved`), sorted by connector and group id. */
   queryGroups(query: GroupQuery): Promise<StoredGroup[]>;
+  /** Memberships (current only unless `includeRevoked`), sorted by connector, group id and account id. */
   queryMemberships(query: MembershipQuery): Promise<StoredMembership[]>;
 }
 
@@ -229,6 +232,8 @@ export interface SyncStore {
   /** Which of these normalised emails have an identity record (are known in any connector). */
   findKnownIdentities(emailKeys: readonly string[]): Promise<Set<string>>;
   applyWrites(connectorId: string, writes: InventoryWrites): Promise<void>;
+  loadGroups(connectorId: string): Promise<StoredGroup[]>;
+  loadMemberships(connectorId: string): Promise<StoredMembership[]>;
 
   loadCheckpoint(connectorId: string): Promise<ListingCheckpoint | null>;
   saveCheckpoint(checkpoint: ListingCheckpoint): Promise<void>;
@@ -243,11 +248,13 @@ export interface InventoryReader {
   listConnectors(): Promise<ConnectorState[]>;
   queryAccounts(query: AccountQuery): Promise<StoredAccount[]>;
   queryIdentities(firstSeenSince: string): Promise<StoredIdentity[]>;
+  queryGroups(query: GroupQuery): Promise<StoredGroup[]>;
+  queryMemberships(query: MembershipQuery): Promise<StoredMembership[]>;
   listRuns(connectorId: string, limit?: number): Promise<SyncRun[]>;
 }
 
 /** Both sides: what an adapter (DynamoDB, the in-memory fake) implements. */
-export interface InventoryStore extends SyncStore, InventoryReader {}
+export interface InventoryStore extends SyncStore, InventoryReader, GroupStore {}
 
 // ---------------------------------------------------------------------------------------------
 // Events, clock, logging

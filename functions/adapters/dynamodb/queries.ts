@@ -4,10 +4,19 @@
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { ConfigError } from '../../core/errors.ts';
-import type { AccountQuery, Clock } from '../../core/ports.ts';
-import type { StoredAccount, StoredIdentity } from '../../core/types.ts';
+import type { AccountQuery, Clock, GroupQuery, MembershipQuery } from '../../core/ports.ts';
+import type { StoredAccount, StoredGroup, StoredIdentity, StoredMembership } from '../../core/types.ts';
 import { createStringPool } from '../../core/string-pool.ts';
-import { ACCOUNT_ATTRIBUTES, accountFromItem, identityFromItem, identityKey } from './items.ts';
+import {
+  ACCOUNT_ATTRIBUTES,
+  GROUP_ATTRIBUTES,
+  MEMBERSHIP_ATTRIBUTES,
+  accountFromItem,
+  groupFromItem,
+  identityFromItem,
+  identityKey,
+  membershipFromItem,
+} from './items.ts';
 import { BATCH_GET_LIMIT, chunk, compareStrings, runWithConcurrency, type QueryInput, type TableRequests } from './requests.ts';
 import type { ConnectorStates } from './state.ts';
 import { FIRST_SEEN_SHARDS, GSI1, GSI2, keys, monthsBetween } from './table-definition.ts';
@@ -29,6 +38,8 @@ export function projectionOf(attributes: readonly string[]): Pick<QueryInput, 'P
 }
 
 const ACCOUNT_PROJECTION = projectionOf(ACCOUNT_ATTRIBUTES);
+const GROUP_PROJECTION = projectionOf(GROUP_ATTRIBUTES);
+const MEMBERSHIP_PROJECTION = projectionOf(MEMBERSHIP_ATTRIBUTES);
 
 export class InventoryQueries {
   constructor(
@@ -40,6 +51,16 @@ export class InventoryQueries {
   /** Every page, strongly consistent: the diff must see what the previous sync wrote. */
   loadAccounts(connectorId: string): Promise<StoredAccount[]> {
     return this.connectorAccounts(connectorId, true);
+  }
+
+  /** Every group of a connector, active and removed: strongly consistent, every page. */
+  loadGroups(connectorId: string): Promise<StoredGroup[]> {
+    return this.connectorGroups(connectorId, true);
+  }
+
+  /** Every membership of a connector, current and revoked: strongly consistent, every page. */
+  loadMemberships(connectorId: string): Promise<StoredMembership[]> {
+    return this.membershipsInPartition(connectorId, keys.membershipSkPrefix, true);
   }
 
   async findKnownIdentities(emailKeys: readonly string[]): Promise<Set<string>> {
@@ -104,6 +125,32 @@ export class InventoryQueries {
       .sort((a, b) => compareStrings(a.firstSeenAt, b.firstSeenAt) || compareStrings(a.emailKey, b.emailKey));
   }
 
+  async queryGroups(query: GroupQuery): Promise<StoredGroup[]> {
+    let groups = await this.perConnector(query.connectorId, (connectorId) => this.connectorGroups(connectorId, false));
+    if (query.includeRemoved !== true) groups = groups.filter((group) => group.removedAt === null);
+    return groups.sort((a, b) => compareStrings(a.connectorId, b.connectorId) || compareStrings(a.id, b.id));
+  }
+
+  /**
+   * By account: one Query of the account's GSI1 partition. By group: a prefix of the connector's
+   * membership sort keys. Otherwise the connector's memberships. Without a connector, the same per
+   * connector of the connector list (account and group ids belong to their connector).
+   */
+  async queryMemberships(query: MembershipQuery): Promise<StoredMembership[]> {
+    const { accountId, groupId } = query;
+    let memberships = await this.perConnector(query.connectorId, (connectorId) => {
+      if (accountId !== undefined) return this.accountMemberships(connectorId, accountId);
+      if (groupId !== undefined) return this.membershipsInPartition(connectorId, keys.groupMembersSkPrefix(groupId), false);
+      return this.membershipsInPartition(connectorId, keys.membershipSkPrefix, false);
+    });
+    if (accountId !== undefined && groupId !== undefined) memberships = memberships.filter((m) => m.groupId === groupId);
+    if (query.includeRevoked !== true) memberships = memberships.filter((m) => m.revokedAt === null);
+    return memberships.sort(
+      (a, b) =>
+        compareStrings(a.connectorId, b.connectorId) || compareStrings(a.groupId, b.groupId) || compareStrings(a.accountId, b.accountId),
+    );
+  }
+
   /**
    * One connector's answer, or every connector's (from the connector list, one Query each, never
    * a Scan) when no connector is named.
@@ -130,6 +177,55 @@ export class InventoryQueries {
       (item) => accounts.push(accountFromItem(item, pool)),
     );
     return accounts;
+  }
+
+  private async connectorGroups(connectorId: string, consistent: boolean): Promise<StoredGroup[]> {
+    const groups: StoredGroup[] = [];
+    const pool = createStringPool();
+    await this.table.queryAll(
+      `Query groups of connector ${connectorId}`,
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ...GROUP_PROJECTION,
+        ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': keys.groupSkPrefix },
+        ConsistentRead: consistent,
+        Limit: ITEMS_PER_QUERY_PAGE,
+      },
+      (item) => groups.push(groupFromItem(item, pool)),
+    );
+    return groups;
+  }
+
+  private async membershipsInPartition(connectorId: string, skPrefix: string, consistent: boolean): Promise<StoredMembership[]> {
+    const memberships: StoredMembership[] = [];
+    const pool = createStringPool();
+    await this.table.queryAll(
+      `Query memberships of connector ${connectorId}`,
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ...MEMBERSHIP_PROJECTION,
+        ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': skPrefix },
+        ConsistentRead: consistent,
+        Limit: ITEMS_PER_QUERY_PAGE,
+      },
+      (item) => memberships.push(membershipFromItem(item, connectorId, pool)),
+    );
+    return memberships;
+  }
+
+  private async accountMemberships(connectorId: string, accountId: string): Promise<StoredMembership[]> {
+    const memberships: StoredMembership[] = [];
+    await this.table.queryAll(
+      `Query memberships of an account in connector ${connectorId}`,
+      {
+        IndexName: GSI1.indexName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': GSI1.partitionKey },
+        ExpressionAttributeValues: { ':pk': keys.accountMembershipsGsi1Pk(connectorId, accountId) },
+      },
+      (item) => memberships.push(membershipFromItem(item, connectorId)),
+    );
+    return memberships;
   }
 
   private async accountsByEmail(emailKey: string): Promise<StoredAccount[]> {

@@ -10,13 +10,15 @@ import {
   systemClock,
   type AccountQuery,
   type Clock,
+  type GroupQuery,
   type InventoryStore,
   type InventoryWrites,
   type LeaseRequest,
   type ListingCheckpoint,
+  type MembershipQuery,
   type PutConnectorOptions,
 } from '../../core/ports.ts';
-import type { ConnectorState, StoredAccount, StoredIdentity, SyncRun } from '../../core/types.ts';
+import type { ConnectorState, StoredAccount, StoredGroup, StoredIdentity, StoredMembership, SyncRun } from '../../core/types.ts';
 import { DynamoCheckpointStore } from './checkpoint.ts';
 import { InventoryQueries } from './queries.ts';
 import { TableRequests, type TableRequestOptions } from './requests.ts';
@@ -70,6 +72,14 @@ export class DynamoInventoryStore implements InventoryStore {
     return this.queries.findKnownIdentities(emailKeys);
   }
 
+  loadGroups(connectorId: string): Promise<StoredGroup[]> {
+    return this.queries.loadGroups(connectorId);
+  }
+
+  loadMemberships(connectorId: string): Promise<StoredMembership[]> {
+    return this.queries.loadMemberships(connectorId);
+  }
+
   applyWrites(connectorId: string, writes: InventoryWrites): Promise<void> {
     return this.writer.apply(connectorId, writes);
   }
@@ -80,6 +90,14 @@ export class DynamoInventoryStore implements InventoryStore {
 
   queryIdentities(firstSeenSince: string): Promise<StoredIdentity[]> {
     return this.queries.queryIdentities(firstSeenSince);
+  }
+
+  queryGroups(query: GroupQuery): Promise<StoredGroup[]> {
+    return this.queries.queryGroups(query);
+  }
+
+  queryMemberships(query: MembershipQuery): Promise<StoredMembership[]> {
+    return this.queries.queryMemberships(query);
   }
 
   loadCheckpoint(connectorId: string): Promise<ListingCheckpoint | null> {

@@ -4,9 +4,10 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { InventoryWrites } from '../../core/ports.ts';
-import type { StoredAccount, StoredIdentity } from '../../core/types.ts';
+import type { StoredAccount, StoredGroup, StoredIdentity, StoredMembership } from '../../core/types.ts';
 import { isConditionalCheckFailed, toStoreError } from './errors.ts';
-import { accountKey, accountToItem, identityToItem } from './items.ts';
+import { accountKey, accountToItem, groupKey, groupToItem, identityToItem, membershipKey, membershipToItem } from './items.ts';
+import { keys } from './table-definition.ts';
 import { BATCH_WRITE_LIMIT, batchesOf, drainWithConcurrency, type PutRequest, type TableRequests } from './requests.ts';
 
 export class InventoryWriter {
@@ -30,6 +31,12 @@ export class InventoryWriter {
    * overwrite is by a poll of another connector that saw the same new person within those
    * moments, and then both items say something true ("first seen then, in that connector").
    * The identity's `firstSeenAt` and `firstConnectorId` are informational; no decision reads them.
+   *
+   * Then groups (and their removals), then memberships (grants, then revocations), for the same
+   * reason: a membership names an account and a group, and in this order a poll that dies part-way
+   * leaves no membership naming an account or group the store does not hold. A revocation sets
+   * `revokedAt` on the kept item (the history the console shows) and, like a removal, never creates
+   * an item.
    */
   async apply(connectorId: string, writes: InventoryWrites): Promise<void> {
     // A batch must not name one key twice; the last write of a key wins, as it would one by one.
@@ -42,8 +49,34 @@ export class InventoryWriter {
     // 100,000 people writes 200,000 items, and holding them all at once added about 100 MB to
     // the benchmark's peak RSS (README, "Performance").
     await this.phase(connectorId, putRequests(identities.values(), identityToItem), []);
-    const removals = writes.removeAccounts.map((removal) => () => this.markRemoved(connectorId, removal.id, removal.removedAt));
+    const removals = writes.removeAccounts.map(
+      (removal) => () =>
+        this.setIfPresent(accountKey(connectorId, removal.id), 'removedAt', removal.removedAt, `UpdateItem removal in connector ${connectorId}`),
+    );
     await this.phase(connectorId, putRequests(accounts.values(), accountToItem), removals);
+
+    const groups = new Map<string, StoredGroup>();
+    for (const group of writes.putGroups ?? []) groups.set(group.id, group);
+    const groupRemovals = (writes.removeGroups ?? []).map(
+      (removal) => () =>
+        this.setIfPresent(groupKey(connectorId, removal.id), 'removedAt', removal.removedAt, `UpdateItem group removal in connector ${connectorId}`),
+    );
+    await this.phase(connectorId, putRequests(groups.values(), groupToItem), groupRemovals);
+
+    const memberships = new Map<string, StoredMembership>();
+    for (const membership of writes.putMemberships ?? []) {
+      memberships.set(`${membership.connectorId}\u0000${keys.membershipSk(membership.groupId, membership.accountId)}`, membership);
+    }
+    const revocations = (writes.revokeMemberships ?? []).map(
+      (revocation) => () =>
+        this.setIfPresent(
+          membershipKey(connectorId, revocation.groupId, revocation.accountId),
+          'revokedAt',
+          revocation.revokedAt,
+          `UpdateItem membership revocation in connector ${connectorId}`,
+        ),
+    );
+    await this.phase(connectorId, putRequests(memberships.values(), membershipToItem), revocations);
   }
 
   /** Batch puts, then single updates, through the one pool; the next phase starts when this one is done. */
@@ -57,21 +90,22 @@ export class InventoryWriter {
     await drainWithConcurrency(tasks(), this.table.writeConcurrency, (task) => task());
   }
 
-  private async markRemoved(connectorId: string, accountId: string, removedAt: string): Promise<void> {
+  /** Sets one time attribute of an existing item; an item that is gone has nothing left to mark. */
+  private async setIfPresent(key: Record<string, string>, attribute: 'removedAt' | 'revokedAt', value: string, operation: string): Promise<void> {
     try {
       await this.table.db.send(
         new UpdateCommand({
           TableName: this.table.tableName,
-          Key: accountKey(connectorId, accountId),
-          UpdateExpression: 'SET removedAt = :removedAt',
+          Key: key,
+          UpdateExpression: 'SET #attribute = :value',
           ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':removedAt': removedAt },
+          ExpressionAttributeNames: { '#attribute': attribute },
+          ExpressionAttributeValues: { ':value': value },
         }),
       );
     } catch (error) {
-      // The account item is gone already: there is nothing left to mark.
       if (isConditionalCheckFailed(error)) return;
-      throw toStoreError(error, `UpdateItem removal in connector ${connectorId}`);
+      throw toStoreError(error, operation);
     }
   }
 }
