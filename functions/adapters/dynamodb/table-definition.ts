@@ -34,6 +34,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { fitsBytes } from '../../core/limits.ts';
 
 export const TABLE_KEYS = {
   partitionKey: 'PK',
@@ -98,7 +99,7 @@ const SEGMENT_ID_BYTES = 400;
  * only, whatever characters the ids hold; two segments and the prefix stay below 1,024 bytes.
  */
 export function memberKeySegment(id: string): string {
-  if (id.length * 3 <= SEGMENT_ID_BYTES || Buffer.byteLength(id, 'utf8') <= SEGMENT_ID_BYTES) return `${id.length}:${id}`;
+  if (fitsBytes(id, SEGMENT_ID_BYTES)) return `${id.length}:${id}`;
   return `#${createHash('sha256').update(id).digest('hex')}`;
 }
 
