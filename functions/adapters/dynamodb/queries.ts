@@ -22,15 +22,17 @@ import type { ConnectorStates } from './state.ts';
 import { FIRST_SEEN_SHARDS, GSI1, GSI2, keys, monthsBetween } from './table-definition.ts';
 
 /**
- * Items per page when loading a connector's accounts. The load runs while the API pages arrive; a
- * full 1 MB page (about 2,000 accounts) blocks the event loop for tens of milliseconds while the
- * SDK parses it, long enough to miss the paced API calls' slots. Smaller pages interleave with the
- * listing; DynamoDB bills reads by size, so they cost the same read units.
+ * Items per page when loading a connector's accounts, groups or memberships. The load runs while
+ * the API pages arrive; a full 1 MB page (about 2,000 accounts) blocks the event loop for tens of
+ * milliseconds while the SDK parses it, long enough to miss the paced API calls' slots. Smaller
+ * pages interleave with the listing; DynamoDB bills reads by size, so they cost the same read
+ * units. A membership is a third of an account's size, so its pages parse faster still; one size
+ * keeps one rule.
  */
-export const ITEMS_PER_QUERY_PAGE = 500;
+const ITEMS_PER_QUERY_PAGE = 500;
 
 /** An attribute list as a projection; every name aliased, as some (`status`) are DynamoDB reserved words. */
-export function projectionOf(attributes: readonly string[]): Pick<QueryInput, 'ProjectionExpression' | 'ExpressionAttributeNames'> {
+function projectionOf(attributes: readonly string[]): Pick<QueryInput, 'ProjectionExpression' | 'ExpressionAttributeNames'> {
   return {
     ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', '),
     ExpressionAttributeNames: Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name])),
