@@ -4,7 +4,7 @@
  * only 127.0.0.1, so a simulator the connector accepted was signed for AWS by the store).
  */
 import { describe, expect, it } from 'vitest';
-import { isLocalEndpoint } from '../../functions/adapters/dynamodb-client.ts';
+import { isLocalEndpoint } from '../../functions/adapters/dynamodb/client.ts';
 import { resolveTorqEndpoints } from '../../functions/connectors/torq/config.ts';
 import { twingateEndpoint } from '../../functions/connectors/twingate/config.ts';
 import { isLoopbackHost } from '../../functions/core/loopback.ts';
