@@ -7,6 +7,7 @@ import { classifyError, RollcallError } from '../functions/core/errors.ts';
 import type { ExitCodeSink, RegisterCommand } from './command.ts';
 import { registerConnectorsCommand } from './commands/connectors.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerGroupsCommand } from './commands/groups.ts';
 import { registerPollCommand } from './commands/poll.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
 import { registerRolesCommand } from './commands/roles.ts';
@@ -21,6 +22,7 @@ import { endQuietlyOnClosedPipe } from './output.ts';
 const COMMANDS: readonly RegisterCommand[] = [
   registerPollCommand,
   registerUsersCommand,
+  registerGroupsCommand,
   registerRolesCommand,
   registerConnectorsCommand,
   registerReconnectCommand,

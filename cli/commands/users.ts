@@ -1,10 +1,10 @@
-/** `rollcall users`: the inventory's accounts, filtered by connector, person, first-seen time or role. */
+/** `rollcall users`: the inventory's accounts, filtered by connector, person, first-seen time, role or group. */
 import type { Command } from 'commander';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { normaliseEmail } from '../../functions/core/normalise.ts';
 import type { StoredAccount } from '../../functions/core/types.ts';
 import type { ExitCodeSink } from '../command.ts';
-import { nameKey, roleOf } from '../entitlements.ts';
+import { loadAccountGroups, nameKey, roleOf } from '../entitlements.ts';
 import { addStoreOptions, formatOption, parseConnectorId, parseSince, type StoreOptions } from '../options.ts';
 import { stdout, terminalWidth, writeRows, type Format } from '../output.ts';
 import { withInventory } from '../runtime.ts';
@@ -17,6 +17,7 @@ interface UsersFlags extends StoreOptions {
   newUsers?: boolean;
   includeRemoved?: boolean;
   role?: string;
+  group?: string;
   format: Format;
 }
 
@@ -31,13 +32,15 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
       .option('--new-users', 'with --new-since: only people never seen in any connector before then (not new associations)')
       .option('--include-removed', 'include removed accounts (with when they went)')
       .option('--role <name>', 'only accounts holding this role (its exact name, case-insensitive)')
+      .option('--group <name>', 'only current members of groups of this name (exact, case-insensitive)')
       .addOption(formatOption(['table', 'json', 'csv'])),
   ).action(async (flags: UsersFlags) => {
     if (flags.newUsers === true && flags.newSince === undefined) {
       throw new ConfigError('--new-users needs --new-since: new since when?');
     }
     const emailKey = flags.email === undefined ? undefined : (normaliseEmail(flags.email) ?? '');
-    const { accounts, newPeople } = await withInventory(flags, async (inventory) => ({
+    const json = flags.format === 'json';
+    const { accounts, newPeople, groups } = await withInventory(flags, async (inventory) => ({
       accounts: await inventory.store.queryAccounts({
         ...(flags.connector !== undefined ? { connectorId: flags.connector } : {}),
         ...(emailKey !== undefined ? { emailKey } : {}),
@@ -49,6 +52,15 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
         flags.newUsers === true && flags.newSince !== undefined
           ? new Set((await inventory.store.queryIdentities(flags.newSince)).map((identity) => identity.emailKey))
           : null,
+      // Memberships are read only when shown (JSON) or filtered on: a table of an app without groups costs nothing more.
+      groups:
+        json || flags.group !== undefined
+          ? await loadAccountGroups(inventory.store, {
+              ...(flags.connector !== undefined ? { connectorId: flags.connector } : {}),
+              ...(flags.group !== undefined ? { groupName: flags.group } : {}),
+              names: json,
+            })
+          : null,
     }));
     const role = flags.role === undefined ? undefined : nameKey(flags.role);
     // The store answers the most selective criterion with a Query; the rest narrow here.
@@ -59,11 +71,12 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
         (flags.newSince === undefined || a.firstSeenAt >= flags.newSince) &&
         (flags.includeRemoved === true || a.removedAt === null) &&
         (newPeople === null || (a.emailKey !== null && newPeople.has(a.emailKey))) &&
-        (role === undefined || hasRole(a, role)),
+        (role === undefined || hasRole(a, role)) &&
+        (groups === null || groups.isMember(a)),
     );
     // Fitted to a terminal's width; piped output keeps every character.
     const maxWidth = terminalWidth();
-    writeRows(stdout, flags.format, rows, ACCOUNT_COLUMNS, (a) => accountJson(a, []), maxWidth === undefined ? {} : { maxWidth });
+    writeRows(stdout, flags.format, rows, ACCOUNT_COLUMNS, (a) => accountJson(a, groups?.namesOf(a) ?? []), maxWidth === undefined ? {} : { maxWidth });
     exit.code = 0;
   });
 }

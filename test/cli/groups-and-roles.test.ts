@@ -147,7 +147,7 @@ interface AccountJson {
 const rollcall = (...args: string[]) => runCli([...args, ...store]);
 const idsOf = (accounts: readonly AccountJson[]) => accounts.map((a) => `${a.connectorId}/${a.id}`).sort();
 
-describe.concurrent('rollcall users --role', () => {
+describe.concurrent('rollcall users --role and --group', () => {
   it('--role matches the exact role name whatever its case, across connectors and apps', async ({ expect }) => {
     const [lower, upper, prefix] = await Promise.all([
       rollcall('users', '--role', 'admin', '--format', 'json'),
@@ -171,11 +171,119 @@ describe.concurrent('rollcall users --role', () => {
     expect(lines.slice(1, -1)).toEqual(['torq-prod,kim,kim@example.com,r-9,INVITATION_SENT,pending,,2026-11-01T00:00:00.000Z,,']);
   });
 
+  it('--group keeps current members of the groups of that exact name, whatever the case, in every connector', async ({ expect }) => {
+    const [all, one, none] = await Promise.all([
+      rollcall('users', '--group', 'engineering', '--format', 'json'),
+      rollcall('users', '--group', 'ENGINEERING', '--connector', 'tg', '--format', 'json'),
+      rollcall('users', '--group', 'Engineer', '--format', 'json'),
+    ]);
+    // Not dee (removed), not eve (revoked), not gus ("Engineering (EU)" is another name).
+    expect(all.code).toBe(0);
+    expect(idsOf(parseJsonArray<AccountJson>(all))).toEqual(['tg-eu/fay', 'tg/ada', 'tg/bob']);
+    expect(one.code).toBe(0);
+    expect(idsOf(parseJsonArray<AccountJson>(one))).toEqual(['tg/ada', 'tg/bob']);
+    expect(none.code).toBe(0);
+    expect(parseJsonArray(none)).toEqual([]);
+  });
+
+  it('--group holds a removed account out even with --include-removed, and combines with --role', async ({ expect }) => {
+    const [removed, both, table] = await Promise.all([
+      rollcall('users', '--group', 'Engineering', '--include-removed', '--connector', 'tg', '--format', 'json'),
+      rollcall('users', '--group', 'engineering', '--role', 'member', '--format', 'json'),
+      rollcall('users', '--group', 'no such group'),
+    ]);
+    expect(idsOf(parseJsonArray<AccountJson>(removed))).toEqual(['tg/ada', 'tg/bob']);
+    expect(idsOf(parseJsonArray<AccountJson>(both))).toEqual(['tg/bob']);
+    expect(table).toMatchObject({ code: 0, stdout: '(none)\n', stderr: '' });
+  });
+
+  it('--group naming only an implicit group is a usage error, not an empty answer', async ({ expect }) => {
+    const run = await rollcall('users', '--group', 'everyone');
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toMatch(/^rollcall: --group names a group whose membership is implicit/);
+  });
+
+  it('JSON items carry the stored state and the names of current groups (sorted; none for Torq or a removed account)', async ({ expect }) => {
+    const run = await rollcall('users', '--include-removed', '--format', 'json');
+    expect(run.code).toBe(0);
+    const accounts = new Map(parseJsonArray<AccountJson>(run).map((a) => [`${a.connectorId}/${a.id}`, a]));
+    expect(accounts.get('tg/ada')).toMatchObject({ state: 'active', groups: ['Admins', 'Engineering'] });
+    expect(accounts.get('tg/bob')).toMatchObject({ state: 'pending', groups: ['Engineering'] });
+    expect(accounts.get('tg/cy')).toMatchObject({ state: 'disabled', groups: [HOSTILE_GROUP] });
+    expect(accounts.get('tg/dee')?.groups).toEqual([]);
+    expect(accounts.get('tg/eve')?.groups).toEqual([]);
+    expect(accounts.get('tg-eu/gus')?.groups).toEqual(['Engineering (EU)']);
+    expect(accounts.get('torq-prod/kim')).toMatchObject({ state: 'pending', groups: [] });
+    expect(run.stdout).not.toMatch(RAW_CONTROL);
+  });
+
   it("tables show Rollcall's state beside the app's status", async ({ expect }) => {
     const run = await rollcall('users', '--connector', 'tg');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/│ status\s+│ state\s+│/);
     expect(run.stdout).toMatch(/│ bob\s+│ bob@example\.com\s+│ Member\s+│ PENDING\s+│ pending\s+│/);
+  });
+});
+
+interface GroupJson {
+  connectorId: string;
+  id: string;
+  name: string | null;
+  type: string | null;
+  active: boolean | null;
+  memberCount: number | null;
+  implicit: boolean;
+}
+
+describe.concurrent('rollcall groups', () => {
+  it('--format json lists every current group of every connector, sorted by connector and name', async ({ expect }) => {
+    const run = await rollcall('groups', '--format', 'json');
+    expect(run.code).toBe(0);
+    const groups = parseJsonArray<GroupJson>(run);
+    expect(groups.map((g) => [g.connectorId, g.name])).toEqual([
+      ['tg', HOSTILE_GROUP],
+      ['tg', 'Admins'],
+      ['tg', 'Engineering'],
+      ['tg', 'Everyone'],
+      ['tg-eu', 'ENGINEERING'],
+      ['tg-eu', 'Engineering (EU)'],
+    ]);
+    expect(groups.find((g) => g.id === 'g-everyone')).toEqual(
+      expect.objectContaining({ connectorId: 'tg', type: 'SYSTEM', active: true, memberCount: 4, implicit: true }),
+    );
+    expect(groups.find((g) => g.id === 'g-hostile')).toEqual(expect.objectContaining({ type: 'SYNCED', active: false, memberCount: 1 }));
+    expect(run.stdout).not.toMatch(RAW_CONTROL);
+  });
+
+  it('--format table shows id, name, type, active and members, with hostile names as visible escapes', async ({ expect }) => {
+    const run = await rollcall('groups', '--connector', 'tg');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/│ connector\s+│ id\s+│ name\s+│ type\s+│ active\s+│ members\s+│/);
+    expect(run.stdout).toMatch(/│ tg\s+│ g-everyone\s+│ Everyone\s+│ SYSTEM\s+│ true\s+│ 4\s+│/);
+    expect(run.stdout).toContain('=HYPERLINK("http://evil.example")\\x1b[2J\\u202eevil');
+    expect(run.stdout).not.toMatch(RAW_CONTROL);
+    expect(run.stdout).not.toContain('tg-eu');
+  });
+
+  it('--format csv quotes and defuses a formula in a group name', async ({ expect }) => {
+    const run = await rollcall('groups', '--connector', 'tg', '--format', 'csv');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\r\n');
+    expect(lines[0]).toBe('connector,id,name,type,active,members');
+    expect(lines).toContain(`tg,g-hostile,"'=HYPERLINK(""http://evil.example"")\\x1b[2J\\u202eevil",SYNCED,false,1`);
+    expect(lines).toContain('tg,g-admins,Admins,MANUAL,true,1');
+    expect(run.stdout).not.toMatch(RAW_CONTROL);
+  });
+
+  it('an app without groups has none, in every format', async ({ expect }) => {
+    const [table, json, csv] = await Promise.all(
+      ['table', 'json', 'csv'].map((format) => rollcall('groups', '--connector', 'torq-prod', '--format', format)),
+    );
+    expect(table).toMatchObject({ code: 0, stdout: '(none)\n' });
+    expect(json?.code).toBe(0);
+    expect(parseJsonArray(json as never)).toEqual([]);
+    expect(csv).toMatchObject({ code: 0, stdout: 'connector,id,name,type,active,members\r\n' });
   });
 });
 
@@ -228,7 +336,7 @@ describe.concurrent('rollcall roles', () => {
 });
 
 describe.concurrent('a data dir without an inventory', () => {
-  for (const command of ['roles']) {
+  for (const command of ['groups', 'roles']) {
     it(`makes ${command} a usage error that creates nothing`, async ({ expect }) => {
       const empty = await bed.tempDir();
       const missing = join(empty, 'absent');
