@@ -1,6 +1,6 @@
 /** The read commands' views, derived from the one account field list (core/account-fields.ts). */
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT_FIELDS, STORED_ACCOUNT_FIELDS, accountAttributeOf } from '../../functions/core/account-fields.ts';
+import { STORED_ACCOUNT_FIELDS } from '../../functions/core/account-fields.ts';
 import type { PollResult } from '../../functions/core/poll.ts';
 import { ZERO_COUNTS, type StoredAccount, type SyncCounts } from '../../functions/core/types.ts';
 import { describePollResult, pollResultJson } from '../../cli/local-poll.ts';
@@ -23,18 +23,6 @@ const ACCOUNT: StoredAccount = {
   lastChangedAt: '2026-02-01T00:00:00.000Z',
   removedAt: null,
 };
-
-describe('the account field list', () => {
-  it('names every stored field once, the connector-reported ones among them', () => {
-    expect(new Set(STORED_ACCOUNT_FIELDS).size).toBe(STORED_ACCOUNT_FIELDS.length);
-    expect([...STORED_ACCOUNT_FIELDS].sort()).toEqual(Object.keys(ACCOUNT).sort());
-    for (const field of ACCOUNT_FIELDS) expect(STORED_ACCOUNT_FIELDS).toContain(field);
-  });
-
-  it("maps the account's id to the store's accountId attribute and every other field to itself", () => {
-    expect(STORED_ACCOUNT_FIELDS.map(accountAttributeOf)).toEqual(STORED_ACCOUNT_FIELDS.map((field) => (field === 'id' ? 'accountId' : field)));
-  });
-});
 
 describe('the account views', () => {
   it('JSON carries every stored field, state included, with nulls kept, then the group names', () => {
