@@ -8,24 +8,43 @@ import type {
   Connector,
   CredentialSource,
   EventSink,
+  GroupQuery,
+  GroupStore,
   InventoryStore,
   InventoryWrites,
   LeaseRequest,
   ListingCheckpoint,
+  MembershipQuery,
   PutConnectorOptions,
   ResolvedCredentials,
 } from '../../functions/core/ports.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import type { Account, ConnectorState, StoredAccount, StoredIdentity, SyncRun } from '../../functions/core/types.ts';
+import type {
+  Account,
+  ConnectorState,
+  Group,
+  StoredAccount,
+  StoredGroup,
+  StoredIdentity,
+  StoredMembership,
+  SyncRun,
+} from '../../functions/core/types.ts';
 import { initialState } from '../../functions/core/status.ts';
 import { leaseBusyMessage, liveLease } from '../../functions/core/lease.ts';
 
-export class MemoryStore implements InventoryStore {
+export class MemoryStore implements InventoryStore, GroupStore {
   readonly connectors = new Map<string, ConnectorState>();
   readonly accounts = new Map<string, Map<string, StoredAccount>>();
   readonly identities = new Map<string, StoredIdentity>();
+  /** Per connector, groups by id. */
+  readonly groups = new Map<string, Map<string, StoredGroup>>();
+  /** Per connector, memberships by `groupId NUL accountId`. */
+  readonly memberships = new Map<string, Map<string, StoredMembership>>();
   readonly runs: SyncRun[] = [];
+  /** Items written (each put, removal, revocation counts one), and conditional connector writes. */
   writeCalls = 0;
+  /** Group and membership loads (a connector without groups must cost none). */
+  groupReads = 0;
 
   async getConnector(connectorId: string) {
     return this.connectors.get(connectorId) ?? null;
@@ -91,7 +110,65 @@ export class MemoryStore implements InventoryStore {
     for (const identity of writes.putIdentities) {
       if (!this.identities.has(identity.emailKey)) this.identities.set(identity.emailKey, identity);
     }
-    this.writeCalls += writes.putAccounts.length + writes.removeAccounts.length + writes.putIdentities.length;
+    const groups = this.groupsOf(connectorId);
+    for (const group of writes.putGroups ?? []) groups.set(group.id, group);
+    // Marking removed (or revoked) something absent is a no-op, as the DynamoDB store's conditional update.
+    for (const removal of writes.removeGroups ?? []) {
+      const group = groups.get(removal.id);
+      if (group) groups.set(removal.id, { ...group, removedAt: removal.removedAt });
+    }
+    const memberships = this.membershipsOf(connectorId);
+    for (const membership of writes.putMemberships ?? []) memberships.set(membershipKey(membership.groupId, membership.accountId), membership);
+    for (const revocation of writes.revokeMemberships ?? []) {
+      const key = membershipKey(revocation.groupId, revocation.accountId);
+      const membership = memberships.get(key);
+      if (membership) memberships.set(key, { ...membership, revokedAt: revocation.revokedAt });
+    }
+    this.writeCalls +=
+      writes.putAccounts.length +
+      writes.removeAccounts.length +
+      writes.putIdentities.length +
+      (writes.putGroups?.length ?? 0) +
+      (writes.removeGroups?.length ?? 0) +
+      (writes.putMemberships?.length ?? 0) +
+      (writes.revokeMemberships?.length ?? 0);
+  }
+  private groupsOf(connectorId: string) {
+    let map = this.groups.get(connectorId);
+    if (!map) this.groups.set(connectorId, (map = new Map()));
+    return map;
+  }
+  private membershipsOf(connectorId: string) {
+    let map = this.memberships.get(connectorId);
+    if (!map) this.memberships.set(connectorId, (map = new Map()));
+    return map;
+  }
+  async loadGroups(connectorId: string) {
+    this.groupReads += 1;
+    return [...this.groupsOf(connectorId).values()];
+  }
+  async loadMemberships(connectorId: string) {
+    this.groupReads += 1;
+    return [...this.membershipsOf(connectorId).values()];
+  }
+  async queryGroups(query: GroupQuery) {
+    const all = [...this.groups.entries()].flatMap(([connectorId, map]) =>
+      query.connectorId === undefined || query.connectorId === connectorId ? [...map.values()] : [],
+    );
+    return all
+      .filter((group) => query.includeRemoved === true || group.removedAt === null)
+      .sort((a, b) => compare(a.connectorId, b.connectorId) || compare(a.id, b.id));
+  }
+  async queryMemberships(query: MembershipQuery) {
+    const all = [...this.memberships.entries()].flatMap(([connectorId, map]) =>
+      query.connectorId === undefined || query.connectorId === connectorId ? [...map.values()] : [],
+    );
+    return all.filter(
+      (membership) =>
+        (query.groupId === undefined || membership.groupId === query.groupId) &&
+        (query.accountId === undefined || membership.accountId === query.accountId) &&
+        (query.includeRevoked === true || membership.revokedAt === null),
+    ).sort((a, b) => compare(a.connectorId, b.connectorId) || compare(a.groupId, b.groupId) || compare(a.accountId, b.accountId));
   }
   async queryAccounts(query: AccountQuery) {
     const all = [...this.accounts.values()].flatMap((map) => [...map.values()]);
@@ -124,6 +201,14 @@ export class MemoryStore implements InventoryStore {
   async listRuns(connectorId: string, limit = 20) {
     return this.runs.filter((run) => run.connectorId === connectorId).reverse().slice(0, limit);
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function membershipKey(groupId: string, accountId: string): string {
+  return `${groupId}\u0000${accountId}`;
 }
 
 export class MemoryEventSink implements EventSink {
@@ -161,12 +246,13 @@ export class ManualClock implements Clock {
 
 /** A connector serving fixed pages per stream; `fail` makes the next listPage throw. */
 export class ScriptedConnector implements Connector {
-  readonly app = 'torq' as const;
+  readonly app: string = 'torq';
   calls = 0;
   fail: Error | null = null;
   constructor(
     public pages: Record<string, AccountPage[]>,
     readonly streams: readonly string[] = Object.keys(pages),
+    readonly listsGroups?: boolean,
   ) {}
   async listPage(stream: string, cursor: string | null): Promise<AccountPage> {
     this.calls += 1;
@@ -197,4 +283,8 @@ export function account(id: string, email: string | null, overrides: Partial<Acc
 /** Single-page connector over a list of accounts. */
 export function singlePage(accounts: Account[], invalid: AccountPage['invalid'] = []): ScriptedConnector {
   return new ScriptedConnector({ local: [{ accounts, invalid, nextCursor: null }] });
+}
+
+export function group(id: string, overrides: Partial<Group> = {}): Group {
+  return { id, name: `Group ${id}`, type: 'MANUAL', active: true, memberCount: null, implicit: false, ...overrides };
 }
