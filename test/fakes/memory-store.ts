@@ -1,6 +1,6 @@
 /** In-memory implementations of the core's ports, for core tests (no mocks, style.md section 7). */
 import { LeaseBusyError } from '../../functions/core/errors.ts';
-import type { RollcallEvent } from '../../functions/core/events.ts';
+import type { EventType, RollcallEvent } from '../../functions/core/events.ts';
 import type {
   AccountPage,
   AccountQuery,
@@ -221,8 +221,8 @@ export class MemoryEventSink implements EventSink {
     }
     this.events.push(...events);
   }
-  ofType(type: RollcallEvent['detailType']) {
-    return this.events.filter((event) => event.detailType === type);
+  ofType<T extends EventType>(type: T): RollcallEvent<T>[] {
+    return this.events.filter((event): event is RollcallEvent<T> => event.detailType === type);
   }
 }
 
