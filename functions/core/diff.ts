@@ -102,7 +102,7 @@ export function emailsToLookUp(previous: readonly StoredAccount[], accounts: rea
 }
 
 export function accountRef(account: Account): AccountRef {
-  return { accountId: account.id, email: account.email, roleName: account.roleName, status: account.status };
+  return { accountId: account.id, email: account.email, roleName: account.roleName, status: account.status, state: account.state };
 }
 
 function materialChanges(before: Account, after: Account): FieldChange[] {

@@ -4,7 +4,7 @@
  * neither loses nor doubles a change.
  */
 import { createHash } from 'node:crypto';
-import type { AppName, ConnectorStatus, MaterialField, SyncCounts } from './types.ts';
+import type { AccountState, AppName, ConnectorStatus, MaterialField, SyncCounts } from './types.ts';
 
 export const EVENT_SOURCE = 'rollcall';
 
@@ -26,7 +26,9 @@ export interface AccountRef {
   readonly accountId: string;
   readonly email: string | null;
   readonly roleName: string | null;
+  /** The app's status, verbatim, and beside it Rollcall's normalised state. */
   readonly status: string | null;
+  readonly state: AccountState | null;
 }
 
 export interface FieldChange {

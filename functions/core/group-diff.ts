@@ -203,7 +203,7 @@ export function diffGroups(input: GroupDiffInput): GroupDiffResult {
     connectorId,
     app,
     accountId,
-    account: accounts.ref(accountId) ?? { accountId, email: null, roleName: null, status: null },
+    account: accounts.ref(accountId) ?? { accountId, email: null, roleName: null, status: null, state: null },
     groupId,
     groupName: groupName(groupId),
   });

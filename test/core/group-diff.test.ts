@@ -80,7 +80,7 @@ describe('group memberships in the diff', () => {
       connectorId: 'c1',
       app: 'tg',
       accountId: 'a',
-      account: { accountId: 'a', email: 'a@example.com', roleName: 'Viewer', status: 'VERIFIED' },
+      account: { accountId: 'a', email: 'a@example.com', roleName: 'Viewer', status: 'VERIFIED', state: 'active' },
       groupId: 'g1',
       groupName: 'Engineering',
     });
