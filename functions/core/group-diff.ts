@@ -107,8 +107,6 @@ export interface GroupDiffResult {
 /** What a group anomaly adds to the common detail. */
 type AnomalyExtra = Pick<EventDetails['SyncAnomaly'], 'heldRemovals' | 'accountIds' | 'groupId' | 'groupIds'>;
 
-const key = (groupId: string, accountId: string) => `${groupId}\u0000${accountId}`;
-
 /** Group fields whose change rewrites the group (a member count moves with every membership change). */
 function groupDiffers(before: StoredGroup, after: Group): boolean {
   return (
@@ -208,10 +206,13 @@ export function diffGroups(input: GroupDiffInput): GroupDiffResult {
     groupName: groupName(groupId),
   });
 
-  const previousMemberships = new Map<string, StoredMembership>();
+  // Per group, by account id: no composite string keys, which cost most of an unchanged diff's time (measured).
+  const previousMemberships = new Map<string, Map<string, StoredMembership>>();
   const currentByGroup = new Map<string, StoredMembership[]>();
   for (const membership of input.previous.memberships) {
-    previousMemberships.set(key(membership.groupId, membership.accountId), membership);
+    let ofGroup = previousMemberships.get(membership.groupId);
+    if (ofGroup === undefined) previousMemberships.set(membership.groupId, (ofGroup = new Map()));
+    ofGroup.set(membership.accountId, membership);
     if (membership.revokedAt !== null) continue;
     let list = currentByGroup.get(membership.groupId);
     if (list === undefined) currentByGroup.set(membership.groupId, (list = []));
@@ -233,13 +234,18 @@ export function diffGroups(input: GroupDiffInput): GroupDiffResult {
       continue;
     }
     if (groupRecord(groupId)?.implicit === true) continue;
-    for (const accountId of [...listedMembers(groupId)].sort()) {
+    const held = previousMemberships.get(groupId);
+    // Only what changes is sorted (an unchanged listing sorts nothing).
+    const grants: string[] = [];
+    for (const accountId of listedMembers(groupId)) {
       if (!accounts.held(accountId)) {
         if (input.complete && !accounts.listed(accountId)) unknownMembers.push(accountId);
         continue;
       }
-      const before = previousMemberships.get(key(groupId, accountId));
-      if (before !== undefined && before.revokedAt === null) continue;
+      if (held?.get(accountId)?.revokedAt !== null) grants.push(accountId);
+    }
+    for (const accountId of grants.sort()) {
+      const before = held?.get(accountId);
       granted += 1;
       changes.push({
         grant: { connectorId, groupId, accountId, grantedAt: now, revokedAt: null },
