@@ -432,7 +432,7 @@ export class InventoryDiff {
       events,
       anomalies,
       unidentified,
-      groups: { putGroups: groups.putGroups, access: groups.access },
+      groups: { putGroups: groups.putGroups, access: groups.access, eventOf: groups.eventOf },
     };
   }
 
@@ -463,19 +463,26 @@ export class InventoryDiff {
 export interface GroupChanges {
   readonly putGroups: readonly StoredGroup[];
   readonly access: readonly AccessChange[];
+  readonly eventOf: (change: AccessChange) => RollcallEvent;
 }
 
-const NO_GROUP_CHANGES: GroupChanges = Object.freeze({ putGroups: [], access: [] });
+const NO_GROUP_CHANGES: GroupChanges = Object.freeze({
+  putGroups: [],
+  access: [],
+  eventOf: () => {
+    throw new RangeError('no access changes without groups');
+  },
+});
 
-/** The writes and events of some access changes, in their order. */
-export function accessSlice(changes: readonly AccessChange[]): DiffSlice {
+/** The writes and events of some access changes (a slice of `GroupChanges.access`), in their order. */
+export function accessSlice(groups: GroupChanges, start: number, end: number): DiffSlice {
   const putMemberships: StoredMembership[] = [];
   const revokeMemberships: { groupId: string; accountId: string; revokedAt: string }[] = [];
   const events: RollcallEvent[] = [];
-  for (const change of changes) {
-    if (change.grant !== undefined) putMemberships.push(change.grant);
-    if (change.revocation !== undefined) revokeMemberships.push(change.revocation);
-    if (change.event !== null) events.push(change.event);
+  for (const change of groups.access.slice(start, end)) {
+    if (change.kind === 'grant') putMemberships.push(change.membership);
+    else revokeMemberships.push(change.revocation);
+    events.push(groups.eventOf(change));
   }
   return { writes: { putAccounts: [], removeAccounts: [], putIdentities: [], putMemberships, revokeMemberships }, events };
 }
@@ -485,7 +492,7 @@ export function diffInventory(input: DiffInput): DiffResult {
   const diff = new InventoryDiff(input);
   const accounts = diff.slice(input.listing.accounts);
   const rest = diff.finish();
-  const access = accessSlice(rest.groups.access);
+  const access = accessSlice(rest.groups, 0, rest.groups.access.length);
   const groupWrites: Partial<InventoryWrites> =
     input.groups === undefined
       ? {}

@@ -84,18 +84,32 @@ export interface MembershipRevocation {
   readonly revokedAt: string;
 }
 
-/** One change of access: the write and the event that announces it (none when an account's removal closes it). */
-export interface AccessChange {
-  readonly grant?: StoredMembership;
-  readonly revocation?: MembershipRevocation;
-  readonly event: RollcallEvent | null;
-}
+/**
+ * One change of access, with what its event needs. Events are made slice by slice (`eventOf`), not
+ * all at once: a first sync of a large workspace grants hundreds of thousands of memberships.
+ */
+export type AccessChange =
+  | {
+      readonly kind: 'grant';
+      readonly membership: StoredMembership;
+      /** When the membership was revoked before this grant (`null`: never held). */
+      readonly after: string | null;
+    }
+  | {
+      readonly kind: 'revoke';
+      readonly revocation: MembershipRevocation;
+      /** When the membership this revocation ends was granted. */
+      readonly grantedAt: string;
+      readonly reason: 'not-a-member' | 'group-removed';
+    };
 
 export interface GroupDiffResult {
   readonly putGroups: StoredGroup[];
   readonly removeGroups: { id: string; removedAt: string }[];
   /** Grants and revocations in a deterministic order (group id, then account id). */
   readonly access: AccessChange[];
+  /** The `AccessGranted` or `AccessRevoked` announcing a change. */
+  readonly eventOf: (change: AccessChange) => RollcallEvent;
   /** Memberships closed by their account's removal (no event, uncounted). */
   readonly closed: MembershipRevocation[];
   readonly events: RollcallEvent[];
@@ -245,12 +259,11 @@ export function diffGroups(input: GroupDiffInput): GroupDiffResult {
       if (held?.get(accountId)?.revokedAt !== null) grants.push(accountId);
     }
     for (const accountId of grants.sort()) {
-      const before = held?.get(accountId);
       granted += 1;
       changes.push({
-        grant: { connectorId, groupId, accountId, grantedAt: now, revokedAt: null },
-        // The revocation it follows makes the id unique to this grant: a second grant after a later revocation is a new event.
-        event: makeEvent('AccessGranted', base, [groupId, accountId, before?.revokedAt ?? null], access(groupId, accountId)),
+        kind: 'grant',
+        membership: { connectorId, groupId, accountId, grantedAt: now, revokedAt: null },
+        after: held?.get(accountId)?.revokedAt ?? null,
       });
     }
   }
@@ -273,11 +286,7 @@ export function diffGroups(input: GroupDiffInput): GroupDiffResult {
   const revoke = (membership: StoredMembership, reason: 'not-a-member' | 'group-removed') => {
     revoked += 1;
     const { groupId, accountId } = membership;
-    changes.push({
-      revocation: { groupId, accountId, revokedAt: now },
-      // The grant it ends makes the id unique to this revocation.
-      event: makeEvent('AccessRevoked', base, [groupId, accountId, membership.grantedAt], { ...access(groupId, accountId), reason }),
-    });
+    changes.push({ kind: 'revoke', revocation: { groupId, accountId, revokedAt: now }, grantedAt: membership.grantedAt, reason });
   };
   for (const groupId of [...currentByGroup.keys()].sort()) {
     const current = (currentByGroup.get(groupId) ?? []).sort((a, b) => compare(a.accountId, b.accountId));
@@ -341,7 +350,17 @@ export function diffGroups(input: GroupDiffInput): GroupDiffResult {
     });
   }
 
-  return { putGroups, removeGroups, access: changes, closed, events, anomalies, granted, revoked };
+  const eventOf = (change: AccessChange): RollcallEvent => {
+    if (change.kind === 'grant') {
+      const { groupId, accountId } = change.membership;
+      // The revocation it follows makes the id unique to this grant: a grant after a later revocation is a new event.
+      return makeEvent('AccessGranted', base, [groupId, accountId, change.after], access(groupId, accountId));
+    }
+    const { groupId, accountId } = change.revocation;
+    // The grant it ends makes the id unique to this revocation.
+    return makeEvent('AccessRevoked', base, [groupId, accountId, change.grantedAt], { ...access(groupId, accountId), reason: change.reason });
+  };
+  return { putGroups, removeGroups, access: changes, eventOf, closed, events, anomalies, granted, revoked };
 }
 
 function compare(a: string, b: string): number {

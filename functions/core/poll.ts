@@ -252,7 +252,7 @@ class Sync {
     for (let start = 0; start < rest.groups.access.length; start += settings.sliceSize) {
       const stop = this.interruption();
       if (stop !== null) return this.interrupted(stop, listing.pages);
-      await this.publishThenWrite(accessSlice(rest.groups.access.slice(start, start + settings.sliceSize)));
+      await this.publishThenWrite(accessSlice(rest.groups, start, start + settings.sliceSize));
     }
 
     const counts = checkpoint ? addCounts(checkpoint.counts, diff.counts) : diff.counts;
