@@ -153,185 +153,149 @@ function aboveValve(going: number, of: number, maxShare: number): boolean {
 }
 
 export function diffGroups(input: GroupDiffInput): GroupDiffResult {
-  const { connectorId, app, now, listing, accounts } = input;
-  const base = { connectorId, app, time: now };
-  const events: RollcallEvent[] = [];
-  const anomalies: AnomalyKind[] = [];
-  const anomaly = (kind: AnomalyKind, idParts: readonly string[], message: string, extra: AnomalyExtra = {}) => {
-    anomalies.push(kind);
-    events.push(makeEvent('SyncAnomaly', base, [kind, ...idParts], { runId: input.runId, anomaly: kind, message, ...extra }));
-  };
-  const absencesCount = input.complete && input.trusted;
+  return new GroupDiff(input).run();
+}
 
-  const previousGroups = new Map<string, StoredGroup>();
-  for (const group of input.previous.groups) previousGroups.set(group.id, group);
-  const listedGroups = new Map<string, Group>();
-  for (const group of listing.groups) listedGroups.set(group.id, group);
-  const invalidGroupIds = new Set(listing.invalidGroups.flatMap((record) => (record.id === null ? [] : [record.id])));
+/** One diff of groups and memberships; each step below is one rule of the module comment. */
+class GroupDiff {
+  private readonly base: { connectorId: string; app: AppName; time: string };
+  /** Absences prove something: the listing is complete and no stream's count disagreed. */
+  private readonly absencesCount: boolean;
+  private readonly previousGroups = new Map<string, StoredGroup>();
+  private readonly listedGroups = new Map<string, Group>();
+  private readonly invalidGroupIds: ReadonlySet<string>;
+  /** Per group, by account id: one look-up of the group, then one per member. */
+  private readonly previousMemberships = new Map<string, Map<string, StoredMembership>>();
+  private readonly currentByGroup = new Map<string, StoredMembership[]>();
+  private readonly events: RollcallEvent[] = [];
+  private readonly anomalies: AnomalyKind[] = [];
+  private readonly changes: AccessChange[] = [];
+  private readonly closed: MembershipRevocation[] = [];
+  private removedGroupIds: ReadonlySet<string> = new Set();
+  private granted = 0;
+  private revoked = 0;
 
-  // Groups: new, changed, back.
-  const putGroups: StoredGroup[] = [];
-  for (const group of [...listedGroups.values()].sort(byId)) {
-    const before = previousGroups.get(group.id);
-    if (before === undefined) putGroups.push(storedGroup(group, connectorId, now, now));
-    else if (before.removedAt !== null || groupDiffers(before, group)) putGroups.push(storedGroup(group, connectorId, before.firstSeenAt, now));
+  constructor(private readonly input: GroupDiffInput) {
+    this.base = { connectorId: input.connectorId, app: input.app, time: input.now };
+    this.absencesCount = input.complete && input.trusted;
+    for (const group of input.previous.groups) this.previousGroups.set(group.id, group);
+    for (const group of input.listing.groups) this.listedGroups.set(group.id, group);
+    this.invalidGroupIds = new Set(input.listing.invalidGroups.flatMap((record) => (record.id === null ? [] : [record.id])));
+    for (const membership of input.previous.memberships) {
+      let ofGroup = this.previousMemberships.get(membership.groupId);
+      if (ofGroup === undefined) this.previousMemberships.set(membership.groupId, (ofGroup = new Map()));
+      ofGroup.set(membership.accountId, membership);
+      if (membership.revokedAt !== null) continue;
+      let list = this.currentByGroup.get(membership.groupId);
+      if (list === undefined) this.currentByGroup.set(membership.groupId, (list = []));
+      list.push(membership);
+    }
   }
 
-  // Groups: gone from a complete listing.
-  const activeGroups = input.previous.groups.filter((group) => group.removedAt === null);
-  const goneGroups = absencesCount
-    ? activeGroups.filter((group) => !listedGroups.has(group.id) && !input.seenGroupIdsEarlier.has(group.id) && !invalidGroupIds.has(group.id))
-    : [];
-  let removeGroups: { id: string; removedAt: string }[] = [];
-  const goneIds = goneGroups.map((group) => group.id).sort();
-  if (aboveValve(goneGroups.length, activeGroups.length, input.maxRemovalShare)) {
-    anomaly(
+  run(): GroupDiffResult {
+    const putGroups = this.putGroups();
+    const removeGroups = this.removeGroups();
+    this.removedGroupIds = new Set(removeGroups.map((removal) => removal.id));
+    this.grant();
+    const incomplete = this.incompleteMemberListings();
+    this.revokeAndClose(incomplete);
+    this.reportInvalidGroups();
+    const { changes, closed, events, anomalies, granted, revoked } = this;
+    return { putGroups, removeGroups, access: changes, eventOf: (change) => this.eventOf(change), closed, events, anomalies, granted, revoked };
+  }
+
+  private anomaly(kind: AnomalyKind, idParts: readonly string[], message: string, extra: AnomalyExtra = {}): void {
+    this.anomalies.push(kind);
+    this.events.push(makeEvent('SyncAnomaly', this.base, [kind, ...idParts], { runId: this.input.runId, anomaly: kind, message, ...extra }));
+  }
+
+  /** New, changed and restored groups. */
+  private putGroups(): StoredGroup[] {
+    const { connectorId, now } = this.input;
+    const puts: StoredGroup[] = [];
+    for (const group of [...this.listedGroups.values()].sort(byId)) {
+      const before = this.previousGroups.get(group.id);
+      if (before === undefined) puts.push(storedGroup(group, connectorId, now, now));
+      else if (before.removedAt !== null || groupDiffers(before, group)) puts.push(storedGroup(group, connectorId, before.firstSeenAt, now));
+    }
+    return puts;
+  }
+
+  /** Groups gone from a complete, trusted listing, unless the valve holds them. */
+  private removeGroups(): { id: string; removedAt: string }[] {
+    const { input } = this;
+    if (!this.absencesCount) return [];
+    const active = input.previous.groups.filter((group) => group.removedAt === null);
+    const gone = active
+      .filter((group) => !this.listedGroups.has(group.id) && !input.seenGroupIdsEarlier.has(group.id) && !this.invalidGroupIds.has(group.id))
+      .map((group) => group.id)
+      .sort();
+    if (!aboveValve(gone.length, active.length, input.maxRemovalShare)) return gone.map((id) => ({ id, removedAt: input.now }));
+    this.anomaly(
       'MASS_GROUP_REMOVAL_HELD',
-      goneIds,
-      `${goneGroups.length} of ${activeGroups.length} active groups (${Math.round((goneGroups.length / activeGroups.length) * 100)} %) would be removed, above the ${Math.round(input.maxRemovalShare * 100)} % safety share: group removals and their revocations held`,
-      { heldRemovals: goneGroups.length, groupIds: goneIds.slice(0, MAX_ANOMALY_ACCOUNT_IDS) },
+      gone,
+      `${gone.length} of ${active.length} active groups (${Math.round((gone.length / active.length) * 100)} %) would be removed, above the ${Math.round(input.maxRemovalShare * 100)} % safety share: group removals and their revocations held`,
+      { heldRemovals: gone.length, groupIds: gone.slice(0, MAX_ANOMALY_ACCOUNT_IDS) },
     );
-  } else {
-    removeGroups = goneIds.map((id) => ({ id, removedAt: now }));
+    return [];
   }
-  const removedGroupIds = new Set(removeGroups.map((removal) => removal.id));
 
-  /** The group's record as this sync leaves it: listed now, or stored (by an earlier invocation, or before). */
-  const groupRecord = (groupId: string): Group | undefined => listedGroups.get(groupId) ?? previousGroups.get(groupId);
-  const groupHeld = (groupId: string): boolean => {
-    if (listedGroups.has(groupId)) return true;
-    const stored = previousGroups.get(groupId);
-    return stored !== undefined && stored.removedAt === null && !removedGroupIds.has(groupId);
-  };
-  const groupName = (groupId: string): string | null => groupRecord(groupId)?.name ?? null;
-  const listedMembers = (groupId: string): ReadonlySet<string> => {
-    const listedNow = listing.members.get(groupId);
-    const earlier = input.seenMembersEarlier.get(groupId);
+  /** The group as this listing gave it: listed now, or by an earlier invocation (stored since). */
+  private listingGroup(groupId: string): Group | undefined {
+    return this.listedGroups.get(groupId) ?? (this.input.seenGroupIdsEarlier.has(groupId) ? this.previousGroups.get(groupId) : undefined);
+  }
+
+  /** The inventory holds the group as active once this sync is written. */
+  private groupHeld(groupId: string): boolean {
+    if (this.listedGroups.has(groupId)) return true;
+    const stored = this.previousGroups.get(groupId);
+    return stored !== undefined && stored.removedAt === null && !this.removedGroupIds.has(groupId);
+  }
+
+  /** Members listed by any invocation of this listing. */
+  private listedMembers(groupId: string): ReadonlySet<string> {
+    const listedNow = this.input.listing.members.get(groupId);
+    const earlier = this.input.seenMembersEarlier.get(groupId);
     if (earlier === undefined) return listedNow ?? new Set();
     if (listedNow === undefined) return earlier;
     return new Set([...earlier, ...listedNow]);
-  };
-  const access = (groupId: string, accountId: string): AccessDetail => ({
-    connectorId,
-    app,
-    accountId,
-    account: accounts.ref(accountId) ?? { accountId, email: null, roleName: null, status: null, state: null },
-    groupId,
-    groupName: groupName(groupId),
-  });
-
-  // Per group, by account id: one look-up of the group, then one per member.
-  const previousMemberships = new Map<string, Map<string, StoredMembership>>();
-  const currentByGroup = new Map<string, StoredMembership[]>();
-  for (const membership of input.previous.memberships) {
-    let ofGroup = previousMemberships.get(membership.groupId);
-    if (ofGroup === undefined) previousMemberships.set(membership.groupId, (ofGroup = new Map()));
-    ofGroup.set(membership.accountId, membership);
-    if (membership.revokedAt !== null) continue;
-    let list = currentByGroup.get(membership.groupId);
-    if (list === undefined) currentByGroup.set(membership.groupId, (list = []));
-    list.push(membership);
   }
 
-  const changes: AccessChange[] = [];
-  let granted = 0;
-  let revoked = 0;
-
-  // Grants: every member listed by any invocation of this listing, of a group the inventory holds.
-  const unknownMembers: string[] = [];
-  const unknownGroups: string[] = [];
-  const memberGroups = new Set([...listing.members.keys(), ...input.seenMembersEarlier.keys()]);
-  for (const groupId of [...memberGroups].sort()) {
-    if (invalidGroupIds.has(groupId)) continue;
-    if (!groupHeld(groupId)) {
-      if (input.complete && !removedGroupIds.has(groupId)) unknownGroups.push(groupId);
-      continue;
-    }
-    if (groupRecord(groupId)?.implicit === true) continue;
-    const held = previousMemberships.get(groupId);
-    // Only what changes is sorted (an unchanged listing sorts nothing).
-    const grants: string[] = [];
-    for (const accountId of listedMembers(groupId)) {
-      if (!accounts.held(accountId)) {
-        if (input.complete && !accounts.listed(accountId)) unknownMembers.push(accountId);
+  /** Every member listed, of a group the inventory holds, whose membership is not held: granted. */
+  private grant(): void {
+    const { input } = this;
+    const unknownMembers: string[] = [];
+    const unknownGroups: string[] = [];
+    const memberGroups = new Set([...input.listing.members.keys(), ...input.seenMembersEarlier.keys()]);
+    for (const groupId of [...memberGroups].sort()) {
+      if (this.invalidGroupIds.has(groupId)) continue;
+      if (!this.groupHeld(groupId)) {
+        if (input.complete && !this.removedGroupIds.has(groupId)) unknownGroups.push(groupId);
         continue;
       }
-      if (held?.get(accountId)?.revokedAt !== null) grants.push(accountId);
+      if ((this.listedGroups.get(groupId) ?? this.previousGroups.get(groupId))?.implicit === true) continue;
+      const held = this.previousMemberships.get(groupId);
+      // Only what changes is sorted (an unchanged listing sorts nothing).
+      const grants: string[] = [];
+      for (const accountId of this.listedMembers(groupId)) {
+        if (!input.accounts.held(accountId)) {
+          if (input.complete && !input.accounts.listed(accountId)) unknownMembers.push(accountId);
+          continue;
+        }
+        if (held?.get(accountId)?.revokedAt !== null) grants.push(accountId);
+      }
+      for (const accountId of grants.sort()) {
+        this.granted += 1;
+        this.changes.push({
+          kind: 'grant',
+          membership: { connectorId: input.connectorId, groupId, accountId, grantedAt: input.now, revokedAt: null },
+          after: held?.get(accountId)?.revokedAt ?? null,
+        });
+      }
     }
-    for (const accountId of grants.sort()) {
-      granted += 1;
-      changes.push({
-        kind: 'grant',
-        membership: { connectorId, groupId, accountId, grantedAt: now, revokedAt: null },
-        after: held?.get(accountId)?.revokedAt ?? null,
-      });
-    }
-  }
-
-  // Member listings that did not complete: the listing's groups whose members listed differ from their count.
-  /** The group as this listing gave it: listed now, or by an earlier invocation (stored since). */
-  const listingGroup = (groupId: string): Group | undefined =>
-    listedGroups.get(groupId) ?? (input.seenGroupIdsEarlier.has(groupId) ? previousGroups.get(groupId) : undefined);
-  const incompleteGroups = new Set<string>();
-  if (absencesCount) {
-    for (const groupId of new Set([...listedGroups.keys(), ...input.seenGroupIdsEarlier])) {
-      const group = listingGroup(groupId);
-      if (group === undefined || group.implicit || group.memberCount === null) continue;
-      if (listedMembers(groupId).size !== group.memberCount) incompleteGroups.add(groupId);
-    }
-  }
-
-  // Revocations and closings, group by group.
-  const closed: MembershipRevocation[] = [];
-  const revoke = (membership: StoredMembership, reason: 'not-a-member' | 'group-removed') => {
-    revoked += 1;
-    const { groupId, accountId } = membership;
-    changes.push({ kind: 'revoke', revocation: { groupId, accountId, revokedAt: now }, grantedAt: membership.grantedAt, reason });
-  };
-  for (const groupId of [...currentByGroup.keys()].sort()) {
-    const current = (currentByGroup.get(groupId) ?? []).sort((a, b) => compare(a.accountId, b.accountId));
-    const stored = previousGroups.get(groupId);
-    // A group stored as removed and not back: what is still open was left by a crash (see the module comment).
-    const groupGone =
-      removedGroupIds.has(groupId) ||
-      (absencesCount && stored !== undefined && stored.removedAt !== null && listingGroup(groupId) === undefined && !invalidGroupIds.has(groupId));
-    const open: StoredMembership[] = [];
-    for (const membership of current) {
-      if (accounts.closing(membership.accountId)) closed.push({ groupId, accountId: membership.accountId, revokedAt: now });
-      else if (groupGone) revoke(membership, 'group-removed');
-      else open.push(membership);
-    }
-    const group = listingGroup(groupId);
-    if (groupGone || open.length === 0 || !absencesCount || group === undefined || group.implicit) continue;
-    if (invalidGroupIds.has(groupId) || incompleteGroups.has(groupId)) continue;
-    const members = listedMembers(groupId);
-    const going = open.filter((membership) => accounts.listed(membership.accountId) && !members.has(membership.accountId));
-    if (going.length === 0) continue;
-    if (aboveValve(going.length, current.length, input.maxRemovalShare)) {
-      const ids = going.map((membership) => membership.accountId);
-      anomaly(
-        'MASS_REVOCATION_HELD',
-        [groupId, ...ids],
-        `${going.length} of ${current.length} members of group ${groupId} (${Math.round((going.length / current.length) * 100)} %) would lose it, above the ${Math.round(input.maxRemovalShare * 100)} % safety share: revocations held`,
-        { heldRemovals: going.length, groupId, accountIds: ids.slice(0, MAX_ANOMALY_ACCOUNT_IDS) },
-      );
-      continue;
-    }
-    for (const membership of going) revoke(membership, 'not-a-member');
-  }
-
-  if (incompleteGroups.size > 0) {
-    const ids = [...incompleteGroups].sort();
-    anomaly(
-      'MEMBERS_INCOMPLETE',
-      ids,
-      `${ids.length} group(s) listed a number of members other than their member count: they revoke nothing`,
-      { groupIds: ids.slice(0, MAX_ANOMALY_ACCOUNT_IDS) },
-    );
-  }
-  if (unknownMembers.length > 0 || unknownGroups.length > 0) {
+    if (unknownMembers.length === 0 && unknownGroups.length === 0) return;
     const accountIds = [...new Set(unknownMembers)].sort();
-    anomaly(
+    this.anomaly(
       'UNKNOWN_MEMBERS',
       [...unknownGroups, '|', ...accountIds],
       `${unknownMembers.length} membership(s) name an account the listing does not hold` +
@@ -343,24 +307,103 @@ export function diffGroups(input: GroupDiffInput): GroupDiffResult {
       },
     );
   }
-  const invalidIds = listing.invalidGroups.map((record) => record.id ?? record.reason).sort();
-  if (invalidIds.length > 0) {
-    anomaly('INVALID_GROUPS', invalidIds, `${invalidIds.length} group(s) could not be stored and were left as they were`, {
-      groupIds: listing.invalidGroups.flatMap((record) => (record.id === null ? [] : [record.id])).sort().slice(0, MAX_ANOMALY_ACCOUNT_IDS),
-    });
+
+  /** The listing's groups whose members listed differ from their member count: they revoke nothing. */
+  private incompleteMemberListings(): ReadonlySet<string> {
+    const incomplete = new Set<string>();
+    if (!this.absencesCount) return incomplete;
+    for (const groupId of new Set([...this.listedGroups.keys(), ...this.input.seenGroupIdsEarlier])) {
+      const group = this.listingGroup(groupId);
+      if (group === undefined || group.implicit || group.memberCount === null) continue;
+      if (this.listedMembers(groupId).size !== group.memberCount) incomplete.add(groupId);
+    }
+    if (incomplete.size > 0) {
+      const ids = [...incomplete].sort();
+      this.anomaly(
+        'MEMBERS_INCOMPLETE',
+        ids,
+        `${ids.length} group(s) listed a number of members other than their member count: they revoke nothing`,
+        { groupIds: ids.slice(0, MAX_ANOMALY_ACCOUNT_IDS) },
+      );
+    }
+    return incomplete;
   }
 
-  const eventOf = (change: AccessChange): RollcallEvent => {
+  /** Held memberships: closed with their account, revoked with their group, or revoked as no longer listed. */
+  private revokeAndClose(incomplete: ReadonlySet<string>): void {
+    const { input, absencesCount } = this;
+    for (const groupId of [...this.currentByGroup.keys()].sort()) {
+      const current = (this.currentByGroup.get(groupId) ?? []).sort((a, b) => compare(a.accountId, b.accountId));
+      const stored = this.previousGroups.get(groupId);
+      const group = this.listingGroup(groupId);
+      // A group stored as removed and not back: what is still open was left by a crash (see the module comment).
+      const groupGone =
+        this.removedGroupIds.has(groupId) ||
+        (absencesCount && stored !== undefined && stored.removedAt !== null && group === undefined && !this.invalidGroupIds.has(groupId));
+      const open: StoredMembership[] = [];
+      for (const membership of current) {
+        if (input.accounts.closing(membership.accountId)) this.closed.push({ groupId, accountId: membership.accountId, revokedAt: input.now });
+        else if (groupGone) this.revoke(membership, 'group-removed');
+        else open.push(membership);
+      }
+      if (groupGone || open.length === 0 || !absencesCount || group === undefined || group.implicit) continue;
+      if (this.invalidGroupIds.has(groupId) || incomplete.has(groupId)) continue;
+      const members = this.listedMembers(groupId);
+      const going = open.filter((membership) => input.accounts.listed(membership.accountId) && !members.has(membership.accountId));
+      if (going.length === 0) continue;
+      if (!aboveValve(going.length, current.length, input.maxRemovalShare)) {
+        for (const membership of going) this.revoke(membership, 'not-a-member');
+        continue;
+      }
+      const ids = going.map((membership) => membership.accountId);
+      this.anomaly(
+        'MASS_REVOCATION_HELD',
+        [groupId, ...ids],
+        `${going.length} of ${current.length} members of group ${groupId} (${Math.round((going.length / current.length) * 100)} %) would lose it, above the ${Math.round(input.maxRemovalShare * 100)} % safety share: revocations held`,
+        { heldRemovals: going.length, groupId, accountIds: ids.slice(0, MAX_ANOMALY_ACCOUNT_IDS) },
+      );
+    }
+  }
+
+  private revoke(membership: StoredMembership, reason: 'not-a-member' | 'group-removed'): void {
+    this.revoked += 1;
+    const { groupId, accountId } = membership;
+    this.changes.push({ kind: 'revoke', revocation: { groupId, accountId, revokedAt: this.input.now }, grantedAt: membership.grantedAt, reason });
+  }
+
+  private reportInvalidGroups(): void {
+    const { invalidGroups } = this.input.listing;
+    if (invalidGroups.length === 0) return;
+    this.anomaly(
+      'INVALID_GROUPS',
+      invalidGroups.map((record) => record.id ?? record.reason).sort(),
+      `${invalidGroups.length} group(s) could not be stored and were left as they were`,
+      { groupIds: invalidGroups.flatMap((record) => (record.id === null ? [] : [record.id])).sort().slice(0, MAX_ANOMALY_ACCOUNT_IDS) },
+    );
+  }
+
+  private access(groupId: string, accountId: string): AccessDetail {
+    const { connectorId, app, accounts } = this.input;
+    return {
+      connectorId,
+      app,
+      accountId,
+      account: accounts.ref(accountId) ?? { accountId, email: null, roleName: null, status: null, state: null },
+      groupId,
+      groupName: (this.listedGroups.get(groupId) ?? this.previousGroups.get(groupId))?.name ?? null,
+    };
+  }
+
+  private eventOf(change: AccessChange): RollcallEvent {
     if (change.kind === 'grant') {
       const { groupId, accountId } = change.membership;
       // The revocation it follows makes the id unique to this grant: a grant after a later revocation is a new event.
-      return makeEvent('AccessGranted', base, [groupId, accountId, change.after], access(groupId, accountId));
+      return makeEvent('AccessGranted', this.base, [groupId, accountId, change.after], this.access(groupId, accountId));
     }
     const { groupId, accountId } = change.revocation;
     // The grant it ends makes the id unique to this revocation.
-    return makeEvent('AccessRevoked', base, [groupId, accountId, change.grantedAt], { ...access(groupId, accountId), reason: change.reason });
-  };
-  return { putGroups, removeGroups, access: changes, eventOf, closed, events, anomalies, granted, revoked };
+    return makeEvent('AccessRevoked', this.base, [groupId, accountId, change.grantedAt], { ...this.access(groupId, accountId), reason: change.reason });
+  }
 }
 
 function compare(a: string, b: string): number {
