@@ -19,16 +19,7 @@ import type {
   ResolvedCredentials,
 } from '../../functions/core/ports.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import type {
-  Account,
-  ConnectorState,
-  Group,
-  StoredAccount,
-  StoredGroup,
-  StoredIdentity,
-  StoredMembership,
-  SyncRun,
-} from '../../functions/core/types.ts';
+import type { Account, ConnectorState, Group, StoredAccount, StoredGroup, StoredIdentity, StoredMembership, SyncRun } from '../../functions/core/types.ts';
 import { initialState } from '../../functions/core/status.ts';
 import { leaseBusyMessage, liveLease } from '../../functions/core/lease.ts';
 
@@ -36,12 +27,10 @@ export class MemoryStore implements InventoryStore, GroupStore {
   readonly connectors = new Map<string, ConnectorState>();
   readonly accounts = new Map<string, Map<string, StoredAccount>>();
   readonly identities = new Map<string, StoredIdentity>();
-  /** Per connector, groups by id. */
-  readonly groups = new Map<string, Map<string, StoredGroup>>();
-  /** Per connector, memberships by `groupId NUL accountId`. */
-  readonly memberships = new Map<string, Map<string, StoredMembership>>();
   readonly runs: SyncRun[] = [];
-  /** Items written (each put, removal, revocation counts one), and conditional connector writes. */
+  /** Per connector: groups by id, and memberships by group id and account id. */
+  readonly groups = new Map<string, Map<string, StoredGroup>>();
+  readonly memberships = new Map<string, Map<string, StoredMembership>>();
   writeCalls = 0;
   /** Group and membership loads (a connector without groups must cost none). */
   groupReads = 0;
@@ -110,19 +99,17 @@ export class MemoryStore implements InventoryStore, GroupStore {
     for (const identity of writes.putIdentities) {
       if (!this.identities.has(identity.emailKey)) this.identities.set(identity.emailKey, identity);
     }
-    const groups = this.groupsOf(connectorId);
+    const groups = this.inConnector(this.groups, connectorId);
     for (const group of writes.putGroups ?? []) groups.set(group.id, group);
-    // Marking removed (or revoked) something absent is a no-op, as the DynamoDB store's conditional update.
     for (const removal of writes.removeGroups ?? []) {
       const group = groups.get(removal.id);
       if (group) groups.set(removal.id, { ...group, removedAt: removal.removedAt });
     }
-    const memberships = this.membershipsOf(connectorId);
-    for (const membership of writes.putMemberships ?? []) memberships.set(membershipKey(membership.groupId, membership.accountId), membership);
+    const memberships = this.inConnector(this.memberships, connectorId);
+    for (const membership of writes.putMemberships ?? []) memberships.set(membershipKey(membership), membership);
     for (const revocation of writes.revokeMemberships ?? []) {
-      const key = membershipKey(revocation.groupId, revocation.accountId);
-      const membership = memberships.get(key);
-      if (membership) memberships.set(key, { ...membership, revokedAt: revocation.revokedAt });
+      const membership = memberships.get(membershipKey(revocation));
+      if (membership) memberships.set(membershipKey(revocation), { ...membership, revokedAt: revocation.revokedAt });
     }
     this.writeCalls +=
       writes.putAccounts.length +
@@ -133,42 +120,40 @@ export class MemoryStore implements InventoryStore, GroupStore {
       (writes.putMemberships?.length ?? 0) +
       (writes.revokeMemberships?.length ?? 0);
   }
-  private groupsOf(connectorId: string) {
-    let map = this.groups.get(connectorId);
-    if (!map) this.groups.set(connectorId, (map = new Map()));
-    return map;
-  }
-  private membershipsOf(connectorId: string) {
-    let map = this.memberships.get(connectorId);
-    if (!map) this.memberships.set(connectorId, (map = new Map()));
+  private inConnector<T>(maps: Map<string, Map<string, T>>, connectorId: string): Map<string, T> {
+    let map = maps.get(connectorId);
+    if (!map) maps.set(connectorId, (map = new Map()));
     return map;
   }
   async loadGroups(connectorId: string) {
     this.groupReads += 1;
-    return [...this.groupsOf(connectorId).values()];
+    return [...this.inConnector(this.groups, connectorId).values()];
   }
   async loadMemberships(connectorId: string) {
     this.groupReads += 1;
-    return [...this.membershipsOf(connectorId).values()];
+    return [...this.inConnector(this.memberships, connectorId).values()];
   }
   async queryGroups(query: GroupQuery) {
-    const all = [...this.groups.entries()].flatMap(([connectorId, map]) =>
-      query.connectorId === undefined || query.connectorId === connectorId ? [...map.values()] : [],
-    );
-    return all
-      .filter((group) => query.includeRemoved === true || group.removedAt === null)
+    return [...this.groups.values()]
+      .flatMap((map) => [...map.values()])
+      .filter(
+        (group) =>
+          (query.connectorId === undefined || group.connectorId === query.connectorId) &&
+          (query.includeRemoved === true || group.removedAt === null),
+      )
       .sort((a, b) => compare(a.connectorId, b.connectorId) || compare(a.id, b.id));
   }
   async queryMemberships(query: MembershipQuery) {
-    const all = [...this.memberships.entries()].flatMap(([connectorId, map]) =>
-      query.connectorId === undefined || query.connectorId === connectorId ? [...map.values()] : [],
-    );
-    return all.filter(
-      (membership) =>
-        (query.groupId === undefined || membership.groupId === query.groupId) &&
-        (query.accountId === undefined || membership.accountId === query.accountId) &&
-        (query.includeRevoked === true || membership.revokedAt === null),
-    ).sort((a, b) => compare(a.connectorId, b.connectorId) || compare(a.groupId, b.groupId) || compare(a.accountId, b.accountId));
+    return [...this.memberships.values()]
+      .flatMap((map) => [...map.values()])
+      .filter(
+        (membership) =>
+          (query.connectorId === undefined || membership.connectorId === query.connectorId) &&
+          (query.groupId === undefined || membership.groupId === query.groupId) &&
+          (query.accountId === undefined || membership.accountId === query.accountId) &&
+          (query.includeRevoked === true || membership.revokedAt === null),
+      )
+      .sort((a, b) => compare(a.connectorId, b.connectorId) || compare(a.groupId, b.groupId) || compare(a.accountId, b.accountId));
   }
   async queryAccounts(query: AccountQuery) {
     const all = [...this.accounts.values()].flatMap((map) => [...map.values()]);
@@ -203,12 +188,12 @@ export class MemoryStore implements InventoryStore, GroupStore {
   }
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function membershipKey(membership: { readonly groupId: string; readonly accountId: string }): string {
+  return JSON.stringify([membership.groupId, membership.accountId]);
 }
 
-function membershipKey(groupId: string, accountId: string): string {
-  return `${groupId}\u0000${accountId}`;
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export class MemoryEventSink implements EventSink {
