@@ -11,7 +11,7 @@ import {
   describeConfigIssues,
   maxRemovalShareSchema,
   SECRET_ARN_PATTERN,
-} from '../functions/handlers/poller-contract.ts';
+} from '../functions/contract/poller-contract.ts';
 
 export const CONTEXT_KEY = 'rollcall';
 

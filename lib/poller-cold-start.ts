@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { POLLER_ENV } from '../functions/handlers/poller-contract.ts';
+import { POLLER_ENV } from '../functions/contract/poller-contract.ts';
 
 const run = promisify(execFile);
 

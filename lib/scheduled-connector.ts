@@ -14,7 +14,7 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { CfnSecret, Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { PollEvent } from '../functions/handlers/poller-contract.ts';
+import type { PollEvent } from '../functions/contract/poller-contract.ts';
 import { appConfigOf, type ConnectorConfig } from './deployment-config.ts';
 import type { Poller } from './poller.ts';
 

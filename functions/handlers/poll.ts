@@ -38,7 +38,7 @@ import {
   pollEventSchema,
   POLL_METRICS,
   type PollerEnvironment,
-} from './poller-contract.ts';
+} from '../contract/poller-contract.ts';
 
 /** The fields of Lambda's context object the handler reads (Powertools' Logger reads more). */
 export interface LambdaContext {
