@@ -6,6 +6,7 @@ import {
   ContractError,
   LeaseBusyError,
   PermissionError,
+  PollFailedError,
   safeMessage,
   TransientError,
 } from '../../functions/core/errors.ts';
@@ -18,6 +19,7 @@ describe('classifyError', () => {
     [new ContractError('bad page'), 'ERROR', 1],
     [new ConfigError('bad flag'), null, 2],
     [new LeaseBusyError('busy'), null, 4],
+    [new PollFailedError('poll of connector x ended in ERROR'), 'ERROR', 1],
     [new Error('boom'), 'ERROR', 1],
   ])('maps %s to status %s and exit code %s', (error, status, exitCode) => {
     expect(classifyError(error)).toMatchObject({ status, exitCode });
@@ -35,3 +37,4 @@ describe('classifyError', () => {
     expect(safeMessage('string')).toBe('unexpected failure');
   });
 });
+
