@@ -3,7 +3,7 @@
  * Each carries ids and a human message, never payloads, emails or secrets: structured loggers
  * serialise every enumerable field of an error.
  */
-import type { ConnectorStatus, LeaseInfo } from './types.ts';
+import type { ConnectorStatus, LeaseInfo, SyncOutcome } from './types.ts';
 
 export abstract class RollcallError extends Error {
   abstract readonly kind: ErrorKind;
@@ -93,6 +93,31 @@ const CLASSIFICATIONS: Readonly<Record<ErrorKind | 'unknown', ErrorClassificatio
 
 export function classifyError(error: unknown): ErrorClassification {
   return CLASSIFICATIONS[error instanceof RollcallError ? error.kind : 'unknown'];
+}
+
+/**
+ * The exit code of a poll that returned `outcome`, from the kind of failure the outcome stands
+ * for: a skipped poll is one whose credentials were rejected, an interrupted one ended short of
+ * time or on request (retry later), a `failed` one is its failure's. A completed listing that was
+ * empty is "anything else" (1): nothing went wrong on the wire, but it is not a successful sync.
+ */
+export function outcomeExitCode(outcome: SyncOutcome, details: { emptyListing?: boolean; failure?: unknown } = {}): ExitCode {
+  switch (outcome) {
+    case 'completed':
+      return details.emptyListing === true ? CLASSIFICATIONS.unknown.exitCode : 0;
+    case 'partial':
+      return 0;
+    case 'skipped':
+    case 'reconnect-required':
+      return CLASSIFICATIONS.auth.exitCode;
+    case 'busy':
+      return CLASSIFICATIONS.busy.exitCode;
+    case 'interrupted':
+    case 'transient-error':
+      return CLASSIFICATIONS.transient.exitCode;
+    case 'failed':
+      return classifyError(details.failure).exitCode;
+  }
 }
 
 /** A message safe to log or store: only our own errors' messages are trusted to be free of payloads. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { emailsToLookUp, InventoryDiff, type DiffSlice } from './diff.ts';
 import { heldEmails, repairIdentities } from './identity-repair.ts';
 import { describeLease, holderIsGone } from './lease.ts';
-import { AuthError, classifyError, ConfigError, LeaseBusyError, safeMessage } from './errors.ts';
+import { AuthError, classifyError, ConfigError, LeaseBusyError, outcomeExitCode, safeMessage, type ExitCode } from './errors.ts';
 import { makeEvent, type RollcallEvent } from './events.ts';
 import { collectListing, DEFAULT_LISTING_BOUNDS } from './listing.ts';
 import { ContractError } from './errors.ts';
@@ -134,7 +134,7 @@ export interface PollResult {
    * design.md section 7: 0 completed, 3 RECONNECT_REQUIRED, 4 transient (and busy, and interrupted:
    * the CLI reports an interruption by its signal instead), 1 anything else.
    */
-  readonly exitCode: 0 | 1 | 2 | 3 | 4;
+  readonly exitCode: ExitCode;
 }
 
 export async function pollConnector(deps: PollDependencies, request: PollRequest): Promise<PollResult> {
@@ -181,7 +181,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       error: state?.statusReason ?? 'credentials rejected',
       events: 0,
       pages: 0,
-      exitCode: 3,
+      exitCode: outcomeExitCode('skipped'),
     };
   };
   // Checked before taking the lease (the common case costs no write) and again after it, in case
@@ -242,7 +242,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
       error: error.message,
       events: 0,
       pages: 0,
-      exitCode: 4,
+      exitCode: outcomeExitCode('busy'),
     };
   }
 
@@ -302,7 +302,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
         transition.events.length,
         outcome,
         { counts: unchangedCounts(before), anomalies: [], invalid: [], error: safeMessage(error), pages: 0 },
-        transition.state.status === 'RECONNECT_REQUIRED' ? 3 : classification.exitCode,
+        outcomeExitCode(outcome, { failure: error }),
       );
     };
 
@@ -314,7 +314,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
         eventCount,
         'interrupted',
         { counts: unchangedCounts(before), anomalies: [], invalid: [], error: `interrupted (${reason})`, pages },
-        4,
+        outcomeExitCode('interrupted'),
       );
     };
     const signal = deps.signal;
@@ -449,7 +449,7 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
         unidentified: (checkpoint?.unidentified ?? 0) + rest.unidentified,
         invocations: (checkpoint?.invocations ?? 0) + 1,
       });
-      return finish(transition.state, published, 'partial', details, 0);
+      return finish(transition.state, published, 'partial', details, outcomeExitCode('partial'));
     }
 
     const transition = afterSuccess(before, now, counts, rest.anomalies.includes('EMPTY_LISTING'));
@@ -457,8 +457,9 @@ export async function pollConnector(deps: PollDependencies, request: PollRequest
     await publishThenWrite(rest, [...transition.events, completed]);
     if (storedCheckpoint !== null) await deps.store.clearCheckpoint(connectorId);
     // An empty listing is recorded as completed (nothing went wrong on the wire) but is not a
-    // successful sync (design.md section 3): exit 1, "anything else".
-    return finish(transition.state, published, 'completed', details, rest.anomalies.includes('EMPTY_LISTING') ? 1 : 0);
+    // successful sync (design.md section 3).
+    const emptyListing = rest.anomalies.includes('EMPTY_LISTING');
+    return finish(transition.state, published, 'completed', details, outcomeExitCode('completed', { emptyListing }));
   };
 
   try {

@@ -5,6 +5,7 @@ import {
   ConfigError,
   ContractError,
   LeaseBusyError,
+  outcomeExitCode,
   PermissionError,
   PollFailedError,
   safeMessage,
@@ -38,3 +39,23 @@ describe('classifyError', () => {
   });
 });
 
+describe('outcomeExitCode', () => {
+  it.each([
+    ['completed', {}, 0],
+    ['partial', {}, 0],
+    ['skipped', {}, 3],
+    ['reconnect-required', {}, 3],
+    ['busy', {}, 4],
+    ['interrupted', {}, 4],
+    ['transient-error', {}, 4],
+  ] as const)('derives the exit code of a %s poll from the taxonomy', (outcome, details, code) => {
+    expect(outcomeExitCode(outcome, details)).toBe(code);
+  });
+
+  it('makes an empty completed listing "anything else", and a failed poll its failure\'s code', () => {
+    expect(outcomeExitCode('completed', { emptyListing: true })).toBe(1);
+    expect(outcomeExitCode('failed', { failure: new ContractError('bad page') })).toBe(1);
+    expect(outcomeExitCode('failed', { failure: new ConfigError('bad config') })).toBe(2);
+    expect(outcomeExitCode('failed', { failure: new Error('boom') })).toBe(1);
+  });
+});
