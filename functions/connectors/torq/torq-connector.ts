@@ -2,7 +2,7 @@
  * The Torq connector (design.md sections 3 and 5): one page of one listing per call; the core
  * drives paging. Roles are read once per connector instance to name each account's role.
  */
-import { AuthError, ConfigError, ContractError, PermissionError, TransientError } from '../../core/errors.ts';
+import { AuthError, ContractError } from '../../core/errors.ts';
 import {
   silentLogger,
   systemClock,
@@ -14,6 +14,7 @@ import {
 import type { Account, InvalidRecord } from '../../core/types.ts';
 import type { TorqEndpoints } from './config.ts';
 import { createHttpClient, DEFAULT_RETRY_POLICY, HttpStatusError, type RetryPolicy } from '../http/http-client.ts';
+import { errorFromStatus } from '../http/status-errors.ts';
 import { createStringPool } from '../../core/string-pool.ts';
 import { toAccount, type RoleNames } from './map.ts';
 import { createRateLimiter } from '../http/rate-limiter.ts';
@@ -222,11 +223,9 @@ function isTorqStream(stream: string): stream is TorqStream {
 /** A final answer of an API call other than 401, as the error the core acts on (design.md section 5). */
 function apiError(error: unknown, call: ApiCall): unknown {
   if (!(error instanceof HttpStatusError)) return error;
-  const { status } = error;
-  if (status === 403) return new PermissionError(`${call.forbiddenReason} (${call.label} answered HTTP 403)`);
-  if (status === 404) {
-    return new ConfigError(`${call.label} answered HTTP 404: check the API base URL (--api-url, including /public/v1alpha)`);
-  }
-  if (status >= 500) return new TransientError(`${call.label} answered HTTP ${status}`);
-  return new ContractError(`${call.label} answered HTTP ${status}`);
+  return errorFromStatus(error.status, {
+    label: call.label,
+    forbidden: call.forbiddenReason,
+    notFound: 'check the API base URL (--api-url, including /public/v1alpha)',
+  });
 }
