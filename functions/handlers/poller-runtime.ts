@@ -14,7 +14,7 @@ import { DynamoInventoryStore } from '../adapters/dynamodb-store.ts';
 import { EventBridgeEventSink, type EventBridgeSinkOptions } from '../adapters/eventbridge-sink.ts';
 import { metrics, powertoolsLogger, toLoggerPort, tracer } from '../adapters/powertools.ts';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.ts';
-import { createConnectorFactory, type ConnectorFactory } from '../connectors/index.ts';
+import { appRegistry, type AppRegistry, type ConnectorFactory, type CredentialField } from '../connectors/index.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { PollDependencies } from '../core/poll.ts';
 import { systemClock } from '../core/ports.ts';
@@ -24,6 +24,8 @@ import { parsePollerEnvironment, type PollerEnvironment } from '../contract/poll
 export interface ServedConnector {
   readonly app: AppName;
   readonly createConnector: ConnectorFactory;
+  /** What the connector's secret holds, as its app declares it. */
+  readonly credentialFields: readonly CredentialField[];
 }
 
 export interface PollerRuntime {
@@ -38,18 +40,22 @@ export interface PollerRuntime {
 export interface PollerRuntimeOptions {
   /** Retry and concurrency of PutEvents (tests pass a `sleep` that does not wait). */
   readonly eventBridge?: EventBridgeSinkOptions;
+  /** The apps this poller serves. @default appRegistry */
+  readonly registry?: AppRegistry;
 }
 
 /** Builds everything an invocation needs from the environment (the composition root). */
 export function createPollerRuntime(env: NodeJS.ProcessEnv, options: PollerRuntimeOptions = {}): PollerRuntime {
   const environment: PollerEnvironment = parsePollerEnvironment(env);
   const logger = toLoggerPort(powertoolsLogger);
+  const registry = options.registry ?? appRegistry;
 
   const connectors = new Map<string, ServedConnector>(
     environment.connectors.map((connector) => {
       try {
-        const createConnector = createConnectorFactory(connector.app, connector.config, { logger });
-        return [connector.id, { app: connector.app, createConnector }];
+        const app = registry.get(connector.app);
+        const createConnector = app.createFactory(connector.config, { logger });
+        return [connector.id, { app: app.name, createConnector, credentialFields: app.credentialFields }];
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         throw new ConfigError(`connector ${connector.id}: ${error.message}`, { cause: error });
@@ -74,7 +80,12 @@ export function createPollerRuntime(env: NodeJS.ProcessEnv, options: PollerRunti
       store: new DynamoInventoryStore(documentClient, environment.tableName),
       events: new EventBridgeEventSink(eventsClient, environment.eventBusName, options.eventBridge),
       credentials: new SecretsManagerCredentialSource(secretsClient, {
-        secretIds: new Map(environment.connectors.map((connector) => [connector.id, connector.secretArn])),
+        secrets: new Map(
+          environment.connectors.map((connector) => [
+            connector.id,
+            { secretId: connector.secretArn, fields: connectors.get(connector.id)?.credentialFields ?? [] },
+          ]),
+        ),
       }),
       clock: systemClock,
       logger,
