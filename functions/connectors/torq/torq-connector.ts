@@ -15,6 +15,7 @@ import type { Account, InvalidRecord } from '../../core/types.ts';
 import type { TorqEndpoints } from './config.ts';
 import { createHttpClient, DEFAULT_RETRY_POLICY, HttpStatusError, type RetryPolicy } from '../http/http-client.ts';
 import { errorFromStatus } from '../http/status-errors.ts';
+import { createPageGuard } from '../../core/page-guard.ts';
 import { createStringPool } from '../../core/string-pool.ts';
 import { toAccount, type RoleNames } from './map.ts';
 import { createRateLimiter } from '../http/rate-limiter.ts';
@@ -147,12 +148,13 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
 
   async function fetchRoleNames(): Promise<RoleNames> {
     const names = new Map<string, string>();
-    const seenTokens = new Set<string>();
     let skipped = 0;
     const label = 'GET /users/roles';
+    // The core's stops for a page loop: a bound, and a token that repeats or cannot be kept.
+    const guard = createPageGuard(label, maxRolePages);
     let pageToken: string | null = null;
     for (let page = 1; ; page++) {
-      if (page > maxRolePages) throw new ContractError(`${label} exceeded ${maxRolePages} pages: refusing to page further`);
+      guard.beforePage(page - 1);
       const searchParams = new URLSearchParams({ page_size: String(TORQ_PAGE_SIZE) });
       if (pageToken !== null) searchParams.set('page_token', pageToken);
       const json = await getJson({ path: '/users/roles', label, searchParams, forbiddenReason: 'API key lacks permission to read roles' });
@@ -166,9 +168,8 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
         else skipped += 1;
       }
       const next = cursorOf(parsed.data.next_page_token);
+      guard.afterPage(page, pageToken, next);
       if (next === null) break;
-      if (seenTokens.has(next)) throw new ContractError(`${label} repeated a page token after page ${page}`);
-      seenTokens.add(next);
       pageToken = next;
     }
     logger.debug('roles loaded', { roles: names.size, skipped });
