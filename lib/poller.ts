@@ -51,9 +51,9 @@ export interface PollerProps {
 export interface PollerConnectorProps {
   readonly id: string;
   readonly app: AppName;
-  /** Holds `{clientId, clientSecret}`. */
+  /** Holds the app's credential JSON (its `credentialFields`). */
   readonly secret: ISecret;
-  /** The app's connector config (Torq: region, apiUrl, authUrl). */
+  /** The app's connector config: the fields its registry entry declares. */
   readonly config: Record<string, unknown>;
 }
 

@@ -74,12 +74,12 @@ export function appConfigProblems(app: AppDefinition, config: Readonly<Record<st
   const problems: string[] = [];
   for (const key of Object.keys(config)) {
     if (!declared.has(key)) {
-      problems.push(`${JSON.stringify(key)}: not a field of ${app.name} (its fields: ${[...declared].join(', ') || 'none'})`);
+      problems.push(`unknown field ${JSON.stringify(key)} (${app.name} fields: ${[...declared].join(', ') || 'none'})`);
     }
   }
   for (const field of app.configFields) {
     if (field.required && (config[field.key] === undefined || config[field.key] === null)) {
-      problems.push(`${field.key}: required by ${app.name} (${field.description})`);
+      problems.push(`missing required field ${field.key} (${field.description})`);
     }
   }
   return problems;
