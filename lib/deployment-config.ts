@@ -24,7 +24,7 @@ export const SCHEDULE_PATTERN =
 
 /**
  * What every connector entry has, whatever its app; the app's own fields (`configFields` of its
- * registry entry: Torq's `region`, Twingate's `network`) sit beside them and are checked against
+ * registry entry: a region, a network name) sit beside them and are checked against
  * the registry after this schema.
  */
 const connectorSchema = z

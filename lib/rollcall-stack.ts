@@ -21,7 +21,7 @@ export interface RollcallStackProps extends StackProps {
   readonly registry?: AppRegistry;
 }
 
-/** `torq-prod` -> `TorqProd`, for output names a person types. */
+/** `acme-prod` -> `AcmeProd`, for output names a person types. */
 export function pascalCase(id: string): string {
   return id
     .split('-')

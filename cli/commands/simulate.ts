@@ -9,8 +9,6 @@ import { ConfigError } from '../../functions/core/errors.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { parsePort, parsePositiveInt } from '../options.ts';
 
-export { SIMULATOR_DEFAULT_CREDENTIALS } from '../../simulators/torq/cli.ts';
-
 interface SimulateFlags {
   app: string;
   port: number;

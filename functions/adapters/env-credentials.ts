@@ -1,7 +1,7 @@
 /**
  * Credentials from environment variables, for `rollcall poll` on a laptop (design.md section 7).
- * Which variables is the app's declaration (`credentialFields`): Torq reads TORQ_CLIENT_ID and
- * TORQ_CLIENT_SECRET, an app with one API key reads one variable.
+ * Which variables is the app's declaration (`credentialFields`): an OAuth app reads its client id
+ * and secret from two variables, an app with one API key from one.
  */
 import { createHash } from 'node:crypto';
 import type { CredentialField } from '../connectors/app-definition.ts';

@@ -1,7 +1,7 @@
 /**
  * Connector credentials from AWS Secrets Manager (design.md section 2): one secret per connector
- * holding a JSON object with the app's declared credential fields (`credentialFields`: Torq
- * `{"clientId": "...", "clientSecret": "..."}`, an API-key app `{"apiKey": "..."}`), each a
+ * holding a JSON object with the app's declared credential fields (`credentialFields`: an API-key
+ * app's `{"apiKey": "..."}`), each a
  * non-empty string; other keys are ignored. The fingerprint is the secret's VersionId,
  * so putting a new value (a new version) is what lifts RECONNECT_REQUIRED (design.md section 5).
  *

@@ -1,7 +1,7 @@
 /**
  * The safety stops of a loop over an API's pages, written once: a page bound, and a next-page
  * token that repeats or cannot be stored. The core's listing (`listing.ts`) and any connector that
- * pages a side listing of its own (Torq's role list) use it, so a misbehaving API fails the call
+ * pages a side listing of its own (a role list, say) use it, so a misbehaving API fails the call
  * with one wording instead of looping.
  */
 import { ContractError } from './errors.ts';
@@ -17,7 +17,7 @@ export interface PageGuard {
   afterPage(pages: number, cursor: string | null, next: string | null): void;
 }
 
-/** `label` names the loop in messages (`torq listing 'sso'`, `GET /users/roles`). */
+/** `label` names the loop in messages (`<app> listing '<stream>'`, `GET /users/roles`). */
 export function createPageGuard(label: string, maxPages: number): PageGuard {
   const seen = new Set<string>();
   return {
