@@ -1,11 +1,28 @@
 /**
- * The simulators `rollcall simulate --app NAME` serves: one entry per app that has one. Adding a
- * simulator is its folder under `simulators/` and one entry here.
+ * The simulator registry, by the app's registry name:
+ * - `SIMULATORS`: each app's start function (a seeded workspace, the credentials it accepts,
+ *   faults, a port -> a running loopback server with `close()`), for tests, the demo and the bench;
+ * - `SIMULATE_COMMANDS`: what `rollcall simulate --app NAME` serves: the simulator's own flags and
+ *   how it starts from them.
+ * Adding an app's simulator is its folder under `simulators/` and one line in each.
  */
 import type { SimulatorEntry } from './registry.ts';
+import { startTorqSimulator } from './torq/index.ts';
 import { torqSimulator } from './torq/cli.ts';
 
 export type { RunningSimulator, SimulatorEntry, SimulatorStartRequest } from './registry.ts';
 
-/** By app name, in the order `--help` lists them; the first is `--app`'s default. */
-export const SIMULATORS: ReadonlyMap<string, SimulatorEntry> = new Map([torqSimulator].map((entry) => [entry.app, entry]));
+export const SIMULATORS = {
+  torq: startTorqSimulator,
+} as const;
+
+export type SimulatorName = keyof typeof SIMULATORS;
+
+export const SIMULATOR_NAMES = Object.keys(SIMULATORS) as SimulatorName[];
+
+export function isSimulatorName(name: string): name is SimulatorName {
+  return Object.hasOwn(SIMULATORS, name);
+}
+
+/** In the order `--help` lists them; the first is `simulate --app`'s default. */
+export const SIMULATE_COMMANDS: ReadonlyMap<string, SimulatorEntry> = new Map([torqSimulator].map((entry) => [entry.app, entry]));

@@ -4,7 +4,7 @@
  * app's simulator is a usage error.
  */
 import { Option, type Command } from 'commander';
-import { SIMULATORS, type SimulatorEntry } from '../../simulators/index.ts';
+import { SIMULATE_COMMANDS, type SimulatorEntry } from '../../simulators/index.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { parsePort, parsePositiveInt } from '../options.ts';
@@ -42,7 +42,7 @@ function ownFlags(command: Command, entries: readonly SimulatorEntry[], entry: S
   return own;
 }
 
-export function registerSimulateCommand(program: Command, _exit: ExitCodeSink, simulators: ReadonlyMap<string, SimulatorEntry> = SIMULATORS): void {
+export function registerSimulateCommand(program: Command, _exit: ExitCodeSink, simulators: ReadonlyMap<string, SimulatorEntry> = SIMULATE_COMMANDS): void {
   const entries = [...simulators.values()];
   const command = program
     .command('simulate')

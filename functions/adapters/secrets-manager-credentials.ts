@@ -1,9 +1,9 @@
 /**
  * Connector credentials from AWS Secrets Manager (design.md section 2): one secret per connector
  * holding a JSON object with the app's declared credential fields (`credentialFields`: an API-key
- * app's `{"apiKey": "..."}`), each a
- * non-empty string; other keys are ignored. The fingerprint is the secret's VersionId,
- * so putting a new value (a new version) is what lifts RECONNECT_REQUIRED (design.md section 5).
+ * app's `{"apiKey": "..."}`), each a non-empty string; other keys are ignored. The fingerprint is
+ * the secret's VersionId, so putting a new value (a new version) is what lifts RECONNECT_REQUIRED
+ * (design.md section 5).
  *
  * Caching: a value is reused for `cacheTtlMs` (default 60 s), keyed by secret ARN. Polls come from
  * schedules minutes to hours apart, so in practice every poll reads the current version; the

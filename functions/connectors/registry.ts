@@ -40,9 +40,6 @@ export function createAppRegistry(apps: readonly AppDefinition[]): AppRegistry {
       if (RESERVED_CONFIG_KEYS.includes(field.key)) {
         throw new Error(`app registry: ${app.name} config field '${field.key}' is a key every connector has`);
       }
-      if (field.required && field.example === undefined) {
-        throw new Error(`app registry: ${app.name} config field '${field.key}' is required and needs an example`);
-      }
     }
     byName.set(app.name, app);
   }
@@ -85,9 +82,16 @@ export function appConfigProblems(app: AppDefinition, config: Readonly<Record<st
   return problems;
 }
 
-/** An app's config with its required fields at their examples: valid by the app's declarations. */
+/**
+ * An app's config with its required fields at their examples (or defaults): valid by the app's
+ * declarations, when every required field declares an example (the registry's tests check that
+ * of every production app).
+ */
 export function exampleConfig(app: AppDefinition): Record<string, string | number> {
   return Object.fromEntries(
-    app.configFields.flatMap((field) => (field.required && field.example !== undefined ? [[field.key, field.example]] : [])),
+    app.configFields.flatMap((field) => {
+      const value = field.example ?? field.default;
+      return field.required && value !== undefined ? [[field.key, value]] : [];
+    }),
   );
 }

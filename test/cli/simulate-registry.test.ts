@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerSimulateCommand } from '../../cli/commands/simulate.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import { SIMULATORS, type SimulatorEntry } from '../../simulators/index.ts';
+import { SIMULATE_COMMANDS, type SimulatorEntry } from '../../simulators/index.ts';
 
 class Started extends Error {
   constructor(readonly request: unknown) {
@@ -27,7 +27,7 @@ const acmeSimulator: SimulatorEntry = {
 
 async function simulate(args: string[]): Promise<unknown> {
   const program = new Command('rollcall').exitOverride().configureOutput({ writeErr: () => {} });
-  registerSimulateCommand(program, { code: 0 }, new Map([...SIMULATORS, ['acme', acmeSimulator]]));
+  registerSimulateCommand(program, { code: 0 }, new Map([...SIMULATE_COMMANDS, ['acme', acmeSimulator]]));
   return program.parseAsync(['simulate', ...args], { from: 'user' }).catch((error: unknown) => error);
 }
 
@@ -48,7 +48,7 @@ describe('rollcall simulate over the simulator registry', () => {
 
   it('lists every registered simulator', () => {
     const program = new Command('rollcall');
-    registerSimulateCommand(program, { code: 0 }, new Map([...SIMULATORS, ['acme', acmeSimulator]]));
+    registerSimulateCommand(program, { code: 0 }, new Map([...SIMULATE_COMMANDS, ['acme', acmeSimulator]]));
     const help = program.commands.find((command) => command.name() === 'simulate')?.helpInformation().replace(/\s+/g, ' ') ?? '';
 
     expect(help).toContain('(Torq, Acme)');

@@ -22,7 +22,6 @@ describe('createAppRegistry', () => {
     ['a name twice', [acmeApp, acmeApp], /'acme' is registered twice/],
     ['a name with capitals', [{ ...acmeApp, name: 'Acme' }], /must be lower-case/],
     ['no credential field', [{ ...acmeApp, credentialFields: [] }], /declares no credential field/],
-    ['a required field without an example', [{ ...acmeApp, configFields: [{ key: 'network', description: 'n', required: true }] }], /needs an example/],
     ['a field named like a common key', [{ ...acmeApp, configFields: [{ key: 'schedule', description: 's', required: false }] }], /key every connector has/],
   ] as const)('refuses an entry with %s when it is built', (_case, apps, expected) => {
     expect(() => createAppRegistry(apps as readonly AppDefinition[])).toThrow(expected);
@@ -47,6 +46,13 @@ describe('what consumers derive from an entry', () => {
       'unknown field "region" (acme fields: network, apiUrl, pageSize)',
       'missing required field network (the Acme network name)',
     ]);
+  });
+
+  it('every required config field of a production app has an example (cold start, README, help)', () => {
+    const lacking = appRegistry.apps.flatMap((app) =>
+      app.configFields.filter((field) => field.required && field.example === undefined).map((field) => `${app.name}.${field.key}`),
+    );
+    expect(lacking).toEqual([]);
   });
 
   it('every production app declares distinct credential variables and keys', () => {
