@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '../core/errors.ts';
 import type { AppName } from '../core/types.ts';
-import type { AppDefinition, ConnectorFactory, ConnectorRuntimeOptions } from './app-definition.ts';
+import { isNumberField, type AppDefinition, type ConnectorFactory, type ConnectorRuntimeOptions } from './app-definition.ts';
 
 /** Lower-case letters and digits, as in cdk.json and `--app`. */
 const APP_NAME_PATTERN = /^[a-z][a-z0-9]{0,31}$/;
@@ -63,7 +63,8 @@ export const RESERVED_CONFIG_KEYS: readonly string[] = ['id', 'app', 'schedule',
 
 /**
  * What is wrong with an app's config object by its declarations alone: keys it does not declare,
- * required keys that are missing. Each problem names the key, never a value. The app's own parser
+ * required keys that are missing, a value outside the declared choices, a number field holding
+ * something else. Each problem names the key, never a value. The app's own parser
  * (`createFactory`) checks types and values afterwards.
  */
 export function appConfigProblems(app: AppDefinition, config: Readonly<Record<string, unknown>>): string[] {
@@ -75,8 +76,13 @@ export function appConfigProblems(app: AppDefinition, config: Readonly<Record<st
     }
   }
   for (const field of app.configFields) {
-    if (field.required && (config[field.key] === undefined || config[field.key] === null)) {
-      problems.push(`missing required field ${field.key} (${field.description})`);
+    const value = config[field.key];
+    if (value === undefined || value === null) {
+      if (field.required) problems.push(`missing required field ${field.key} (${field.description})`);
+    } else if (field.choices !== undefined && !field.choices.includes(String(value))) {
+      problems.push(`field ${field.key}: expected one of ${field.choices.join(', ')}`);
+    } else if (isNumberField(field) && typeof value !== 'number') {
+      problems.push(`field ${field.key}: expected a number`);
     }
   }
   return problems;

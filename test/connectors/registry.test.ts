@@ -42,6 +42,8 @@ describe('what consumers derive from an entry', () => {
 
   it('config problems by declaration: unknown keys and missing required ones, named', () => {
     expect(appConfigProblems(acmeApp, { network: 'n', pageSize: 3 })).toEqual([]);
+    expect(appConfigProblems(acmeApp, { network: 'n', pageSize: '3' })).toEqual(['field pageSize: expected a number']);
+    expect(appConfigProblems(torqApp, { region: 'asia' })).toEqual(['field region: expected one of us, eu']);
     expect(appConfigProblems(acmeApp, { region: 'eu' })).toEqual([
       'unknown field "region" (acme fields: network, apiUrl, pageSize)',
       'missing required field network (the Acme network name)',

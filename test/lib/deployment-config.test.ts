@@ -61,7 +61,7 @@ describe('parseDeploymentConfig', () => {
       ['no context at all', undefined, /context "rollcall" is missing: add \{"connectors"/],
       ['a string that is not JSON', '{connectors', /not valid JSON/],
       ['no connectors', { connectors: [] }, /connectors: must list at least one connector/],
-      ['an unknown region', { connectors: [{ ...torq, region: 'ap' }] }, /connectors\.0 \(torq-prod\): torq config: region: /],
+      ['an unknown region', { connectors: [{ ...torq, region: 'ap' }] }, /connectors\.0: field region: expected one of us, eu$/],
       ['an unknown app', { connectors: [{ ...torq, app: 'okta' }] }, /connectors\.0\.app: /],
       ['an id with capitals', { connectors: [{ ...torq, id: 'Torq' }] }, /connectors\.0\.id: must be 1-48 lower-case letters/],
       ['a duplicate id', { connectors: [torq, torq] }, /connectors: connector ids must be unique/],
@@ -73,7 +73,7 @@ describe('parseDeploymentConfig', () => {
       ['a malformed e-mail', { connectors: [torq], alarmEmail: 'secops' }, /alarmEmail: must be an e-mail address/],
       ['zero concurrency', { connectors: [torq], pollerConcurrency: 0 }, /pollerConcurrency: /],
       ['a request ceiling of 0', { connectors: [{ ...torq, requestsPerSecond: 0 }] }, /connectors\.0 \(torq-prod\): torq config requestsPerSecond: must be a positive number of requests per second/],
-      ['a request ceiling as a string', { connectors: [{ ...torq, requestsPerSecond: '50' }] }, /connectors\.0 \(torq-prod\): torq config: requestsPerSecond: expected number/],
+      ['a request ceiling as a string', { connectors: [{ ...torq, requestsPerSecond: '50' }] }, /connectors\.0: field requestsPerSecond: expected a number$/],
     ])('%s', (_case, raw, expected) => {
       const error = errorOf(raw);
 
