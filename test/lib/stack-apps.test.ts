@@ -8,6 +8,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { pollerConnectorsSchema, POLLER_ENV } from '../../functions/contract/poller-contract.ts';
+import { appRegistry, exampleConfig, secretTemplate } from '../../functions/connectors/index.ts';
 import { parseDeploymentConfig } from '../../lib/deployment-config.ts';
 import { RollcallStack } from '../../lib/rollcall-stack.ts';
 import { registryWithAcme } from '../support/acme-app.ts';
@@ -66,5 +67,32 @@ describe('a connector of another app', () => {
   it('outputs its secret ARN with what to put into it', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Description?: string } | undefined>;
     expect(outputs.SecretArnTg?.Description).toBe('Secret of connector tg: put {"apiKey": "..."} into it');
+  });
+});
+
+describe('a connector of every production app', () => {
+  // One connector per registered app at its example config: an app added to the registry is
+  // synthesized here with no change to this test (and fails it if its required fields lack examples).
+  const everyApp = parseDeploymentConfig({
+    connectors: appRegistry.apps.map((app) => ({ id: `${app.name}-example`, app: app.name, ...exampleConfig(app) })),
+  });
+  const synthesized = Template.fromStack(
+    new RollcallStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'EveryApp', { config: everyApp }),
+  );
+
+  it.each(appRegistry.apps.map((app) => [app.name, app] as const))('%s: its secret, its schedule and its config', (name, app) => {
+    synthesized.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: `Rollcall connector ${name}-example (${name}): put JSON ${secretTemplate(app.credentialFields)}`,
+    });
+    synthesized.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: { Input: JSON.stringify({ connectorId: `${name}-example` }) },
+    });
+    const functionId = logicalIdOf(synthesized, 'AWS::Lambda::Function', (properties) =>
+      JSON.stringify(properties).includes(POLLER_ENV.connectors),
+    );
+    const poller = synthesized.toJSON().Resources[functionId] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const list = JSON.parse(flatten(poller.Properties.Environment.Variables[POLLER_ENV.connectors])) as { id: string; config: unknown }[];
+    expect(list.find((entry) => entry.id === `${name}-example`)?.config).toEqual(exampleConfig(app));
   });
 });
