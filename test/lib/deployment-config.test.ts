@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { appConfigOf, parseDeploymentConfig } from '../../lib/deployment-config.ts';
+import { appRegistry } from '../../functions/connectors/index.ts';
 import { registryWithAcme } from '../support/acme-app.ts';
 
 const torq = { id: 'torq-prod', app: 'torq', region: 'us', schedule: 'rate(1 hour)' };
@@ -110,6 +111,8 @@ describe('parseDeploymentConfig derives each connector\'s fields from the app re
   });
 
   it('knows only the production apps without the test registry', () => {
-    expect(() => parseDeploymentConfig({ connectors: [acme] })).toThrow(/connectors\.0\.app: unknown app: expected one of torq$/);
+    expect(() => parseDeploymentConfig({ connectors: [acme] })).toThrow(
+      new ConfigError(`cdk.json context "rollcall": connectors.0.app: unknown app: expected one of ${appRegistry.names.join(', ')}`),
+    );
   });
 });
