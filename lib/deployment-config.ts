@@ -3,7 +3,7 @@
  * validated before any construct is built, so a typo fails `cdk synth` with the field's path.
  */
 import { z } from 'zod';
-import { appConfigProblems, appRegistry, exampleConfig, type AppRegistry } from '../functions/connectors/index.ts';
+import { appConfigProblems, appRegistry, exampleConfig, RESERVED_CONFIG_KEYS, type AppRegistry } from '../functions/connectors/index.ts';
 import { DEFAULT_POLL_SETTINGS } from '../functions/core/poll.ts';
 import { ConfigError } from '../functions/core/errors.ts';
 import {
@@ -130,7 +130,7 @@ export function parseDeploymentConfig(raw: unknown, registry: AppRegistry = appR
       throw new ConfigError(`${where}.app: unknown app: expected one of ${registry.names.join(', ')}`);
     }
     const app = registry.get(connector.app);
-    const { id: _id, app: _app, schedule: _schedule, secretArn: _secretArn, ...own } = connector;
+    const own = Object.fromEntries(Object.entries(connector).filter(([key]) => !RESERVED_CONFIG_KEYS.includes(key)));
     const problems = appConfigProblems(app, own);
     if (problems.length > 0) throw new ConfigError(`${where}: ${problems.join('; ')}`);
     try {

@@ -83,7 +83,7 @@ export function createPollerRuntime(env: NodeJS.ProcessEnv, options: PollerRunti
         secrets: new Map(
           environment.connectors.map((connector) => [
             connector.id,
-            { secretId: connector.secretArn, fields: connectors.get(connector.id)?.credentialFields ?? [] },
+            { secretId: connector.secretArn, fields: registry.get(connector.app).credentialFields },
           ]),
         ),
       }),
