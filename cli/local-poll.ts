@@ -8,6 +8,8 @@ import { pollConnector, type PollResult } from '../functions/core/poll.ts';
 import type { RollcallEvent } from '../functions/core/events.ts';
 import { systemClock, type Connector, type ConnectorCredentials, type EventSink, type Logger } from '../functions/core/ports.ts';
 import type { AppName } from '../functions/core/types.ts';
+import { appRegistry } from '../functions/connectors/index.ts';
+import type { AppRegistry } from '../functions/connectors/registry.ts';
 import { localHolderProbe, thisProcess } from './lease-holder.ts';
 import { printable, renderTable } from './output.ts';
 import { createProgress } from './progress.ts';
@@ -17,6 +19,8 @@ import { COUNT_COLUMNS } from './views.ts';
 export interface LocalPollRequest {
   readonly connectorId: string;
   readonly app: AppName;
+  /** Where `app` is registered (its credential variables). @default appRegistry */
+  readonly registry?: AppRegistry;
   readonly createConnector: (credentials: ConnectorCredentials) => Connector;
   readonly env: NodeJS.ProcessEnv;
   readonly maxRemovalShare?: number;
@@ -59,7 +63,7 @@ function noteTaker(events: EventSink): { sink: EventSink; notes: PollNotes } {
 
 /** One poll against an open inventory, with credentials from the environment. */
 export async function pollLocally(inventory: Inventory, request: LocalPollRequest): Promise<LocalPollResult> {
-  const credentials = new EnvCredentialSource(request.app, request.env);
+  const credentials = new EnvCredentialSource((request.registry ?? appRegistry).get(request.app).credentialFields, request.env);
   // Missing variables are a usage error here (exit 2), not a connector status.
   await credentials.get(request.connectorId);
   const progress = createProgress(`Polling ${request.connectorId}`, request.showProgress);

@@ -29,7 +29,7 @@ export interface AccountPage {
   /** Opaque cursor of the next page; `null` when this stream is exhausted. */
   readonly nextCursor: string | null;
   /**
-   * How many accounts the API says this stream holds (Twingate's `totalCount`), when it says. The
+   * How many accounts the API says this stream holds (a GraphQL `totalCount`), when it says. The
    * core checks it against the distinct ids the stream listed: a mismatch makes the listing
    * incomplete, so it removes nothing.
    */
@@ -56,7 +56,7 @@ export interface GroupMembers {
 export interface Connector {
   readonly app: AppName;
   /**
-   * Independent listing streams whose union is the complete account list (Torq: `local` and `sso`).
+   * Independent listing streams whose union is the complete account list (e.g. `local` and `sso`).
    * Accounts are de-duplicated by id across streams; when several list one id, the record of the
    * stream that comes last here wins, so put the most specific listing last.
    */
@@ -72,8 +72,8 @@ export interface Connector {
 }
 
 /**
- * Credentials as the core sees them: opaque named strings. Which names an app needs (Torq:
- * `clientId` and `clientSecret`; Twingate: `apiKey`) is declared by its registry entry, and the
+ * Credentials as the core sees them: opaque named strings. Which names an app needs (an OAuth
+ * client's id and secret, or one API key) is declared by its registry entry, and the
  * credential adapters check them before any connector is built.
  */
 export type ConnectorCredentials = Readonly<Record<string, string>>;
@@ -103,11 +103,14 @@ export interface InventoryWrites {
   readonly putIdentities: readonly StoredIdentity[];
   /** Groups to create or overwrite (new, changed, back from removal). */
   readonly putGroups?: readonly StoredGroup[];
-  /** Groups to mark removed. */
+  /** Groups to mark removed (one the inventory does not hold: nothing to mark, no error). */
   readonly removeGroups?: readonly { readonly id: string; readonly removedAt: string }[];
   /** Memberships granted: new, or back after a revocation (`revokedAt` null). */
   readonly putMemberships?: readonly StoredMembership[];
-  /** Memberships to mark revoked (kept, with `revokedAt`, for the history). */
+  /**
+   * Memberships to mark revoked (kept, with `revokedAt`, for the history); one the inventory does
+   * not hold: nothing to mark, no error.
+   */
   readonly revokeMemberships?: readonly { readonly groupId: string; readonly accountId: string; readonly revokedAt: string }[];
 }
 
@@ -207,6 +210,13 @@ export interface StreamPosition {
   readonly done: boolean;
   /** Pages fetched so far across invocations (the page cap holds across them). */
   readonly pages: number;
+  /**
+   * Records (distinct ids, plus records without one) the stream listed so far across invocations,
+   * checked against `total` once the stream is done. Absent in checkpoints written before it existed.
+   */
+  readonly listed?: number;
+  /** The last `AccountPage.total` the stream reported, when it reports one. */
+  readonly total?: number;
 }
 
 /**
