@@ -52,7 +52,7 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
         flags.newUsers === true && flags.newSince !== undefined
           ? new Set((await inventory.store.queryIdentities(flags.newSince)).map((identity) => identity.emailKey))
           : null,
-      // Memberships are read only when shown (JSON) or filtered on: a table of an app without groups costs nothing more.
+      // Memberships are read only when shown (JSON) or filtered on: a table or CSV costs no group reads.
       groups:
         json || flags.group !== undefined
           ? await loadAccountGroups(inventory.store, {
