@@ -55,7 +55,7 @@ interface Flags {
 
 runAsMain(async () => {
   const command = new Command('bench')
-    .description('measure polls against the Torq simulator and dynalite, check the targets, estimate the AWS cost')
+    .description('measure polls against the Torq simulator and dynalite, count Twingate requests against the minimum, check the targets, estimate the AWS cost')
     .option('--users <list>', `workspace sizes, repeatable or comma-separated (default ${DEFAULT_SIZES.join(',')})`, sizes)
     .option(
       '--pacing <list>',

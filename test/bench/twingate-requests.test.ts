@@ -3,6 +3,9 @@
  * registry's connector factory, `pollConnector` and the DynamoDB store on an embedded dynalite.
  * Asserts request counts against the minimum and write counts, never a wall-clock time.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../bench/lib/report.ts';
 import { runBenchmark } from '../../bench/lib/benchmark.ts';
@@ -145,4 +148,22 @@ describe('the benchmark report', () => {
     expect(skipped.twingate).toEqual({ status: 'n/a', reason: 'skipped (--no-twingate)' });
     expect(skipped.targets.some((target) => target.id.startsWith('twingate-'))).toBe(false);
   }, 60_000);
+});
+
+describe('npm run bench flags', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const bench = (args: string[]) =>
+    promisify(execFile)(process.execPath, ['bin/run-ts.mjs', 'bench/run.ts', ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+
+  it('--twingate-users alone runs only the Twingate measurement (and the table render) and prints it in the JSON', async () => {
+    const { stdout } = await bench(['--twingate-users', '60', '--twingate-groups', '1', '--no-handler', '--no-startup', '--json']);
+    const report = JSON.parse(stdout) as { sizes: unknown[]; pacing: unknown[]; twingate: { status: string; users: number; spread: { groups: number } } };
+    expect(report.sizes).toEqual([]);
+    expect(report.pacing).toEqual([]);
+    expect(report.twingate).toMatchObject({ status: 'measured', users: 60, spread: { groups: 1 } });
+  }, 60_000);
+
+  it('refuses a size that is not a positive whole number with exit code 2', async () => {
+    await expect(bench(['--twingate-users', '0', '--no-handler'])).rejects.toMatchObject({ code: 2 });
+  }, 30_000);
 });
