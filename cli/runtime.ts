@@ -39,9 +39,9 @@ export async function openInventory(options: StoreOptions, open: OpenInventoryOp
   // Loaded here, not at the top: `--help` and usage errors then start without the AWS SDK.
   const [{ ensureTable }, { createDynamoClients }, { DynamoInventoryStore }, { JsonLinesEventSink }, { connectStore }] =
     await Promise.all([
-      import('../functions/adapters/create-table.ts'),
-      import('../functions/adapters/dynamodb-client.ts'),
-      import('../functions/adapters/dynamodb-store.ts'),
+      import('../functions/adapters/dynamodb/create-table.ts'),
+      import('../functions/adapters/dynamodb/client.ts'),
+      import('../functions/adapters/dynamodb/store.ts'),
       import('../functions/adapters/jsonl-event-sink.ts'),
       import('./store/connect.ts'),
     ]);
@@ -102,7 +102,7 @@ export async function openInventory(options: StoreOptions, open: OpenInventoryOp
 /** A store whose table was never created (a poll that failed before it) holds no inventory either. */
 async function tableExists(client: DynamoDBClient): Promise<boolean> {
   const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
-  const { toStoreError } = await import('../functions/adapters/dynamodb-client.ts');
+  const { toStoreError } = await import('../functions/adapters/dynamodb/errors.ts');
   try {
     await client.send(new DescribeTableCommand({ TableName: EMBEDDED_TABLE }));
     return true;

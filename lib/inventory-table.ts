@@ -1,6 +1,6 @@
 /**
  * The inventory table (design.md sections 4 and 8), built from the same key and index definition
- * the DynamoDB store and the local table bootstrap use (functions/adapters/table-definition.ts).
+ * the DynamoDB store and the local table bootstrap use (functions/adapters/dynamodb/table-definition.ts).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -11,7 +11,7 @@ import {
   KEY_ATTRIBUTE_TYPE,
   TABLE_KEYS,
   TTL_ATTRIBUTE,
-} from '../functions/adapters/table-definition.ts';
+} from '../functions/adapters/dynamodb/table-definition.ts';
 
 const ATTRIBUTE_TYPES = { S: AttributeType.STRING } as const;
 

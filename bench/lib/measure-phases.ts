@@ -10,10 +10,10 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ensureTable } from '../../functions/adapters/create-table.ts';
-import { countRequests, createDynamoClients, type RequestCounter, type RequestCounts } from '../../functions/adapters/dynamodb-client.ts';
-import { accountToItem, connectorToItem, identityToItem, runToItem } from '../../functions/adapters/dynamodb-items.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
+import { ensureTable } from '../../functions/adapters/dynamodb/create-table.ts';
+import { countRequests, createDynamoClients, type RequestCounter, type RequestCounts } from '../../functions/adapters/dynamodb/client.ts';
+import { accountToItem, connectorToItem, identityToItem, runToItem } from '../../functions/adapters/dynamodb/items.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
 import { JsonLinesEventSink } from '../../functions/adapters/jsonl-event-sink.ts';
 import { createConnectorFactory, type ConnectorFactory } from '../../functions/connectors/index.ts';
 import { collectListing } from '../../functions/core/listing.ts';

@@ -10,9 +10,9 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ensureTable } from '../../functions/adapters/create-table.ts';
-import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
+import { ensureTable } from '../../functions/adapters/dynamodb/create-table.ts';
+import { createDynamoClients } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
 import { JsonLinesEventSink } from '../../functions/adapters/jsonl-event-sink.ts';
 import { createConnectorFactory } from '../../functions/connectors/index.ts';
 import { TORQ_API_BASE_PATH } from '../../simulators/torq/server.ts';

@@ -3,7 +3,7 @@
  * yields PASS, FAIL, or n/a (the run did not measure what it needs, e.g. no 100,000-user size);
  * the benchmark exits non-zero when any is FAIL.
  */
-import { requestKindOf } from '../../functions/adapters/dynamodb-client.ts';
+import { requestKindOf } from '../../functions/adapters/dynamodb/client.ts';
 import type { WorkspaceMeasurement } from './workspace-runner.ts';
 
 export type TargetStatus = 'PASS' | 'FAIL' | 'n/a';

@@ -17,12 +17,12 @@ import type {
   ConnectorCredentials,
   CredentialSource,
   EventSink,
-  InventoryStore,
   LeaseHolderProbe,
   ListingCheckpoint,
   Logger,
   PollProgress,
   ResolvedCredentials,
+  SyncStore,
 } from './ports.ts';
 import { afterFailure, afterPartial, afterSuccess, initialState, shouldSkipPoll } from './status.ts';
 import {
@@ -84,7 +84,7 @@ export const DEFAULT_POLL_SETTINGS: PollSettings = {
 };
 
 export interface PollDependencies {
-  readonly store: InventoryStore;
+  readonly store: SyncStore;
   readonly events: EventSink;
   readonly credentials: CredentialSource;
   readonly createConnector: (credentials: ConnectorCredentials) => Connector;

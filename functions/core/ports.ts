@@ -125,14 +125,17 @@ export interface MembershipQuery {
 
 /**
  * The inventory's groups and memberships. A sync loads a connector's (only when its connector
- * `listsGroups`, so apps without groups pay nothing); readers query them.
+ * `listsGroups`, so apps without groups pay nothing); readers query them. `SyncStore` holds the
+ * loads and `InventoryReader` the queries.
  */
 export interface GroupStore {
   /** Every group of a connector, active and removed. */
   loadGroups(connectorId: string): Promise<StoredGroup[]>;
   /** Every membership of a connector, current and revoked. */
   loadMemberships(connectorId: string): Promise<StoredMembership[]>;
+  /** Groups (active only unless `includeRemoved`), sorted by connector and group id. */
   queryGroups(query: GroupQuery): Promise<StoredGroup[]>;
+  /** Memberships (current only unless `includeRevoked`), sorted by connector, group id and account id. */
   queryMemberships(query: MembershipQuery): Promise<StoredMembership[]>;
 }
 
@@ -206,9 +209,13 @@ export interface StreamPosition {
   readonly pages: number;
 }
 
-export interface InventoryStore {
+/**
+ * What a sync needs of the inventory (`pollConnector`, and `rollcall reconnect`/`unlock`, which
+ * write the connector's row outside a sync): the lease and connector state, the connector's
+ * accounts, known identities, the writes, the listing checkpoint and the run record.
+ */
+export interface SyncStore {
   getConnector(connectorId: string): Promise<ConnectorState | null>;
-  listConnectors(): Promise<ConnectorState[]>;
   /**
    * Conditionally take the connector's lease and mark it SYNCING (creating the connector row if
    * absent). Returns the state as it was before, or throws `LeaseBusyError` (with the lease in the
@@ -225,16 +232,29 @@ export interface InventoryStore {
   /** Which of these normalised emails have an identity record (are known in any connector). */
   findKnownIdentities(emailKeys: readonly string[]): Promise<Set<string>>;
   applyWrites(connectorId: string, writes: InventoryWrites): Promise<void>;
-  queryAccounts(query: AccountQuery): Promise<StoredAccount[]>;
-  queryIdentities(firstSeenSince: string): Promise<StoredIdentity[]>;
+  loadGroups(connectorId: string): Promise<StoredGroup[]>;
+  loadMemberships(connectorId: string): Promise<StoredMembership[]>;
 
   loadCheckpoint(connectorId: string): Promise<ListingCheckpoint | null>;
   saveCheckpoint(checkpoint: ListingCheckpoint): Promise<void>;
   clearCheckpoint(connectorId: string): Promise<void>;
 
   recordRun(run: SyncRun): Promise<void>;
+}
+
+/** What readers need of the inventory (the CLI's read commands, the console): queries only, no writes. */
+export interface InventoryReader {
+  getConnector(connectorId: string): Promise<ConnectorState | null>;
+  listConnectors(): Promise<ConnectorState[]>;
+  queryAccounts(query: AccountQuery): Promise<StoredAccount[]>;
+  queryIdentities(firstSeenSince: string): Promise<StoredIdentity[]>;
+  queryGroups(query: GroupQuery): Promise<StoredGroup[]>;
+  queryMemberships(query: MembershipQuery): Promise<StoredMembership[]>;
   listRuns(connectorId: string, limit?: number): Promise<SyncRun[]>;
 }
+
+/** Both sides: what an adapter (DynamoDB, the in-memory fake) implements. */
+export interface InventoryStore extends SyncStore, InventoryReader, GroupStore {}
 
 // ---------------------------------------------------------------------------------------------
 // Events, clock, logging

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTableInput, ensureTable } from '../../functions/adapters/create-table.ts';
-import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
+import { createTableInput, ensureTable } from '../../functions/adapters/dynamodb/create-table.ts';
+import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb/client.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
-import { GSI1, GSI2, TABLE_KEYS } from '../../functions/adapters/table-definition.ts';
+import { GSI1, GSI2, TABLE_KEYS } from '../../functions/adapters/dynamodb/table-definition.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { expectedGlobalSecondaryIndexes } from '../support/table-shape.ts';
 

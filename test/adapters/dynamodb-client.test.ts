@@ -6,8 +6,8 @@ import {
   createDynamoClients,
   isLocalEndpoint,
   requestKindOf,
-  toStoreError,
-} from '../../functions/adapters/dynamodb-client.ts';
+} from '../../functions/adapters/dynamodb/client.ts';
+import { toStoreError } from '../../functions/adapters/dynamodb/errors.ts';
 import { ConfigError, TransientError } from '../../functions/core/errors.ts';
 import { openDynamoFixture, type DynamoFixture } from './fixture.ts';
 

@@ -4,12 +4,13 @@
  * over from exactly that holder, and can be broken conditionally.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
 import { LeaseBusyError } from '../../functions/core/errors.ts';
 import { withoutLease } from '../../functions/core/lease.ts';
 import type { LeaseRequest } from '../../functions/core/ports.ts';
 import type { LeaseHolder } from '../../functions/core/types.ts';
 import { account, identity, NO_WRITES, openDynamoFixture, type DynamoFixture } from './fixture.ts';
+import { group, membership } from './store-contract.ts';
 
 let fixture: DynamoFixture;
 let store: DynamoInventoryStore;
@@ -66,6 +67,28 @@ describe('applyWrites when the writer dies part-way', () => {
     // it happened may or may not have landed, so no exact count).
     expect(stored.length + known.size).toBeGreaterThanOrEqual(25);
     expect(stored.length).toBeLessThan(100);
+  });
+});
+
+describe('applyWrites of groups and memberships when the writer dies part-way', () => {
+  // 50 accounts (2 batches), 30 groups (2 batches), 150 memberships (6 batches).
+  it.each([1, 2, 3, 4, 6, 9])('leaves no membership naming an account or group the store lacks (death after %i of 10 batches)', async (allowed) => {
+    const connectorId = newConnectorId('die-groups');
+    const accounts = Array.from({ length: 50 }, (_, i) => account(connectorId, `u-${String(i).padStart(3, '0')}`, { email: null }));
+    const groups = Array.from({ length: 30 }, (_, i) => group(connectorId, `g-${i}`));
+    const memberships = accounts.flatMap((a, i) => [0, 1, 2].map((k) => membership(connectorId, `g-${(i + k * 7) % 30}`, a.id)));
+    dieAfterWrites(allowed);
+
+    await expect(
+      store.applyWrites(connectorId, { ...NO_WRITES, putAccounts: accounts, putGroups: groups, putMemberships: memberships }),
+    ).rejects.toThrow();
+    fixture.client.middlewareStack.remove('dieAfterWrites');
+
+    const storedAccounts = new Set((await store.loadAccounts(connectorId)).map((a) => a.id));
+    const storedGroups = new Set((await store.loadGroups(connectorId)).map((g) => g.id));
+    const storedMemberships = await store.loadMemberships(connectorId);
+    expect(storedMemberships.filter((m) => !storedAccounts.has(m.accountId) || !storedGroups.has(m.groupId))).toEqual([]);
+    expect(storedMemberships.length).toBeLessThan(150);
   });
 });
 

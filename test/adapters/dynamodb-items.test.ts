@@ -1,21 +1,27 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   accountFromItem,
   accountToItem,
   connectorFromItem,
   connectorToItem,
+  groupFromItem,
+  groupToItem,
   identityFromItem,
   identityToItem,
+  membershipFromItem,
+  membershipToItem,
   runFromItem,
   runToItem,
-} from '../../functions/adapters/dynamodb-items.ts';
-import { FIRST_SEEN_SHARDS, keys, shardOf } from '../../functions/adapters/table-definition.ts';
+} from '../../functions/adapters/dynamodb/items.ts';
+import { FIRST_SEEN_SHARDS, keys, shardOf } from '../../functions/adapters/dynamodb/table-definition.ts';
 import { toEntry, entrySize, MAX_REQUEST_BYTES } from '../../functions/adapters/eventbridge-sink.ts';
 import { diffInventory } from '../../functions/core/diff.ts';
 import { ContractError } from '../../functions/core/errors.ts';
 import { checkAccount, INVENTORY_LIMITS } from '../../functions/core/limits.ts';
 import { ZERO_COUNTS, type ConnectorState, type SyncRun } from '../../functions/core/types.ts';
 import { account, identity } from './fixture.ts';
+import { group, membership } from './store-contract.ts';
 
 describe('account items', () => {
   it('carries the table, email-index and first-seen-index keys', () => {
@@ -211,6 +217,32 @@ describe('items and the inventory limits of core/limits.ts', () => {
     );
     expect(() => accountToItem(account('c1', 'u1', { roleName: 'R'.repeat(500 * 1024) }))).toThrow(
       /^account item is \d+ bytes, above DynamoDB's 409600-byte item limit$/,
+    );
+  });
+});
+
+describe('group and membership items', () => {
+  it('round-trip every field, absent ones included', () => {
+    const full = group('c1', 'g1', { name: 'Ops', type: 'SYSTEM', active: false, memberCount: 0, implicit: true, removedAt: '2026-03-02T00:00:00.000Z' });
+    const bare = group('c1', 'g2', { name: null, type: null, active: null, memberCount: null });
+    expect(groupFromItem(groupToItem(full))).toEqual(full);
+    expect(groupFromItem(groupToItem(bare))).toEqual(bare);
+    expect(groupToItem(bare)).not.toHaveProperty('implicit');
+    const revoked = membership('c1', 'g1', 'u1', { revokedAt: '2026-03-03T00:00:00.000Z' });
+    expect(membershipFromItem(membershipToItem(revoked), 'c1')).toEqual(revoked);
+    expect(membershipFromItem(membershipToItem(membership('c1', 'g1', 'u1')), 'c1')).toEqual(membership('c1', 'g1', 'u1'));
+  });
+
+  it('gives two memberships one sort key only when they are one membership, whatever the ids hold', () => {
+    const id = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('#', '1:', '1:#', ':', 'a#b', `x${'y'.repeat(500)}`, `x${'y'.repeat(501)}`));
+    fc.assert(
+      fc.property(id, id, id, id, (groupA, accountA, groupB, accountB) => {
+        const same = groupA === groupB && accountA === accountB;
+        expect(keys.membershipSk(groupA, accountA) === keys.membershipSk(groupB, accountB)).toBe(same);
+        // The members of a group are exactly the keys with its prefix.
+        expect(keys.membershipSk(groupB, accountB).startsWith(keys.groupMembersSkPrefix(groupA))).toBe(groupA === groupB);
+      }),
+      { numRuns: 2_000 },
     );
   });
 });

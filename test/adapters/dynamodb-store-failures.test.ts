@@ -7,8 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { countRequests, createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
+import { countRequests, createDynamoClients } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
 import { ConfigError, TransientError } from '../../functions/core/errors.ts';
 import { account, identity, NO_WRITES, openDynamoFixture, type DynamoFixture } from './fixture.ts';
 

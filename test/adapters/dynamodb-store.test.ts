@@ -1,8 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { countRequests } from '../../functions/adapters/dynamodb-client.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
-import { keys, RUN_RETENTION_DAYS } from '../../functions/adapters/table-definition.ts';
+import { countRequests } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
+import { keys, RUN_RETENTION_DAYS } from '../../functions/adapters/dynamodb/table-definition.ts';
 import { LeaseBusyError } from '../../functions/core/errors.ts';
 import type { Clock, LeaseRequest } from '../../functions/core/ports.ts';
 import { ZERO_COUNTS, type ConnectorState, type SyncRun } from '../../functions/core/types.ts';

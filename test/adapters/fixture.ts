@@ -3,8 +3,8 @@
  * per test file; plus builders of domain objects.
  */
 import { randomUUID } from 'node:crypto';
-import { ensureTable } from '../../functions/adapters/create-table.ts';
-import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
+import { ensureTable } from '../../functions/adapters/dynamodb/create-table.ts';
+import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb/client.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
 import type { StoredAccount, StoredIdentity } from '../../functions/core/types.ts';
 

@@ -28,7 +28,7 @@ import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCom
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { keys } from '../../functions/adapters/table-definition.ts';
+import { keys } from '../../functions/adapters/dynamodb/table-definition.ts';
 import { applyChurn, generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../simulators/torq/index.ts';
 import { EVENT_SOURCE } from '../../functions/core/events.ts';
 import type { LambdaContext, PollHandler, PollSummary } from '../../functions/handlers/poll.ts';

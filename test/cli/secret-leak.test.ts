@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
+import { createDynamoClients } from '../../functions/adapters/dynamodb/client.ts';
 import { connectStore } from '../../cli/store/connect.ts';
 import { generateWorkspace, type TorqUserRecord } from '../../simulators/torq/index.ts';
 import { EMBEDDED_TABLE } from '../../cli/runtime.ts';

@@ -11,7 +11,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectStore } from '../../cli/store/connect.ts';
 import { DISCOVERY_FILE, processAlive, readDiscovery, SERVER_LOG_FILE } from '../../cli/store/discovery.ts';
-import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
+import { createDynamoClients } from '../../functions/adapters/dynamodb/client.ts';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
 import { generateWorkspace } from '../../simulators/torq/index.ts';
 import {

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDynamoClients } from '../../functions/adapters/dynamodb-client.ts';
+import { createDynamoClients } from '../../functions/adapters/dynamodb/client.ts';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
 import { normaliseEmail } from '../../functions/core/normalise.ts';
 import {

@@ -8,15 +8,17 @@ import type {
   Connector,
   CredentialSource,
   EventSink,
+  GroupQuery,
   InventoryStore,
   InventoryWrites,
   LeaseRequest,
   ListingCheckpoint,
+  MembershipQuery,
   PutConnectorOptions,
   ResolvedCredentials,
 } from '../../functions/core/ports.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import type { Account, ConnectorState, StoredAccount, StoredIdentity, SyncRun } from '../../functions/core/types.ts';
+import type { Account, ConnectorState, StoredAccount, StoredGroup, StoredIdentity, StoredMembership, SyncRun } from '../../functions/core/types.ts';
 import { initialState } from '../../functions/core/status.ts';
 import { leaseBusyMessage, liveLease } from '../../functions/core/lease.ts';
 
@@ -25,6 +27,9 @@ export class MemoryStore implements InventoryStore {
   readonly accounts = new Map<string, Map<string, StoredAccount>>();
   readonly identities = new Map<string, StoredIdentity>();
   readonly runs: SyncRun[] = [];
+  /** Per connector: groups by id, and memberships by group id and account id. */
+  readonly groups = new Map<string, Map<string, StoredGroup>>();
+  readonly memberships = new Map<string, Map<string, StoredMembership>>();
   writeCalls = 0;
 
   async getConnector(connectorId: string) {
@@ -91,7 +96,59 @@ export class MemoryStore implements InventoryStore {
     for (const identity of writes.putIdentities) {
       if (!this.identities.has(identity.emailKey)) this.identities.set(identity.emailKey, identity);
     }
-    this.writeCalls += writes.putAccounts.length + writes.removeAccounts.length + writes.putIdentities.length;
+    const groups = this.inConnector(this.groups, connectorId);
+    for (const group of writes.putGroups ?? []) groups.set(group.id, group);
+    for (const removal of writes.removeGroups ?? []) {
+      const group = groups.get(removal.id);
+      if (group) groups.set(removal.id, { ...group, removedAt: removal.removedAt });
+    }
+    const memberships = this.inConnector(this.memberships, connectorId);
+    for (const membership of writes.putMemberships ?? []) memberships.set(membershipKey(membership), membership);
+    for (const revocation of writes.revokeMemberships ?? []) {
+      const membership = memberships.get(membershipKey(revocation));
+      if (membership) memberships.set(membershipKey(revocation), { ...membership, revokedAt: revocation.revokedAt });
+    }
+    this.writeCalls +=
+      writes.putAccounts.length +
+      writes.removeAccounts.length +
+      writes.putIdentities.length +
+      (writes.putGroups?.length ?? 0) +
+      (writes.removeGroups?.length ?? 0) +
+      (writes.putMemberships?.length ?? 0) +
+      (writes.revokeMemberships?.length ?? 0);
+  }
+  private inConnector<T>(maps: Map<string, Map<string, T>>, connectorId: string): Map<string, T> {
+    let map = maps.get(connectorId);
+    if (!map) maps.set(connectorId, (map = new Map()));
+    return map;
+  }
+  async loadGroups(connectorId: string) {
+    return [...this.inConnector(this.groups, connectorId).values()];
+  }
+  async loadMemberships(connectorId: string) {
+    return [...this.inConnector(this.memberships, connectorId).values()];
+  }
+  async queryGroups(query: GroupQuery) {
+    return [...this.groups.values()]
+      .flatMap((map) => [...map.values()])
+      .filter(
+        (group) =>
+          (query.connectorId === undefined || group.connectorId === query.connectorId) &&
+          (query.includeRemoved === true || group.removedAt === null),
+      )
+      .sort((a, b) => compare(a.connectorId, b.connectorId) || compare(a.id, b.id));
+  }
+  async queryMemberships(query: MembershipQuery) {
+    return [...this.memberships.values()]
+      .flatMap((map) => [...map.values()])
+      .filter(
+        (membership) =>
+          (query.connectorId === undefined || membership.connectorId === query.connectorId) &&
+          (query.groupId === undefined || membership.groupId === query.groupId) &&
+          (query.accountId === undefined || membership.accountId === query.accountId) &&
+          (query.includeRevoked === true || membership.revokedAt === null),
+      )
+      .sort((a, b) => compare(a.connectorId, b.connectorId) || compare(a.groupId, b.groupId) || compare(a.accountId, b.accountId));
   }
   async queryAccounts(query: AccountQuery) {
     const all = [...this.accounts.values()].flatMap((map) => [...map.values()]);
@@ -124,6 +181,14 @@ export class MemoryStore implements InventoryStore {
   async listRuns(connectorId: string, limit = 20) {
     return this.runs.filter((run) => run.connectorId === connectorId).reverse().slice(0, limit);
   }
+}
+
+function membershipKey(membership: { readonly groupId: string; readonly accountId: string }): string {
+  return JSON.stringify([membership.groupId, membership.accountId]);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export class MemoryEventSink implements EventSink {

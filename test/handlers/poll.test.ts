@@ -19,9 +19,9 @@ import {
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ensureTable } from '../../functions/adapters/create-table.ts';
-import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
+import { ensureTable } from '../../functions/adapters/dynamodb/create-table.ts';
+import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
 import { generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../simulators/torq/index.ts';
 import { ConfigError, TransientError } from '../../functions/core/errors.ts';

@@ -6,9 +6,9 @@
  */
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { countRequests } from '../../functions/adapters/dynamodb-client.ts';
-import type { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
-import { identityKey } from '../../functions/adapters/dynamodb-items.ts';
+import { countRequests } from '../../functions/adapters/dynamodb/client.ts';
+import type { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
+import { identityKey } from '../../functions/adapters/dynamodb/items.ts';
 import { pollConnector, type PollDependencies } from '../../functions/core/poll.ts';
 import type { LeaseHolder } from '../../functions/core/types.ts';
 import type { AccountPage, Connector } from '../../functions/core/ports.ts';

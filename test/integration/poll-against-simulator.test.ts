@@ -5,7 +5,7 @@
  * to 0); that the waits are honoured is proven on fake time in the connector's own tests.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { countRequests } from '../../functions/adapters/dynamodb-client.ts';
+import { countRequests } from '../../functions/adapters/dynamodb/client.ts';
 import { createConnectorFactory } from '../../functions/connectors/index.ts';
 import {
   applyChurn,

@@ -8,8 +8,8 @@ import {
   KEY_ATTRIBUTE_TYPE,
   TABLE_KEYS,
   TTL_ATTRIBUTE,
-} from '../../functions/adapters/table-definition.ts';
-import { createTableInput } from '../../functions/adapters/create-table.ts';
+} from '../../functions/adapters/dynamodb/table-definition.ts';
+import { createTableInput } from '../../functions/adapters/dynamodb/create-table.ts';
 import { EVENT_SOURCE } from '../../functions/core/events.ts';
 import { DEFAULT_POLL_SETTINGS } from '../../functions/core/poll.ts';
 import {

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { ensureTable } from '../../functions/adapters/create-table.ts';
-import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb-client.ts';
-import { DynamoInventoryStore } from '../../functions/adapters/dynamodb-store.ts';
+import { ensureTable } from '../../functions/adapters/dynamodb/create-table.ts';
+import { createDynamoClients, type DynamoClients } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
 
 export interface EmbeddedDynamoBed {

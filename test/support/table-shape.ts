@@ -1,4 +1,4 @@
-import { GLOBAL_SECONDARY_INDEXES } from '../../functions/adapters/table-definition.ts';
+import { GLOBAL_SECONDARY_INDEXES } from '../../functions/adapters/dynamodb/table-definition.ts';
 
 /** The GlobalSecondaryIndexes every table built from table-definition.ts must declare. */
 export function expectedGlobalSecondaryIndexes() {

@@ -5,7 +5,7 @@
  * and an absent attribute (or a DynamoDB NULL) reads back as `null`. Credentials are never part of
  * any item: the connector state carries only the fingerprint of rejected credentials.
  */
-import { ContractError } from '../core/errors.ts';
+import { ContractError } from '../../core/errors.ts';
 import {
   ACCOUNT_STATES,
   ZERO_COUNTS,
@@ -15,14 +15,16 @@ import {
   type ConnectorStatus,
   type LeaseHolder,
   type StoredAccount,
+  type StoredGroup,
   type StoredIdentity,
+  type StoredMembership,
   type SyncCounts,
   type SyncOutcome,
   type SyncRun,
-} from '../core/types.ts';
+} from '../../core/types.ts';
 import { GLOBAL_SECONDARY_INDEXES, RUN_RETENTION_DAYS, TABLE_KEYS, keys, monthOf, shardOf } from './table-definition.ts';
-import { INVENTORY_LIMITS, fitsBytes } from '../core/limits.ts';
-import { unpooled, type StringPool } from '../core/string-pool.ts';
+import { INVENTORY_LIMITS, fitsBytes } from '../../core/limits.ts';
+import { unpooled, type StringPool } from '../../core/string-pool.ts';
 
 /** An item as the document client reads it: values are checked before use. */
 export type StoredItem = Record<string, unknown>;
@@ -133,6 +135,100 @@ function accountStateOf(value: unknown): AccountState | null {
 
 function pooled(pool: StringPool, value: string | null): string | null {
   return value === null ? null : pool(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Groups and memberships
+// ---------------------------------------------------------------------------------------------
+
+/** Domain attributes of a group item: what group loads and queries project. */
+export const GROUP_ATTRIBUTES = [
+  'connectorId',
+  'groupId',
+  'name',
+  'type',
+  'active',
+  'memberCount',
+  'implicit',
+  'firstSeenAt',
+  'lastChangedAt',
+  'removedAt',
+] as const;
+
+/**
+ * What a membership item holds besides its keys: ids and times only. There may be a hundred
+ * memberships per account, so the group's name stays on the group item and the connector id in
+ * the partition key (every read of memberships names its connector).
+ */
+export const MEMBERSHIP_ATTRIBUTES = ['groupId', 'accountId', 'grantedAt', 'revokedAt'] as const;
+
+export function groupKey(connectorId: string, groupId: string): { PK: string; SK: string } {
+  return { PK: keys.connectorPk(connectorId), SK: keys.groupSk(groupId) };
+}
+
+export function groupToItem(group: StoredGroup): ItemToWrite {
+  const item: ItemToWrite = {
+    PK: keys.connectorPk(group.connectorId),
+    SK: keys.groupSk(group.id),
+    connectorId: group.connectorId,
+    groupId: group.id,
+    firstSeenAt: group.firstSeenAt,
+    lastChangedAt: group.lastChangedAt,
+  };
+  if (group.name !== null) item.name = group.name;
+  if (group.type !== null) item.type = group.type;
+  if (group.active !== null) item.active = group.active;
+  if (group.memberCount !== null) item.memberCount = group.memberCount;
+  if (group.implicit) item.implicit = true;
+  if (group.removedAt !== null) item.removedAt = group.removedAt;
+  return assertItemFits(item, 'group');
+}
+
+export function groupFromItem(item: StoredItem, pool: StringPool = unpooled): StoredGroup {
+  return {
+    id: requiredString(item, 'groupId'),
+    name: optionalString(item.name),
+    type: pooled(pool, optionalString(item.type)),
+    active: typeof item.active === 'boolean' ? item.active : null,
+    memberCount: typeof item.memberCount === 'number' ? item.memberCount : null,
+    implicit: item.implicit === true,
+    connectorId: pool(requiredString(item, 'connectorId')),
+    firstSeenAt: pool(requiredString(item, 'firstSeenAt')),
+    lastChangedAt: pool(requiredString(item, 'lastChangedAt')),
+    removedAt: pooled(pool, optionalString(item.removedAt)),
+  };
+}
+
+export function membershipKey(connectorId: string, groupId: string, accountId: string): { PK: string; SK: string } {
+  return { PK: keys.connectorPk(connectorId), SK: keys.membershipSk(groupId, accountId) };
+}
+
+export function membershipToItem(membership: StoredMembership): ItemToWrite {
+  const item: ItemToWrite = {
+    PK: keys.connectorPk(membership.connectorId),
+    SK: keys.membershipSk(membership.groupId, membership.accountId),
+    GSI1PK: keys.accountMembershipsGsi1Pk(membership.connectorId, membership.accountId),
+    GSI1SK: keys.membershipGsi1Sk(membership.groupId),
+    groupId: membership.groupId,
+    accountId: membership.accountId,
+    grantedAt: membership.grantedAt,
+  };
+  if (membership.revokedAt !== null) item.revokedAt = membership.revokedAt;
+  return assertItemFits(item, 'membership');
+}
+
+/**
+ * `connectorId` comes from the query (the item does not repeat it). A connector's memberships
+ * share few distinct group ids and times, and each account id recurs once per group: all pooled.
+ */
+export function membershipFromItem(item: StoredItem, connectorId: string, pool: StringPool = unpooled): StoredMembership {
+  return {
+    connectorId,
+    groupId: pool(requiredString(item, 'groupId')),
+    accountId: pool(requiredString(item, 'accountId')),
+    grantedAt: pool(requiredString(item, 'grantedAt')),
+    revokedAt: pooled(pool, optionalString(item.revokedAt)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,12 +9,32 @@
  *                                                        GSI2: FIRSTSEEN#ACCOUNT#<yyyy-mm>#<shard> / <firstSeenAt>#<id>#<accountId>
  * - identity         IDENTITY#<emailKey> / IDENTITY      GSI2: FIRSTSEEN#IDENTITY#<yyyy-mm>#<shard> / <firstSeenAt>#<emailKey>
  * - sync run         CONNECTOR#<id> / RUN#<startedAt>#<runId>  (expiresAt: TTL)
- * - checkpoint       CONNECTOR#<id> / CHECKPOINT
+ * - checkpoint       CONNECTOR#<id> / CHECKPOINT (and its chunks CHECKPOINT#...)
+ * - group            CONNECTOR#<id> / GROUP#<groupId>
+ * - membership       CONNECTOR#<id> / MEMBER#<segment(groupId)><segment(accountId)>
+ *                                                        GSI1: MEMBERSHIPS#<id>#<accountId> / <segment(groupId)>
  *
  * Every question of design.md section 4 is one Query (or a handful, one per month shard):
  * accounts of a connector (PK), a person across connectors (GSI1 EMAIL#), first seen since
- * (GSI2 per month and shard), connectors (GSI1 CONNECTORS), sync runs (PK, SK begins_with RUN#).
+ * (GSI2 per month and shard), connectors (GSI1 CONNECTORS), sync runs (PK, SK begins_with RUN#),
+ * a connector's groups (PK, SK begins_with GROUP#) and memberships (PK, SK begins_with MEMBER#).
+ *
+ * Memberships live in the connector's partition, so the sync loads them with the same paged
+ * Query as its accounts, and their sort key starts with the group so that the members of one
+ * group are a prefix of it (SK begins_with MEMBER#<segment(groupId)>). The memberships of one
+ * account (the CLI's `users --group`, the console's account view) reuse GSI1 rather than a third
+ * index: a membership's GSI1 partition is its account's, and no other item kind uses that
+ * partition. A membership write therefore costs one index write more; a sync writes only changed
+ * memberships, so an unchanged poll still writes nothing.
+ *
+ * A segment (`memberKeySegment`) makes the two ids of a membership one unambiguous sort key: an
+ * app's ids may contain `#` or any other character, so each id is length-prefixed, and an id too
+ * long for two of them to fit in DynamoDB's 1,024-byte sort key is replaced by its SHA-256.
+ * Nothing ever parses a key back: the ids are attributes of the item.
  */
+
+import { createHash } from 'node:crypto';
+import { fitsBytes } from '../../core/limits.ts';
 
 export const TABLE_KEYS = {
   partitionKey: 'PK',
@@ -59,9 +79,29 @@ export const keys = {
   runSk: (startedAt: string, runId: string) => `RUN#${startedAt}#${runId}`,
   runSkPrefix: 'RUN#',
   checkpointSk: 'CHECKPOINT',
+  groupSk: (groupId: string) => `GROUP#${groupId}`,
+  groupSkPrefix: 'GROUP#',
+  membershipSk: (groupId: string, accountId: string) => `MEMBER#${memberKeySegment(groupId)}${memberKeySegment(accountId)}`,
+  membershipSkPrefix: 'MEMBER#',
+  groupMembersSkPrefix: (groupId: string) => `MEMBER#${memberKeySegment(groupId)}`,
+  accountMembershipsGsi1Pk: (connectorId: string, accountId: string) => `MEMBERSHIPS#${connectorId}#${accountId}`,
+  membershipGsi1Sk: (groupId: string) => memberKeySegment(groupId),
   accountFirstSeenGsi2Pk: (month: string, shard: number) => `FIRSTSEEN#ACCOUNT#${month}#${shard}`,
   identityFirstSeenGsi2Pk: (month: string, shard: number) => `FIRSTSEEN#IDENTITY#${month}#${shard}`,
 } as const;
+
+/** Ids up to this many UTF-8 bytes appear in a membership's keys as they are; longer ones as a digest. */
+const SEGMENT_ID_BYTES = 400;
+
+/**
+ * One id as a self-delimiting part of a key: `<length>:<id>`, or `#<sha256 hex>` for an id above
+ * SEGMENT_ID_BYTES. No segment is a prefix of another, so two of them in a row decode one way
+ * only, whatever characters the ids hold; two segments and the prefix stay below 1,024 bytes.
+ */
+export function memberKeySegment(id: string): string {
+  if (fitsBytes(id, SEGMENT_ID_BYTES)) return `${id.length}:${id}`;
+  return `#${createHash('sha256').update(id).digest('hex')}`;
+}
 
 /** `yyyy-mm` of an ISO timestamp (UTC). */
 export function monthOf(iso: string): string {

@@ -11,7 +11,7 @@ import {
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import {
   GLOBAL_SECONDARY_INDEXES,
   KEY_ATTRIBUTE_TYPE,
@@ -19,7 +19,7 @@ import {
   TTL_ATTRIBUTE,
   type IndexDefinition,
 } from './table-definition.ts';
-import { toStoreError } from './dynamodb-client.ts';
+import { hasErrorName, toStoreError } from './errors.ts';
 
 /** The CreateTable request for the inventory table: on-demand billing, both GSIs projecting all attributes. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
@@ -72,7 +72,7 @@ export async function ensureTable(
       result = 'created';
     } catch (error) {
       // Another process created it between our DescribeTable and CreateTable.
-      if (!(error instanceof Error && error.name === 'ResourceInUseException')) {
+      if (!hasErrorName(error, 'ResourceInUseException')) {
         throw toStoreError(error, `CreateTable ${tableName}`);
       }
     }
@@ -98,7 +98,7 @@ async function describeTable(client: DynamoDBClient, tableName: string): Promise
     const answer = await client.send(new DescribeTableCommand({ TableName: tableName }));
     return answer.Table ?? null;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') return null;
+    if (hasErrorName(error, 'ResourceNotFoundException')) return null;
     throw toStoreError(error, `DescribeTable ${tableName}`);
   }
 }
@@ -116,7 +116,7 @@ async function enableTimeToLive(client: DynamoDBClient, tableName: string): Prom
       }),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'UnknownOperationException') return;
+    if (hasErrorName(error, 'UnknownOperationException')) return;
     throw toStoreError(error, `UpdateTimeToLive ${tableName}`);
   }
 }

@@ -4,7 +4,6 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConfigError, RollcallError, TransientError } from '../core/errors.ts';
 
 export interface DynamoClientOptions {
   /** Any DynamoDB-compatible endpoint (`--endpoint`, the embedded store); AWS's own when absent. */
@@ -163,47 +162,4 @@ function writeItemCount(command: string, input: unknown): number {
     return ((input as { TransactItems?: readonly unknown[] }).TransactItems ?? []).length;
   }
   return 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Error mapping
-// ---------------------------------------------------------------------------------------------
-
-const TRANSIENT_ERROR_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
-const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
-
-/**
- * Maps an SDK failure (after the SDK's own retries) onto the core's error set: throttling, 5xx and
- * network failures become `TransientError`, a missing table or missing AWS credentials a
- * `ConfigError`. Messages name the operation and the SDK error's name only: SDK messages can echo
- * attribute values, so they stay in `cause`.
- */
-export function toStoreError(error: unknown, operation: string): unknown {
-  if (error instanceof RollcallError || !(error instanceof Error)) return error;
-  const { name } = error;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const code = (error as { code?: unknown }).code;
-  if (
-    TRANSIENT_ERROR_NAMES.has(name) ||
-    (status !== undefined && status >= 500) ||
-    (typeof code === 'string' && NETWORK_ERROR_CODES.has(code))
-  ) {
-    return new TransientError(`DynamoDB ${operation} failed (${name})`, { cause: error });
-  }
-  if (name === 'ResourceNotFoundException') {
-    return new ConfigError(`DynamoDB ${operation} failed: table not found`, { cause: error });
-  }
-  if (name === 'CredentialsProviderError') {
-    return new ConfigError(`DynamoDB ${operation} failed: no AWS credentials found`, { cause: error });
-  }
-  return error;
 }
