@@ -7,8 +7,8 @@
  * It reads the keys each request carries from the SDK client's own middleware stack, as
  * `countRequests` counts them, so each request that reached the wire counts once.
  */
-import { requestKindOf } from '../../functions/adapters/dynamodb-client.ts';
-import { keys } from '../../functions/adapters/table-definition.ts';
+import { requestKindOf } from '../../functions/adapters/dynamodb/client.ts';
+import { keys } from '../../functions/adapters/dynamodb/table-definition.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export interface WriteKindCounts {
