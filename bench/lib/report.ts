@@ -9,7 +9,7 @@ import type { HandlerMeasurement } from './handler-bundle.ts';
 import { TERMINAL_COLUMNS, type TableRenderMeasurement } from './table-render.ts';
 import { pacingSection, type PacingMeasurement } from './pacing.ts';
 import type { TargetResult } from './targets.ts';
-import { twingateSection, type TwingateRequestsResult } from './twingate-requests.ts';
+import { twingateSections, type TwingateRequestsResult } from './twingate-requests.ts';
 import type { WorkspaceMeasurement } from './workspace-runner.ts';
 
 export interface BenchmarkReport {
@@ -107,7 +107,7 @@ function sections(report: BenchmarkReport): Section[] {
   }
   const pacing = pacingSection(report.pacing);
   if (pacing !== null) result.push(pacing);
-  result.push(twingateSection(report.twingate));
+  result.push(...twingateSections(report.twingate));
   const { handler } = report;
   result.push({
     title: 'Poller bundle (esbuild: node22, ESM, minified)',

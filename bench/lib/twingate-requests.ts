@@ -98,10 +98,21 @@ export interface TwingateGroupSpread {
   readonly memberships: number;
 }
 
+/** What the first poll left in the store, read back after it, beside what the network holds. */
+export interface TwingateStoredInventory {
+  readonly accounts: number;
+  readonly groups: number;
+  /** Current memberships (explicit groups only: Everyone's are implicit and never stored). */
+  readonly memberships: number;
+  /** The network's: users, groups with Everyone, explicit memberships. */
+  readonly expected: { readonly accounts: number; readonly groups: number; readonly memberships: number };
+}
+
 export interface TwingateRequestsMeasurement {
   readonly status: 'measured';
   readonly users: number;
   readonly spread: TwingateGroupSpread;
+  readonly stored: TwingateStoredInventory;
   readonly pageSize: number;
   readonly defaultRequestsPerMinute: number;
   readonly liftedRequestsPerSecond: number;
@@ -199,6 +210,18 @@ export async function measureTwingateRequests(options: TwingateRequestsOptions):
 
     progress(`twingate: ${options.users.toLocaleString('en-US')} users in ${options.groups} groups: first poll...`);
     const firstPoll = await poll();
+    const spread = groupSpread(workspace);
+    const [accounts, groups, memberships] = await Promise.all([
+      store.loadAccounts(CONNECTOR_ID),
+      store.loadGroups(CONNECTOR_ID),
+      store.loadMemberships(CONNECTOR_ID),
+    ]);
+    const stored: TwingateStoredInventory = {
+      accounts: accounts.filter((account) => account.removedAt === null).length,
+      groups: groups.filter((group) => group.removedAt === null).length,
+      memberships: memberships.filter((membership) => membership.revokedAt === null).length,
+      expected: { accounts: workspace.users.length, groups: workspace.groups.length, memberships: spread.memberships },
+    };
     progress(`twingate: listing at page size ${MAX_PAGE_SIZE}...`);
     simulator.resetStats();
     const started = performance.now();
@@ -209,7 +232,8 @@ export async function measureTwingateRequests(options: TwingateRequestsOptions):
     return {
       status: 'measured',
       users: options.users,
-      spread: groupSpread(workspace),
+      spread,
+      stored,
       pageSize: DEFAULT_PAGE_SIZE,
       defaultRequestsPerMinute: DEFAULT_REQUESTS_PER_MINUTE,
       liftedRequestsPerSecond: LIFTED_REQUESTS_PER_SECOND,
@@ -256,10 +280,16 @@ export function twingateTargets(result: TwingateRequestsResult): TargetResult[] 
   ];
 }
 
-/** The report's table of the measurement. */
-export function twingateSection(result: TwingateRequestsResult): { title: string; head: string[]; rows: string[][] } {
+interface Section {
+  readonly title: string;
+  readonly head: string[];
+  readonly rows: string[][];
+}
+
+/** The report's tables of the measurement: requests per listing, then what the first poll stored. */
+export function twingateSections(result: TwingateRequestsResult): Section[] {
   if (result.status !== 'measured') {
-    return { title: 'Twingate requests', head: ['listing', 'result'], rows: [['twingate', result.reason]] };
+    return [{ title: 'Twingate requests', head: ['listing', 'result'], rows: [['twingate', result.reason]] }];
   }
   const int = (value: number) => value.toLocaleString('en-US');
   const { spread } = result;
@@ -273,7 +303,7 @@ export function twingateSection(result: TwingateRequestsResult): { title: string
     listing.minutesAtDefaultBudget.toFixed(1),
     writes === null ? 'n/a (no store)' : `${int(writes.inventory)} / ${int(writes.bookkeeping)}`,
   ];
-  return {
+  const requests: Section = {
     title:
       `Twingate requests: ${int(result.users)} users, ${spread.groups} groups (members ${int(spread.smallest)}-${int(spread.largest)}, median ${int(spread.median)}; ` +
       `${int(spread.memberships)} memberships) plus Everyone; budget lifted to ${result.liftedRequestsPerSecond}/s, minutes at the default ${result.defaultRequestsPerMinute}/min`,
@@ -293,4 +323,15 @@ export function twingateSection(result: TwingateRequestsResult): { title: string
       row('unchanged poll', result.unchangedPoll, result.unchangedPoll.dynamoWrites),
     ],
   };
+  const { stored } = result;
+  const inventory: Section = {
+    title: 'Twingate inventory after the first poll (read back from the store; Everyone is stored as a group, its memberships are implicit)',
+    head: ['', 'stored', 'in the network'],
+    rows: [
+      ['accounts', int(stored.accounts), int(stored.expected.accounts)],
+      ['groups', int(stored.groups), int(stored.expected.groups)],
+      ['memberships', int(stored.memberships), int(stored.expected.memberships)],
+    ],
+  };
+  return [requests, inventory];
 }

@@ -12,7 +12,7 @@ import { runBenchmark } from '../../bench/lib/benchmark.ts';
 import {
   measureTwingateRequests,
   minimumRequests,
-  twingateSection,
+  twingateSections,
   twingateTargets,
   type TwingateRequestsMeasurement,
 } from '../../bench/lib/twingate-requests.ts';
@@ -91,6 +91,11 @@ describe(`Twingate requests on a ${USERS}-user network in ${GROUPS} groups`, () 
     expect(firstPoll.minutesAtDefaultBudget).toBeCloseTo(firstPoll.requests / 50, 1);
   });
 
+  it('reads back what the first poll stored beside what the network holds', () => {
+    expect(measured.stored.expected).toEqual({ accounts: USERS, groups: GROUPS + 1, memberships: measured.spread.memberships });
+    expect(measured.stored.accounts).toBe(USERS);
+  });
+
   it('lists at page size 100 at the minimum for that size', () => {
     const { largePages } = measured;
     expect(largePages.minimum).toMatchObject({ pageSize: 100, userPages: 2, groupPages: 1, extraMemberPages: 0, total: 3 });
@@ -125,7 +130,8 @@ describe(`Twingate requests on a ${USERS}-user network in ${GROUPS} groups`, () 
   });
 
   it('renders a table row per listing with requests, minimum and minutes at the default budget', () => {
-    const section = twingateSection(measured);
+    const [section, inventory] = twingateSections(measured);
+    if (section === undefined || inventory === undefined) throw new Error('expected two sections');
     expect(section.title).toContain(`${USERS} users, ${GROUPS} groups`);
     expect(section.rows.map((row) => row.slice(0, 3))).toEqual([
       ['first poll', '50', String(measured.firstPoll.requests)],
@@ -133,6 +139,8 @@ describe(`Twingate requests on a ${USERS}-user network in ${GROUPS} groups`, () 
       ['unchanged poll', '50', String(measured.unchangedPoll.requests)],
     ]);
     expect(section.rows[2]?.[7]).toBe(`0 / ${measured.unchangedPoll.dynamoWrites.bookkeeping}`);
+    expect(inventory.rows.map((row) => row[0])).toEqual(['accounts', 'groups', 'memberships']);
+    expect(inventory.rows[0]).toEqual(['accounts', String(USERS), String(USERS)]);
   });
 });
 
