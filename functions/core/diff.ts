@@ -2,16 +2,21 @@
  * The diff: what one complete listing changes in a connector's inventory (design.md section 4).
  * Pure: given the stored accounts, the listing and which emails other connectors already know,
  * it returns the writes, the events and the counts. Unchanged accounts produce nothing.
+ * Groups and memberships (connectors with `listsGroups`) are diffed by `group-diff.ts` once the
+ * accounts are, since their rules depend on which accounts stay.
  */
 import { makeEvent, MAX_ANOMALY_ACCOUNT_IDS, type AccountRef, type AnomalyKind, type FieldChange, type RollcallEvent } from './events.ts';
+import { diffGroups, type AccessChange, type AccountView, type GroupInventory, type GroupListing } from './group-diff.ts';
 import type { InventoryWrites } from './ports.ts';
 import {
   MATERIAL_FIELDS,
   type Account,
+  type StoredGroup,
   type AppName,
   type InvalidRecord,
   type StoredAccount,
   type StoredIdentity,
+  type StoredMembership,
   type SyncCounts,
 } from './types.ts';
 
@@ -23,6 +28,28 @@ export interface Listing {
   readonly repeatedIds?: readonly string[];
   /** Records beyond the first of each id within its stream. */
   readonly repeatedRecords?: number;
+  /** Streams whose records listed differ from the total they reported: the listing proves no absence. */
+  readonly countMismatches?: readonly CountMismatch[];
+  /** Groups listed (connectors with `listsGroups`). */
+  readonly groups?: GroupListing['groups'];
+  readonly members?: GroupListing['members'];
+  readonly invalidGroups?: GroupListing['invalidGroups'];
+}
+
+/** A stream that reported `total` records and listed another number. */
+export interface CountMismatch {
+  readonly stream: string;
+  readonly total: number;
+  readonly listed: number;
+}
+
+/** What the group diff starts from (only for connectors with `listsGroups`). */
+export interface GroupDiffState {
+  readonly previous: GroupInventory;
+  /** Group ids listed by earlier invocations of the same listing (from its checkpoint). */
+  readonly seenGroupIdsEarlier?: ReadonlySet<string>;
+  /** Per group, member ids listed by earlier invocations of the same listing. */
+  readonly seenMembersEarlier?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface DiffInput {
@@ -46,6 +73,8 @@ export interface DiffInput {
   readonly seenEarlier?: ReadonlySet<string>;
   /** Records without a usable id met by earlier invocations of the same listing. */
   readonly unidentifiedEarlier?: number;
+  /** The connector's groups and memberships: present when its connector `listsGroups`, else groups are not diffed. */
+  readonly groups?: GroupDiffState;
 }
 
 export interface DiffResult {
@@ -73,24 +102,31 @@ export function emailsToLookUp(previous: readonly StoredAccount[], accounts: rea
 }
 
 export function accountRef(account: Account): AccountRef {
-  return { accountId: account.id, email: account.email, roleName: account.roleName, status: account.status };
+  return { accountId: account.id, email: account.email, roleName: account.roleName, status: account.status, state: account.state };
 }
 
 function materialChanges(before: Account, after: Account): FieldChange[] {
   const changes: FieldChange[] = [];
   for (const field of MATERIAL_FIELDS) {
-    if (before[field] !== after[field]) changes.push({ field, from: before[field], to: after[field] });
+    if (before[field] === after[field]) continue;
+    // A stored account without a state predates states: the listing fills it in, it did not change.
+    if (field === 'state' && before.state === null) continue;
+    changes.push({ field, from: before[field], to: after[field] });
   }
   return changes;
 }
 
-/** Fields kept for inventory but not worth an event (display email case, role name, logins). */
+/**
+ * Fields kept for inventory but not worth an event (display email case, role name, logins), and a
+ * state where the stored account has none yet: written, neither counted nor announced.
+ */
 function refreshOnlyDiffers(before: Account, after: Account): boolean {
   return (
     before.email !== after.email ||
     before.roleName !== after.roleName ||
     before.createdAt !== after.createdAt ||
-    before.lastLoginAt !== after.lastLoginAt
+    before.lastLoginAt !== after.lastLoginAt ||
+    before.state !== after.state
   );
 }
 
@@ -142,8 +178,11 @@ export class InventoryDiff {
   private readonly representative = new Map<string, Account>();
   /** People whose identity and association this diff has already emitted (in an earlier slice). */
   private readonly announced = new Set<string>();
-  private readonly seenIds = new Set<string>();
+  /** The accounts of this listing by id. */
+  private readonly listedById = new Map<string, Account>();
   private previousActive = 0;
+  private granted = 0;
+  private revoked = 0;
   private created = 0;
   private changed = 0;
   private restored = 0;
@@ -165,7 +204,7 @@ export class InventoryDiff {
       }
     }
     for (const account of input.listing.accounts) {
-      this.seenIds.add(account.id);
+      this.listedById.set(account.id, account);
       if (account.emailKey === null) continue;
       const current = this.representative.get(account.emailKey);
       if (current === undefined || account.id < current.id) this.representative.set(account.emailKey, account);
@@ -182,8 +221,8 @@ export class InventoryDiff {
       newUsers: this.newUsers,
       associations: this.associations,
       invalid: this.input.listing.invalid.length,
-      accessGranted: 0,
-      accessRevoked: 0,
+      accessGranted: this.granted,
+      accessRevoked: this.revoked,
     };
   }
 
@@ -252,8 +291,13 @@ export class InventoryDiff {
     return { writes: { putAccounts, putIdentities, removeAccounts: [] }, events };
   }
 
-  /** Removals and anomalies, once every account of the listing went through `slice()`. */
-  finish(): DiffSlice & { anomalies: AnomalyKind[]; unidentified: number } {
+  /**
+   * Removals and anomalies, once every account of the listing went through `slice()`; with groups,
+   * their changes too: `groups` holds what to write before the rest (new, changed and restored
+   * groups, then grants and revocations with their events), and the rest removes accounts and
+   * groups and closes the memberships of removed accounts.
+   */
+  finish(): DiffSlice & { anomalies: AnomalyKind[]; unidentified: number; groups: GroupChanges } {
     const { base, input, previousActive } = this;
     const { listing, now } = input;
     const events: RollcallEvent[] = [];
@@ -262,9 +306,10 @@ export class InventoryDiff {
     const seenEarlier = input.seenEarlier ?? new Set<string>();
     const removalCandidates = complete
       ? input.previous.filter(
-          (account) => account.removedAt === null && !this.seenIds.has(account.id) && !seenEarlier.has(account.id),
+          (account) => account.removedAt === null && !this.listedById.has(account.id) && !seenEarlier.has(account.id),
         )
       : [];
+    const countMismatches = complete ? (listing.countMismatches ?? []) : [];
     const invalidIds = new Set(listing.invalid.flatMap((record) => (record.id === null ? [] : [record.id])));
     const unidentified = listing.invalid.filter((record) => record.id === null).length;
     const unidentifiedInListing = unidentified + (input.unidentifiedEarlier ?? 0);
@@ -304,7 +349,9 @@ export class InventoryDiff {
       );
     } else if (removable.length > 0) {
       const share = previousActive === 0 ? 0 : removable.length / previousActive;
-      if (unidentifiedInListing > 0) {
+      if (countMismatches.length > 0) {
+        // Reported with the count mismatch below.
+      } else if (unidentifiedInListing > 0) {
         anomaly(
           'UNIDENTIFIED_RECORDS',
           removableIds,
@@ -332,6 +379,16 @@ export class InventoryDiff {
     } else if (unidentified > 0) {
       anomaly('UNIDENTIFIED_RECORDS', [String(unidentified)], `${unidentified} record(s) without a usable id were skipped`);
     }
+    if (countMismatches.length > 0) {
+      const streams = countMismatches.map((m) => `'${m.stream}' reported ${m.total} and listed ${m.listed}`).join(', ');
+      anomaly(
+        'COUNT_MISMATCH',
+        countMismatches.flatMap((m) => [m.stream, String(m.total), String(m.listed)]),
+        `the listing's counts disagree with the totals the API reported (${streams}): it proves no absence, ${removable.length} removal(s) held` +
+          (input.groups === undefined ? '' : ', no group removed and no access revoked'),
+        removable.length,
+      );
+    }
     const identifiedInvalid = [...invalidIds].sort();
     if (identifiedInvalid.length > 0) {
       anomaly('INVALID_RECORDS', identifiedInvalid, `${identifiedInvalid.length} record(s) failed validation and were left as they were`);
@@ -348,8 +405,86 @@ export class InventoryDiff {
       );
     }
     this.removed = removeAccounts.length;
-    return { writes: { putAccounts: [], putIdentities: [], removeAccounts }, events, anomalies, unidentified };
+    const writes: InventoryWrites = { putAccounts: [], putIdentities: [], removeAccounts };
+    if (input.groups === undefined) return { writes, events, anomalies, unidentified, groups: NO_GROUP_CHANGES };
+
+    const removedNow = new Set(removeAccounts.map((removal) => removal.id));
+    const groups = diffGroups({
+      connectorId: input.connectorId,
+      app: input.app,
+      runId: input.runId,
+      now,
+      previous: input.groups.previous,
+      listing: { groups: listing.groups ?? [], members: listing.members ?? new Map(), invalidGroups: listing.invalidGroups ?? [] },
+      complete,
+      trusted: countMismatches.length === 0,
+      seenGroupIdsEarlier: input.groups.seenGroupIdsEarlier ?? new Set(),
+      seenMembersEarlier: input.groups.seenMembersEarlier ?? new Map(),
+      maxRemovalShare: input.maxRemovalShare,
+      accounts: this.accountView(removedNow, invalidIds, seenEarlier),
+    });
+    this.granted = groups.granted;
+    this.revoked = groups.revoked;
+    anomalies.push(...groups.anomalies);
+    events.push(...groups.events);
+    return {
+      writes: { ...writes, removeGroups: groups.removeGroups, revokeMemberships: groups.closed },
+      events,
+      anomalies,
+      unidentified,
+      groups: { putGroups: groups.putGroups, access: groups.access, eventOf: groups.eventOf },
+    };
   }
+
+  /** Which accounts stay, as the group diff needs to know (see `AccountView`). */
+  private accountView(removedNow: ReadonlySet<string>, invalidIds: ReadonlySet<string>, seenEarlier: ReadonlySet<string>): AccountView {
+    const { listedById, previousById } = this;
+    return {
+      ref: (id) => {
+        const account = listedById.get(id) ?? previousById.get(id);
+        return account === undefined ? null : accountRef(account);
+      },
+      held: (id) => {
+        if (listedById.has(id)) return true;
+        const stored = previousById.get(id);
+        return stored !== undefined && stored.removedAt === null && !removedNow.has(id);
+      },
+      listed: (id) => listedById.has(id) || invalidIds.has(id) || seenEarlier.has(id),
+      closing: (id) => {
+        if (removedNow.has(id)) return true;
+        const stored = previousById.get(id);
+        return stored !== undefined && stored.removedAt !== null && !listedById.has(id);
+      },
+    };
+  }
+}
+
+/** Group changes to write before the rest of `finish()`: groups first, then grants and revocations with their events. */
+export interface GroupChanges {
+  readonly putGroups: readonly StoredGroup[];
+  readonly access: readonly AccessChange[];
+  readonly eventOf: (change: AccessChange) => RollcallEvent;
+}
+
+const NO_GROUP_CHANGES: GroupChanges = Object.freeze({
+  putGroups: [],
+  access: [],
+  eventOf: () => {
+    throw new RangeError('no access changes without groups');
+  },
+});
+
+/** The writes and events of some access changes (a slice of `GroupChanges.access`), in their order. */
+export function accessSlice(groups: GroupChanges, start: number, end: number): DiffSlice {
+  const putMemberships: StoredMembership[] = [];
+  const revokeMemberships: { groupId: string; accountId: string; revokedAt: string }[] = [];
+  const events: RollcallEvent[] = [];
+  for (const change of groups.access.slice(start, end)) {
+    if (change.kind === 'grant') putMemberships.push(change.membership);
+    else revokeMemberships.push(change.revocation);
+    events.push(groups.eventOf(change));
+  }
+  return { writes: { putAccounts: [], removeAccounts: [], putIdentities: [], putMemberships, revokeMemberships }, events };
 }
 
 /** The whole diff in one go (one slice): for tests and small listings. */
@@ -357,13 +492,24 @@ export function diffInventory(input: DiffInput): DiffResult {
   const diff = new InventoryDiff(input);
   const accounts = diff.slice(input.listing.accounts);
   const rest = diff.finish();
+  const access = accessSlice(rest.groups, 0, rest.groups.access.length);
+  const groupWrites: Partial<InventoryWrites> =
+    input.groups === undefined
+      ? {}
+      : {
+          putGroups: rest.groups.putGroups,
+          removeGroups: rest.writes.removeGroups ?? [],
+          putMemberships: access.writes.putMemberships ?? [],
+          revokeMemberships: [...(access.writes.revokeMemberships ?? []), ...(rest.writes.revokeMemberships ?? [])],
+        };
   return {
     writes: {
       putAccounts: accounts.writes.putAccounts,
       putIdentities: accounts.writes.putIdentities,
       removeAccounts: rest.writes.removeAccounts,
+      ...groupWrites,
     },
-    events: [...accounts.events, ...rest.events],
+    events: [...accounts.events, ...access.events, ...rest.events],
     counts: diff.counts,
     anomalies: rest.anomalies,
     unidentified: rest.unidentified,

@@ -4,7 +4,7 @@
  * neither loses nor doubles a change.
  */
 import { createHash } from 'node:crypto';
-import type { AppName, ConnectorStatus, MaterialField, SyncCounts } from './types.ts';
+import type { AccountState, AppName, ConnectorStatus, MaterialField, SyncCounts } from './types.ts';
 
 export const EVENT_SOURCE = 'rollcall';
 
@@ -17,6 +17,8 @@ export const EVENT_TYPES = [
   'ConnectorRecovered',
   'SyncCompleted',
   'SyncAnomaly',
+  'AccessGranted',
+  'AccessRevoked',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -24,7 +26,9 @@ export interface AccountRef {
   readonly accountId: string;
   readonly email: string | null;
   readonly roleName: string | null;
+  /** The app's status, verbatim, and beside it Rollcall's normalised state. */
   readonly status: string | null;
+  readonly state: AccountState | null;
 }
 
 export interface FieldChange {
@@ -33,7 +37,24 @@ export interface FieldChange {
   readonly to: string | boolean | null;
 }
 
-export type AnomalyKind = 'MASS_REMOVAL_HELD' | 'EMPTY_LISTING' | 'INVALID_RECORDS' | 'UNIDENTIFIED_RECORDS' | 'DUPLICATE_IDS';
+export type AnomalyKind =
+  | 'MASS_REMOVAL_HELD'
+  | 'EMPTY_LISTING'
+  | 'INVALID_RECORDS'
+  | 'UNIDENTIFIED_RECORDS'
+  | 'DUPLICATE_IDS'
+  /** A stream's listed records differ from the total it reported: nothing removed, no group removed, nothing revoked. */
+  | 'COUNT_MISMATCH'
+  /** Groups whose members listed differ from their member count: those groups revoke nothing. */
+  | 'MEMBERS_INCOMPLETE'
+  /** Memberships naming an account or a group the listing does not hold: not stored. */
+  | 'UNKNOWN_MEMBERS'
+  /** Groups the inventory cannot hold (id or size): left as they were. */
+  | 'INVALID_GROUPS'
+  /** One group's revocations above the safety share: held (the detail names the group). */
+  | 'MASS_REVOCATION_HELD'
+  /** Group removals above the safety share of the active groups: held, with their revocations. */
+  | 'MASS_GROUP_REMOVAL_HELD';
 
 /** Account ids an anomaly lists in its detail, at most: an event has a size limit, the message has the count. */
 export const MAX_ANOMALY_ACCOUNT_IDS = 100;
@@ -46,6 +67,11 @@ export interface EventDetails {
   ConnectorReconnectRequired: { reason: string; previousStatus: ConnectorStatus | null };
   ConnectorRecovered: { previousReason: string | null };
   SyncCompleted: { runId: string; durationMs: number; counts: SyncCounts };
+  AccessGranted: AccessDetail;
+  AccessRevoked: AccessDetail & {
+    /** Why it ended: the group's listing no longer names the account, or the group is gone. */
+    reason: 'not-a-member' | 'group-removed';
+  };
   SyncAnomaly: {
     runId: string;
     anomaly: AnomalyKind;
@@ -53,7 +79,21 @@ export interface EventDetails {
     heldRemovals?: number;
     /** The ids concerned (ids only), sorted, at most `MAX_ANOMALY_ACCOUNT_IDS`. */
     accountIds?: string[];
+    /** The group concerned (held revocations of one group). */
+    groupId?: string;
+    /** The groups concerned, sorted, at most `MAX_ANOMALY_ACCOUNT_IDS`. */
+    groupIds?: string[];
   };
+}
+
+/** One account's membership of one group; the account and group names are inventory, as in other events. */
+export interface AccessDetail {
+  connectorId: string;
+  app: AppName;
+  accountId: string;
+  account: AccountRef;
+  groupId: string;
+  groupName: string | null;
 }
 
 export interface RollcallEvent<T extends EventType = EventType> {

@@ -8,7 +8,7 @@
  * through fails with a message naming the limit instead of the store's ValidationException.
  */
 import { createHash } from 'node:crypto';
-import type { Account, InvalidRecord } from './types.ts';
+import type { Account, Group, InvalidRecord } from './types.ts';
 
 export const INVENTORY_LIMITS = {
   /** DynamoDB: UTF-8 bytes of a partition key value (table and index keys alike). */
@@ -126,4 +126,27 @@ export function checkInvalidRecord(record: InvalidRecord): InvalidRecord {
 export function unusableCursorReason(cursor: string): string | null {
   if (fitsBytes(cursor, INVENTORY_LIMITS.cursorBytes)) return null;
   return `a page token of ${Buffer.byteLength(cursor, 'utf8')} bytes, above the ${INVENTORY_LIMITS.cursorBytes}-byte limit`;
+}
+
+/**
+ * A listed group the inventory can hold, or why not: its id keys the group's item and its
+ * memberships' (as an account id does), and its record lands in items and events whole.
+ */
+export function checkGroup(group: Group): InvalidRecord | null {
+  const idReason = unusableIdReason(group.id);
+  if (idReason !== null) return { id: null, reason: `group ${idReason}` };
+  const units = group.id.length + (group.name?.length ?? 0) + (group.type?.length ?? 0);
+  if (units * 6 + RECORD_JSON_FRAME_BYTES <= INVENTORY_LIMITS.recordJsonBytes) return null;
+  const bytes = Buffer.byteLength(JSON.stringify(group), 'utf8');
+  if (bytes <= INVENTORY_LIMITS.recordJsonBytes) return null;
+  return { id: group.id, reason: `group record: ${bytes} bytes as JSON, above the inventory's ${INVENTORY_LIMITS.recordJsonBytes}-byte limit` };
+}
+
+/**
+ * A member's account id as the listing keeps it: an id the inventory cannot key could never name a
+ * stored account (its own record lost its id), so it is kept as a digest: still counted among the
+ * group's distinct members, and safe to name in an anomaly.
+ */
+export function memberIdOf(accountId: string): string {
+  return unusableIdReason(accountId) === null ? accountId : digestOf(accountId);
 }

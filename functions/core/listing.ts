@@ -18,12 +18,21 @@
  *   within one invocation; a listing resumed from a checkpoint cannot tell a repeat of an earlier
  *   invocation from a cross-stream overlap, and keeps the later record as well;
  * - a valid record of an id beats an invalid one, in any stream.
+ *
+ * Groups and their members (connectors with `listsGroups`) may come on any stream: groups are
+ * de-duplicated by id as accounts are (the later stream's record, then the later page's), and each
+ * group's members are a set, however many pages and entries list them. Members of implicit groups
+ * are dropped: the inventory keeps no per-account membership of those.
+ *
+ * A stream may say how many accounts it holds (`AccountPage.total`). When its last page is read,
+ * the distinct records it listed (across the invocations of a listing) must equal the last total it
+ * reported; a stream that disagrees is a `countMismatches` entry and its listing proves no absence.
  */
 import { ContractError } from './errors.ts';
-import { checkAccount, checkInvalidRecord, unusableCursorReason } from './limits.ts';
+import { checkAccount, checkGroup, checkInvalidRecord, memberIdOf, unusableCursorReason } from './limits.ts';
 import { systemClock, type AccountPage, type Clock, type Connector, type ListingProgress, type StreamPosition } from './ports.ts';
-import type { Account, InvalidRecord } from './types.ts';
-import type { Listing } from './diff.ts';
+import type { Account, Group, InvalidRecord } from './types.ts';
+import type { CountMismatch, Listing } from './diff.ts';
 
 /**
  * A listing's bounds, whichever is reached first fails it (a `ContractError` naming the bound).
@@ -33,7 +42,7 @@ import type { Listing } from './diff.ts';
 export interface ListingBounds {
   /** Pages per stream, across the invocations of one listing. */
   readonly maxPagesPerStream: number;
-  /** Records (accounts and invalid records) held by one invocation. */
+  /** Records (accounts, invalid records, groups and group members) held by one invocation. */
   readonly maxRecordsHeld: number;
   /** Wall time of one invocation's listing, by the injected clock. */
   readonly maxListingMs: number;
@@ -77,6 +86,14 @@ export interface CollectedListing extends Listing {
   readonly complete: boolean;
   /** Where each stream stands now (to resume from when incomplete). */
   readonly streams: Record<string, StreamPosition>;
+  /** Groups listed, de-duplicated by id (valid ones). */
+  readonly groups: readonly Group[];
+  /** Per group listed with members here, the distinct member account ids (implicit groups left out). */
+  readonly members: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Groups the inventory cannot hold, by id (when usable) and reason. */
+  readonly invalidGroups: readonly InvalidRecord[];
+  /** Streams whose last reported total differs from the records they listed (listing done only). */
+  readonly countMismatches: readonly CountMismatch[];
 }
 
 /** Streams are told apart by one bit each in a number. */
@@ -112,7 +129,8 @@ async function listStream(
       seenCursors.add(page.nextCursor);
     }
     onPage(page);
-    position = { cursor: page.nextCursor, done: page.nextCursor === null, pages };
+    const total = page.total ?? position.total;
+    position = { cursor: page.nextCursor, done: page.nextCursor === null, pages, ...(total === undefined ? {} : { total }) };
   }
   return position;
 }
@@ -133,19 +151,28 @@ export async function collectListing(connector: Connector, options: ListingOptio
   let repeatedRecords = 0;
   let pages = 0;
   let duplicates = 0;
+  // Per stream, the records it listed for the first time in this invocation (its `total` cross-check).
+  const listedBy = connector.streams.map(() => 0);
+  // Per group id, the stream index of the record kept (a later stream's record wins, as for accounts).
+  const groupsById = new Map<string, { group: Group; streamIndex: number }>();
+  const invalidGroups = new Map<string | null, InvalidRecord[]>();
+  const members = new Map<string, Set<string>>();
+  let memberEntries = 0;
   // Once one stream fails the listing is lost anyway: the others stop fetching.
   let failed = false;
 
   /** A stream listing an id it listed before is a repeat, reported as such. */
-  const note = (id: string, bit: number) => {
+  const note = (id: string, bit: number, streamIndex: number) => {
     const listed = (validBy.get(id) ?? 0) | (invalidBy.get(id) ?? 0);
     if ((listed & bit) !== 0) {
       repeatedRecords += 1;
       repeatedIds.add(id);
+    } else {
+      listedBy[streamIndex] = (listedBy[streamIndex] ?? 0) + 1;
     }
   };
-  const keepValid = (account: Account, bit: number) => {
-    note(account.id, bit);
+  const keepValid = (account: Account, bit: number, streamIndex: number) => {
+    note(account.id, bit, streamIndex);
     const valid = validBy.get(account.id) ?? 0;
     // Another stream listed it too: the expected overlap of listings, not an anomaly.
     if (valid !== 0 && (valid & bit) === 0) duplicates += 1;
@@ -153,12 +180,35 @@ export async function collectListing(connector: Connector, options: ListingOptio
     if (valid < bit * 2) byId.set(account.id, account);
     validBy.set(account.id, valid | bit);
   };
-  const keepInvalid = (record: InvalidRecord, bit: number) => {
+  const keepInvalid = (record: InvalidRecord, bit: number, streamIndex: number) => {
     if (record.id !== null) {
-      note(record.id, bit);
+      note(record.id, bit, streamIndex);
       invalidBy.set(record.id, (invalidBy.get(record.id) ?? 0) | bit);
+    } else {
+      // A record without a usable id is still one of the stream's records.
+      listedBy[streamIndex] = (listedBy[streamIndex] ?? 0) + 1;
     }
     invalid.push(record);
+  };
+  const keepGroup = (group: Group, streamIndex: number) => {
+    const unfit = checkGroup(group);
+    if (unfit !== null) {
+      const sameId = invalidGroups.get(unfit.id) ?? [];
+      if (unfit.id === null || sameId.length === 0) sameId.push(unfit);
+      invalidGroups.set(unfit.id, sameId);
+      return;
+    }
+    const kept = groupsById.get(group.id);
+    if (kept === undefined || kept.streamIndex <= streamIndex) groupsById.set(group.id, { group, streamIndex });
+  };
+  const keepMembers = (groupId: string, accountIds: readonly string[]) => {
+    let set = members.get(groupId);
+    if (set === undefined) members.set(groupId, (set = new Set()));
+    for (const accountId of accountIds) {
+      const before = set.size;
+      set.add(memberIdOf(accountId));
+      memberEntries += set.size - before;
+    }
   };
 
   const beforePage = () => {
@@ -174,11 +224,13 @@ export async function collectListing(connector: Connector, options: ListingOptio
     pages += 1;
     for (const account of page.accounts) {
       const unfit = checkAccount(account);
-      if (unfit === null) keepValid(account, bit);
-      else keepInvalid(unfit, bit);
+      if (unfit === null) keepValid(account, bit, streamIndex);
+      else keepInvalid(unfit, bit, streamIndex);
     }
-    for (const record of page.invalid) keepInvalid(checkInvalidRecord(record), bit);
-    if (byId.size + invalid.length > maxRecordsHeld) {
+    for (const record of page.invalid) keepInvalid(checkInvalidRecord(record), bit, streamIndex);
+    for (const group of page.groups ?? []) keepGroup(group, streamIndex);
+    for (const entry of page.members ?? []) keepMembers(memberIdOf(entry.groupId), entry.accountIds);
+    if (byId.size + invalid.length + groupsById.size + memberEntries > maxRecordsHeld) {
       throw new ContractError(
         `${connector.app} listing holds more than ${maxRecordsHeld} records (the record bound) without reaching its last page: refusing to page further`,
       );
@@ -202,9 +254,22 @@ export async function collectListing(connector: Connector, options: ListingOptio
     ),
   );
   const streams: Record<string, StreamPosition> = {};
+  const countMismatches: CountMismatch[] = [];
   connector.streams.forEach((stream, index) => {
-    streams[stream] = positions[index] as StreamPosition;
+    const position = positions[index] as StreamPosition;
+    // Records listed across the invocations of the listing: a repeat across invocations cannot be
+    // told from a new record (see above), so a resumed listing counts it twice.
+    const listed = (options.resumeFrom?.[stream]?.listed ?? 0) + (listedBy[index] ?? 0);
+    streams[stream] = { ...position, listed };
+    if (position.done && position.total !== undefined && position.total !== listed) {
+      countMismatches.push({ stream, total: position.total, listed });
+    }
   });
+  const groups: Group[] = [];
+  for (const { group } of groupsById.values()) {
+    groups.push(group);
+    if (group.implicit) members.delete(group.id);
+  }
   return {
     accounts: [...byId.values()],
     invalid: dedupeInvalid(invalid, byId),
@@ -214,6 +279,10 @@ export async function collectListing(connector: Connector, options: ListingOptio
     repeatedRecords,
     complete: positions.every((position) => position.done),
     streams,
+    groups,
+    members,
+    invalidGroups: [...invalidGroups.entries()].flatMap(([id, records]) => (id !== null && groupsById.has(id) ? [] : records)),
+    countMismatches,
   };
 }
 

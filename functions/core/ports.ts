@@ -103,11 +103,14 @@ export interface InventoryWrites {
   readonly putIdentities: readonly StoredIdentity[];
   /** Groups to create or overwrite (new, changed, back from removal). */
   readonly putGroups?: readonly StoredGroup[];
-  /** Groups to mark removed. */
+  /** Groups to mark removed (one the inventory does not hold: nothing to mark, no error). */
   readonly removeGroups?: readonly { readonly id: string; readonly removedAt: string }[];
   /** Memberships granted: new, or back after a revocation (`revokedAt` null). */
   readonly putMemberships?: readonly StoredMembership[];
-  /** Memberships to mark revoked (kept, with `revokedAt`, for the history). */
+  /**
+   * Memberships to mark revoked (kept, with `revokedAt`, for the history); one the inventory does
+   * not hold: nothing to mark, no error.
+   */
   readonly revokeMemberships?: readonly { readonly groupId: string; readonly accountId: string; readonly revokedAt: string }[];
 }
 
@@ -207,6 +210,13 @@ export interface StreamPosition {
   readonly done: boolean;
   /** Pages fetched so far across invocations (the page cap holds across them). */
   readonly pages: number;
+  /**
+   * Records (distinct ids, plus records without one) the stream listed so far across invocations,
+   * checked against `total` once the stream is done. Absent in checkpoints written before it existed.
+   */
+  readonly listed?: number;
+  /** The last `AccountPage.total` the stream reported, when it reports one. */
+  readonly total?: number;
 }
 
 /**

@@ -50,8 +50,12 @@ export interface Account {
   readonly lastLoginAt: string | null;
 }
 
-/** The fields whose change makes an `AccountChanged` (design.md section 4). */
-export const MATERIAL_FIELDS = ['roleId', 'status', 'ssoProvisioned', 'emailKey'] as const;
+/**
+ * The fields whose change makes an `AccountChanged` (design.md section 4). A `state` where the
+ * stored account has none is not a change: items stored before states existed read back without
+ * one, and the first listing after the upgrade only fills it in (see `diff.ts`).
+ */
+export const MATERIAL_FIELDS = ['roleId', 'status', 'state', 'ssoProvisioned', 'emailKey'] as const;
 export type MaterialField = (typeof MATERIAL_FIELDS)[number];
 
 /** An account as the inventory keeps it. */
@@ -90,7 +94,7 @@ export interface Group {
 export interface StoredGroup extends Group {
   readonly connectorId: string;
   readonly firstSeenAt: string;
-  /** When name, type, active flag or member count last changed (or `firstSeenAt`). */
+  /** When name, type, active flag, member count or implicitness last changed (or `firstSeenAt`). */
   readonly lastChangedAt: string;
   /** Set while the group is absent from complete listings. */
   readonly removedAt: string | null;

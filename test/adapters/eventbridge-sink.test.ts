@@ -28,7 +28,7 @@ function accountRemoved(index: number, email = `user${index}@example.com`): Roll
     'AccountRemoved',
     { connectorId: 'torq-prod', app: 'torq', time: '2026-11-01T00:00:00.000Z' },
     [`account-${index}`],
-    { account: { accountId: `account-${index}`, email, roleName: 'Viewer', status: 'VERIFIED' }, firstSeenAt: '2026-01-01T00:00:00.000Z' },
+    { account: { accountId: `account-${index}`, email, roleName: 'Viewer', status: 'VERIFIED', state: 'active' }, firstSeenAt: '2026-01-01T00:00:00.000Z' },
   );
 }
 

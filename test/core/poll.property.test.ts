@@ -11,6 +11,10 @@
  * empty listing removes nothing by design). Between snapshots the clock moves on by more than a
  * checkpoint lives, so each snapshot's listing starts afresh; within one it resumes, as it would.
  * fast-check runs with a fixed seed; a failure prints the shrunk counterexample.
+ *
+ * With groups (a connector that `listsGroups`, its groups and their members paged on a third
+ * stream): a completed listing leaves the current memberships and active groups equal to the
+ * snapshot's; a partial or failed one revokes nothing; a crash and a re-run publish the same ids.
  */
 import { torqState } from '../../functions/connectors/torq/map.ts';
 import fc from 'fast-check';
@@ -21,7 +25,7 @@ import { normaliseEmail } from '../../functions/core/normalise.ts';
 import { DEFAULT_POLL_SETTINGS, pollConnector, type PollDependencies, type PollResult } from '../../functions/core/poll.ts';
 import type { AccountPage, Connector, InventoryWrites } from '../../functions/core/ports.ts';
 import type { Account, StoredAccount } from '../../functions/core/types.ts';
-import { FixedCredentials, ManualClock, MemoryEventSink, MemoryStore } from '../fakes/memory-store.ts';
+import { FixedCredentials, ManualClock, MemoryEventSink, MemoryStore, group } from '../fakes/memory-store.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The model
@@ -46,6 +50,13 @@ interface Snapshot {
   readonly pageSize: number;
   /** Invocations in order; the listing of the snapshot may or may not complete. */
   readonly invocations: readonly Invocation[];
+  /** With groups: which of the groups exist, and who belongs to which (group index, account index). */
+  readonly groups?: GroupSnapshot;
+}
+
+interface GroupSnapshot {
+  readonly present: readonly number[];
+  readonly pairs: readonly (readonly [number, number])[];
 }
 
 const ROLES: Readonly<Record<string, string>> = { 'r-viewer': 'Viewer', 'r-owner': 'Owner' };
@@ -127,6 +138,32 @@ const scenarioArb = fc
   .array(fieldsArb, { minLength: IDS.length, maxLength: IDS.length })
   .chain((bases) => fc.array(snapshotArb(bases), { minLength: 1, maxLength: 4 }));
 
+const GROUPS = ['g0', 'g1'] as const;
+
+const groupSnapshotArb: fc.Arbitrary<GroupSnapshot> = fc.record({
+  present: fc.subarray([0, 1]),
+  pairs: fc.uniqueArray(fc.tuple(fc.nat({ max: GROUPS.length - 1 }), fc.nat({ max: IDS.length - 1 })), {
+    selector: ([group, index]) => `${group}/${index}`,
+  }),
+});
+
+/** The same scenarios, each snapshot with its groups and memberships. */
+const groupScenarioArb = scenarioArb.chain((snapshots) =>
+  fc
+    .array(groupSnapshotArb, { minLength: snapshots.length, maxLength: snapshots.length })
+    .map((groups) => snapshots.map((snapshot, index) => ({ ...snapshot, groups: groups[index] as GroupSnapshot }))),
+);
+
+/** A snapshot's memberships of listed accounts in present groups, as `group/account`. */
+function membershipsOf(snapshot: Snapshot): string[] {
+  const listed = new Set(snapshot.listed.map(({ account }) => account.id));
+  const present = new Set(snapshot.groups?.present ?? []);
+  return (snapshot.groups?.pairs ?? [])
+    .filter(([group, index]) => present.has(group) && listed.has(IDS[index] as string))
+    .map(([group, index]) => `${GROUPS[group]}/${IDS[index]}`)
+    .sort();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fakes around the model
 // ---------------------------------------------------------------------------------------------
@@ -151,19 +188,51 @@ function pagesOf(snapshot: Snapshot): Record<string, AccountPage[]> {
     }
     paged[stream] = pages;
   }
+  if (snapshot.groups !== undefined) paged.groups = groupPagesOf(snapshot);
   return paged;
+}
+
+/** Each present group's members in pages of `pageSize` (the group on its first), then the implicit group. */
+function groupPagesOf(snapshot: Snapshot): AccountPage[] {
+  const members = membershipsOf(snapshot);
+  const pages: Omit<AccountPage, 'nextCursor'>[] = [];
+  for (const index of [...(snapshot.groups?.present ?? [])].sort()) {
+    const id = GROUPS[index] as string;
+    const ids = members.filter((m) => m.startsWith(`${id}/`)).map((m) => m.slice(id.length + 1));
+    const record = group(id, { memberCount: ids.length });
+    for (let start = 0; start < ids.length || start === 0; start += snapshot.pageSize) {
+      pages.push({
+        accounts: [],
+        invalid: [],
+        ...(start === 0 ? { groups: [record] } : {}),
+        members: [{ groupId: id, accountIds: ids.slice(start, start + snapshot.pageSize) }],
+      });
+    }
+  }
+  const everyone = snapshot.listed.map(({ account }) => account.id);
+  pages.push({
+    accounts: [],
+    invalid: [],
+    groups: [group('all', { type: 'SYSTEM', implicit: true, memberCount: everyone.length })],
+    members: [{ groupId: 'all', accountIds: everyone }],
+  });
+  return pages.map((page, index) => ({ ...page, nextCursor: index + 1 < pages.length ? String(index + 1) : null }));
 }
 
 /** Serves a snapshot's pages; fails with `failure` once `failAfter` pages of this invocation were served. */
 class SnapshotConnector implements Connector {
   readonly app = 'torq' as const;
-  readonly streams = ['local', 'sso'];
+  readonly streams: readonly string[];
+  readonly listsGroups: boolean;
   calls = 0;
   constructor(
     private readonly pages: Record<string, AccountPage[]>,
     private readonly failAfter: number | null,
     private readonly failure: Error | null,
-  ) {}
+  ) {
+    this.listsGroups = pages.groups !== undefined;
+    this.streams = this.listsGroups ? ['local', 'sso', 'groups'] : ['local', 'sso'];
+  }
   async listPage(stream: string, cursor: string | null): Promise<AccountPage> {
     if (this.failAfter !== null && this.calls >= this.failAfter && this.failure) throw this.failure;
     this.calls += 1;
@@ -193,6 +262,9 @@ interface Observation {
   readonly result: PollResult;
   readonly activeBefore: ReadonlyMap<string, StoredAccount>;
   readonly activeAfter: ReadonlyMap<string, StoredAccount>;
+  /** Current memberships (`group/account`) before and after. */
+  readonly membershipsBefore: ReadonlySet<string>;
+  readonly membershipsAfter: ReadonlySet<string>;
 }
 
 interface RunOutcome {
@@ -200,6 +272,16 @@ interface RunOutcome {
   readonly events: RollcallEvent[];
   readonly store: CrashingStore;
   readonly crashes: number;
+}
+
+function currentMemberships(store: MemoryStore): Set<string> {
+  return new Set(
+    [...(store.memberships.get(CONNECTOR)?.values() ?? [])].filter((m) => m.revokedAt === null).map((m) => `${m.groupId}/${m.accountId}`),
+  );
+}
+
+function activeGroups(store: MemoryStore): string[] {
+  return [...(store.groups.get(CONNECTOR)?.values() ?? [])].filter((g) => g.removedAt === null).map((g) => g.id).sort();
 }
 
 function active(store: MemoryStore): Map<string, StoredAccount> {
@@ -249,6 +331,7 @@ async function runScenario(scenario: readonly Snapshot[], crashAt: number | null
         return pollConnector(deps, { connectorId: CONNECTOR, app: 'torq' });
       };
       const activeBefore = active(store);
+      const membershipsBefore = currentMemberships(store);
       let result: PollResult;
       try {
         result = await poll();
@@ -258,7 +341,15 @@ async function runScenario(scenario: readonly Snapshot[], crashAt: number | null
         crashes += 1;
         result = await poll();
       }
-      observations.push({ snapshot, invocation, result, activeBefore, activeAfter: active(store) });
+      observations.push({
+        snapshot,
+        invocation,
+        result,
+        activeBefore,
+        activeAfter: active(store),
+        membershipsBefore,
+        membershipsAfter: currentMemberships(store),
+      });
       clock.advance(60_000);
     }
     clock.advance(SNAPSHOT_GAP_MS);
@@ -266,7 +357,7 @@ async function runScenario(scenario: readonly Snapshot[], crashAt: number | null
   return { observations, events: events.events, store, crashes };
 }
 
-const FIELDS = ['email', 'emailKey', 'roleId', 'roleName', 'status', 'ssoProvisioned', 'createdAt', 'lastLoginAt'] as const;
+const FIELDS = ['email', 'emailKey', 'roleId', 'roleName', 'status', 'state', 'ssoProvisioned', 'createdAt', 'lastLoginAt'] as const;
 
 function fieldsOf(account: Account): { id: string } & Record<string, unknown> {
   return { id: account.id, ...Object.fromEntries(FIELDS.map((field) => [field, account[field]])) };
@@ -315,6 +406,48 @@ describe('poll properties over sequences of snapshots, partial listings and fail
         expect(sortById([...active(crashed.store).values()])).toEqual(sortById([...active(reference.store).values()]));
       }),
       { ...RUNS, numRuns: 100 },
+    );
+  });
+});
+
+describe('poll properties with groups and memberships', () => {
+  it('a completed listing leaves the memberships and groups equal to its snapshot; a partial or failed one revokes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(groupScenarioArb, async (scenario) => {
+        const { observations, store } = await runScenario(scenario);
+        for (const { snapshot, result, membershipsBefore, membershipsAfter } of observations) {
+          if (result.outcome === 'completed') {
+            expect([...membershipsAfter].sort()).toEqual(membershipsOf(snapshot));
+            expect(result.anomalies).not.toContain('MEMBERS_INCOMPLETE');
+            expect(result.anomalies).not.toContain('UNKNOWN_MEMBERS');
+          } else {
+            for (const membership of membershipsBefore) expect(membershipsAfter.has(membership)).toBe(true);
+          }
+        }
+        const last = observations.at(-1);
+        if (last?.result.outcome === 'completed') {
+          const present = (last.snapshot.groups?.present ?? []).map((index) => GROUPS[index] as string);
+          expect(activeGroups(store)).toEqual([...present, 'all'].sort());
+        }
+      }),
+      { ...RUNS, numRuns: 100 },
+    );
+  });
+
+  it('a crash while writing and a re-run publish exactly the ids of a run without one, grants and revocations included', async () => {
+    await fc.assert(
+      fc.asyncProperty(groupScenarioArb, fc.nat(), async (scenario, crashPick) => {
+        const reference = await runScenario(scenario);
+        const writes = reference.store.applyCalls;
+        if (writes === 0) return;
+        const crashed = await runScenario(scenario, (crashPick % writes) + 1);
+        expect(crashed.crashes).toBe(1);
+        const ids = (events: readonly RollcallEvent[]) =>
+          new Set(events.filter((event) => event.detailType !== 'SyncCompleted').map((event) => event.id));
+        expect(ids(crashed.events)).toEqual(ids(reference.events));
+        expect([...currentMemberships(crashed.store)].sort()).toEqual([...currentMemberships(reference.store)].sort());
+      }),
+      { ...RUNS, numRuns: 80 },
     );
   });
 });

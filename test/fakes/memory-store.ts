@@ -1,6 +1,6 @@
 /** In-memory implementations of the core's ports, for core tests (no mocks, style.md section 7). */
 import { LeaseBusyError } from '../../functions/core/errors.ts';
-import type { RollcallEvent } from '../../functions/core/events.ts';
+import type { EventType, RollcallEvent } from '../../functions/core/events.ts';
 import type {
   AccountPage,
   AccountQuery,
@@ -9,6 +9,7 @@ import type {
   CredentialSource,
   EventSink,
   GroupQuery,
+  GroupStore,
   InventoryStore,
   InventoryWrites,
   LeaseRequest,
@@ -18,11 +19,11 @@ import type {
   ResolvedCredentials,
 } from '../../functions/core/ports.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import type { Account, ConnectorState, StoredAccount, StoredGroup, StoredIdentity, StoredMembership, SyncRun } from '../../functions/core/types.ts';
+import type { Account, ConnectorState, Group, StoredAccount, StoredGroup, StoredIdentity, StoredMembership, SyncRun } from '../../functions/core/types.ts';
 import { initialState } from '../../functions/core/status.ts';
 import { leaseBusyMessage, liveLease } from '../../functions/core/lease.ts';
 
-export class MemoryStore implements InventoryStore {
+export class MemoryStore implements InventoryStore, GroupStore {
   readonly connectors = new Map<string, ConnectorState>();
   readonly accounts = new Map<string, Map<string, StoredAccount>>();
   readonly identities = new Map<string, StoredIdentity>();
@@ -31,6 +32,8 @@ export class MemoryStore implements InventoryStore {
   readonly groups = new Map<string, Map<string, StoredGroup>>();
   readonly memberships = new Map<string, Map<string, StoredMembership>>();
   writeCalls = 0;
+  /** Group and membership loads (a connector without groups must cost none). */
+  groupReads = 0;
 
   async getConnector(connectorId: string) {
     return this.connectors.get(connectorId) ?? null;
@@ -123,9 +126,11 @@ export class MemoryStore implements InventoryStore {
     return map;
   }
   async loadGroups(connectorId: string) {
+    this.groupReads += 1;
     return [...this.inConnector(this.groups, connectorId).values()];
   }
   async loadMemberships(connectorId: string) {
+    this.groupReads += 1;
     return [...this.inConnector(this.memberships, connectorId).values()];
   }
   async queryGroups(query: GroupQuery) {
@@ -201,8 +206,8 @@ export class MemoryEventSink implements EventSink {
     }
     this.events.push(...events);
   }
-  ofType(type: RollcallEvent['detailType']) {
-    return this.events.filter((event) => event.detailType === type);
+  ofType<T extends EventType>(type: T): RollcallEvent<T>[] {
+    return this.events.filter((event): event is RollcallEvent<T> => event.detailType === type);
   }
 }
 
@@ -226,12 +231,13 @@ export class ManualClock implements Clock {
 
 /** A connector serving fixed pages per stream; `fail` makes the next listPage throw. */
 export class ScriptedConnector implements Connector {
-  readonly app = 'torq' as const;
+  readonly app: string = 'torq';
   calls = 0;
   fail: Error | null = null;
   constructor(
     public pages: Record<string, AccountPage[]>,
     readonly streams: readonly string[] = Object.keys(pages),
+    readonly listsGroups?: boolean,
   ) {}
   async listPage(stream: string, cursor: string | null): Promise<AccountPage> {
     this.calls += 1;
@@ -262,4 +268,8 @@ export function account(id: string, email: string | null, overrides: Partial<Acc
 /** Single-page connector over a list of accounts. */
 export function singlePage(accounts: Account[], invalid: AccountPage['invalid'] = []): ScriptedConnector {
   return new ScriptedConnector({ local: [{ accounts, invalid, nextCursor: null }] });
+}
+
+export function group(id: string, overrides: Partial<Group> = {}): Group {
+  return { id, name: `Group ${id}`, type: 'MANUAL', active: true, memberCount: null, implicit: false, ...overrides };
 }
