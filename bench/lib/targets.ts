@@ -32,7 +32,8 @@ export type TargetId =
   | 'cli-help-startup'
   | 'pacing-to-floor-ratio'
   | 'twingate-requests-to-minimum'
-  | 'twingate-unchanged-inventory-writes';
+  | 'twingate-unchanged-inventory-writes'
+  | 'twingate-first-poll-inventory';
 
 export const TARGET_LIMITS = {
   /** Write requests of a poll that finds nothing changed (bookkeeping only). */

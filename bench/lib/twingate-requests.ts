@@ -247,10 +247,14 @@ export async function measureTwingateRequests(options: TwingateRequestsOptions):
   }
 }
 
-/** Requests of every listing at most the minimum; an unchanged poll writes no inventory. */
+/**
+ * Requests of every listing at most the minimum; an unchanged poll writes no inventory; the first
+ * poll stored every account, group and explicit membership (a count at the minimum proves nothing
+ * if pages were dropped).
+ */
 export function twingateTargets(result: TwingateRequestsResult): TargetResult[] {
   if (result.status !== 'measured') return [];
-  const { firstPoll, unchangedPoll, largePages } = result;
+  const { firstPoll, unchangedPoll, largePages, stored } = result;
   const described = (listing: ListingRequests) =>
     `${listing.requests} requests (${listing.byRootField.users} users, ${listing.byRootField.groups} groups, ${listing.byRootField.group} group pages; ${listing.notOk} not 200) / minimum ${listing.minimum.total} (${listing.minimum.userPages} + ${listing.minimum.groupPages} + ${listing.minimum.extraMemberPages}) at page size ${listing.minimum.pageSize}`;
   const ratioTarget = (what: string, listing: ListingRequests): TargetResult => ({
@@ -276,6 +280,19 @@ export function twingateTargets(result: TwingateRequestsResult): TargetResult[] 
       unit: 'requests',
       status: unchangedPoll.dynamoWrites.inventory === 0 ? 'PASS' : 'FAIL',
       detail: `${unchangedPoll.dynamoWrites.total} write requests in all, ${unchangedPoll.dynamoWrites.bookkeeping} of them bookkeeping (lease, state, run record)`,
+    },
+    {
+      id: 'twingate-first-poll-inventory',
+      description: 'Twingate first poll: accounts, groups and memberships stored / in the network',
+      users: result.users,
+      value: stored.accounts + stored.groups + stored.memberships,
+      limit: stored.expected.accounts + stored.expected.groups + stored.expected.memberships,
+      unit: 'items',
+      status:
+        stored.accounts === stored.expected.accounts && stored.groups === stored.expected.groups && stored.memberships === stored.expected.memberships
+          ? 'PASS'
+          : 'FAIL',
+      detail: `stored ${stored.accounts} accounts, ${stored.groups} groups, ${stored.memberships} memberships; the network has ${stored.expected.accounts}, ${stored.expected.groups}, ${stored.expected.memberships}`,
     },
   ];
 }

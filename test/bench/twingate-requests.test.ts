@@ -93,7 +93,9 @@ describe(`Twingate requests on a ${USERS}-user network in ${GROUPS} groups`, () 
 
   it('reads back what the first poll stored beside what the network holds', () => {
     expect(measured.stored.expected).toEqual({ accounts: USERS, groups: GROUPS + 1, memberships: measured.spread.memberships });
-    expect(measured.stored.accounts).toBe(USERS);
+    expect(measured.stored).toMatchObject({ accounts: USERS, groups: GROUPS + 1, memberships: measured.spread.memberships });
+    // Everyone's 120 memberships are implicit: granted and stored are the explicit groups' only.
+    expect(measured.firstPoll.counts.accessGranted).toBe(measured.spread.memberships);
   });
 
   it('lists at page size 100 at the minimum for that size', () => {
@@ -120,13 +122,15 @@ describe(`Twingate requests on a ${USERS}-user network in ${GROUPS} groups`, () 
       ['twingate-requests-to-minimum', 'PASS'],
       ['twingate-requests-to-minimum', 'PASS'],
       ['twingate-unchanged-inventory-writes', 'PASS'],
+      ['twingate-first-poll-inventory', 'PASS'],
     ]);
     const wasteful: TwingateRequestsMeasurement = {
       ...measured,
       firstPoll: { ...measured.firstPoll, requests: measured.firstPoll.minimum.total + 1 },
       unchangedPoll: { ...measured.unchangedPoll, dynamoWrites: { ...measured.unchangedPoll.dynamoWrites, inventory: 1 } },
+      stored: { ...measured.stored, memberships: measured.stored.memberships - 1 },
     };
-    expect(twingateTargets(wasteful).map((target) => target.status)).toEqual(['FAIL', 'PASS', 'PASS', 'FAIL']);
+    expect(twingateTargets(wasteful).map((target) => target.status)).toEqual(['FAIL', 'PASS', 'PASS', 'FAIL', 'FAIL']);
   });
 
   it('renders a table row per listing with requests, minimum and minutes at the default budget', () => {
@@ -141,6 +145,7 @@ describe(`Twingate requests on a ${USERS}-user network in ${GROUPS} groups`, () 
     expect(section.rows[2]?.[7]).toBe(`0 / ${measured.unchangedPoll.dynamoWrites.bookkeeping}`);
     expect(inventory.rows.map((row) => row[0])).toEqual(['accounts', 'groups', 'memberships']);
     expect(inventory.rows[0]).toEqual(['accounts', String(USERS), String(USERS)]);
+    expect(inventory.rows[2]).toEqual(['memberships', String(measured.spread.memberships), String(measured.spread.memberships)]);
   });
 });
 
