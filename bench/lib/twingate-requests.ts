@@ -318,6 +318,7 @@ export function twingateSections(result: TwingateRequestsResult): Section[] {
     `${int(listing.minimum.total)} (${int(listing.minimum.userPages)} + ${int(listing.minimum.groupPages)} + ${int(listing.minimum.extraMemberPages)})`,
     listing.ratio.toFixed(3),
     listing.minutesAtDefaultBudget.toFixed(1),
+    (listing.wallMs / 1000).toFixed(1),
     writes === null ? 'n/a (no store)' : `${int(writes.inventory)} / ${int(writes.bookkeeping)}`,
   ];
   const requests: Section = {
@@ -332,6 +333,7 @@ export function twingateSections(result: TwingateRequestsResult): Section[] {
       'minimum (users + groups + extra members)',
       'requests / minimum',
       `minutes at ${result.defaultRequestsPerMinute}/min`,
+      's (lifted budget)',
       'DDB writes: inventory / bookkeeping',
     ],
     rows: [
