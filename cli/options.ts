@@ -67,15 +67,6 @@ export function parsePort(value: string): number {
   return port;
 }
 
-/** A rate ceiling such as 50 or 12.5 (requests per second). */
-export function parseRequestsPerSecond(value: string): number {
-  const rate = Number(value);
-  if (value.trim() === '' || !Number.isFinite(rate) || rate <= 0) {
-    throw new InvalidArgumentError('expected a positive number of requests per second, such as 25');
-  }
-  return rate;
-}
-
 export function parsePositiveInt(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number');

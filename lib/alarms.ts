@@ -15,7 +15,7 @@ import {
   METRICS_NAMESPACE,
   POLL_METRICS,
   SERVICE_NAME,
-} from '../functions/handlers/poller-contract.ts';
+} from '../functions/contract/poller-contract.ts';
 import type { Poller } from './poller.ts';
 
 export interface RollcallAlarmsProps {

@@ -3,7 +3,7 @@
  * validated before any construct is built, so a typo fails `cdk synth` with the field's path.
  */
 import { z } from 'zod';
-import { createConnectorFactory } from '../functions/connectors/index.ts';
+import { appConfigProblems, appRegistry, exampleConfig, RESERVED_CONFIG_KEYS, type AppRegistry } from '../functions/connectors/index.ts';
 import { DEFAULT_POLL_SETTINGS } from '../functions/core/poll.ts';
 import { ConfigError } from '../functions/core/errors.ts';
 import {
@@ -11,7 +11,7 @@ import {
   describeConfigIssues,
   maxRemovalShareSchema,
   SECRET_ARN_PATTERN,
-} from '../functions/handlers/poller-contract.ts';
+} from '../functions/contract/poller-contract.ts';
 
 export const CONTEXT_KEY = 'rollcall';
 
@@ -22,31 +22,26 @@ export const CONTEXT_KEY = 'rollcall';
 export const SCHEDULE_PATTERN =
   /^(?:rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9]\d+) (?:minutes|hours|days))\)|cron\(\S+(?: \S+){5}\))$/;
 
+/**
+ * What every connector entry has, whatever its app; the app's own fields (`configFields` of its
+ * registry entry: a region, a network name) sit beside them and are checked against
+ * the registry after this schema.
+ */
 const connectorSchema = z
   .object({
     /** Lower-case letters, digits and inner hyphens; it keys the inventory, so keep it stable. */
     id: connectorIdSchema,
-    app: z.literal('torq'),
-    /** @default 'us' */
-    region: z.enum(['us', 'eu']).default('us'),
+    /** A registry name (`functions/connectors/index.ts`). */
+    app: z.string().min(1, 'must name an app'),
     /** @default 'rate(1 hour)' */
     schedule: z
       .string()
       .regex(SCHEDULE_PATTERN, 'must be rate(<n> <minute(s)|hour(s)|day(s)>) or cron(<six fields>)')
       .default('rate(1 hour)'),
-    /** Overrides the region's data API base URL (including `/public/v1alpha`). */
-    apiUrl: z.string().optional(),
-    /** Overrides the region's token endpoint URL. */
-    authUrl: z.string().optional(),
-    /**
-     * The most API calls per second this connector sends (default 50, Torq's limit per API key);
-     * lower it when other clients use the same key. The poller paces adaptively below it.
-     */
-    requestsPerSecond: z.number().positive('must be a positive number of requests per second').optional(),
-    /** An existing secret holding `{clientId, clientSecret}`; without it the stack creates an empty one. */
+    /** An existing secret holding the app's credential JSON; without it the stack creates an empty one. */
     secretArn: z.string().regex(SECRET_ARN_PATTERN, 'must be a complete Secrets Manager secret ARN').optional(),
   })
-  .strict();
+  .catchall(z.unknown());
 
 export type ConnectorConfig = z.infer<typeof connectorSchema>;
 
@@ -96,24 +91,28 @@ const deploymentConfigSchema = z
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 
-/** The app's own connector config, as `createConnectorFactory` and the poller read it. */
-export function appConfigOf(connector: ConnectorConfig): Record<string, unknown> {
-  return {
-    region: connector.region,
-    ...(connector.apiUrl !== undefined ? { apiUrl: connector.apiUrl } : {}),
-    ...(connector.authUrl !== undefined ? { authUrl: connector.authUrl } : {}),
-    ...(connector.requestsPerSecond !== undefined ? { requestsPerSecond: connector.requestsPerSecond } : {}),
-  };
+/** The app's own connector config (its declared fields), as its factory and the poller read it. */
+export function appConfigOf(connector: ConnectorConfig, registry: AppRegistry = appRegistry): Record<string, unknown> {
+  const app = registry.get(connector.app);
+  const config: Record<string, unknown> = {};
+  for (const field of app.configFields) {
+    if (connector[field.key] !== undefined) config[field.key] = connector[field.key];
+  }
+  return config;
 }
 
 /**
  * Validates the context value (an object from cdk.json, or a JSON string from `cdk -c rollcall=...`).
- * Each connector's app config is checked by the app itself, exactly as the poller will at cold start.
+ * Each connector's app comes from `registry`: an unknown app, a field the app does not declare and
+ * a missing required field are named here; the app's own parser then checks the values, exactly
+ * as the poller will at cold start.
  */
-export function parseDeploymentConfig(raw: unknown): DeploymentConfig {
+export function parseDeploymentConfig(raw: unknown, registry: AppRegistry = appRegistry): DeploymentConfig {
   const label = `cdk.json context "${CONTEXT_KEY}"`;
   if (raw === undefined || raw === null) {
-    throw new ConfigError(`${label} is missing: add {"connectors": [{"id": "torq", "app": "torq", "region": "us"}]}`);
+    const [first] = registry.apps;
+    const example = first === undefined ? {} : { id: first.name, app: first.name, ...exampleConfig(first) };
+    throw new ConfigError(`${label} is missing: add {"connectors": [${JSON.stringify(example)}]}`);
   }
   let input = raw;
   if (typeof raw === 'string') {
@@ -126,11 +125,19 @@ export function parseDeploymentConfig(raw: unknown): DeploymentConfig {
   const result = deploymentConfigSchema.safeParse(input);
   if (!result.success) throw new ConfigError(`${label}: ${describeConfigIssues(result.error.issues)}`);
   result.data.connectors.forEach((connector, index) => {
+    const where = `${label}: connectors.${index}`;
+    if (!registry.has(connector.app)) {
+      throw new ConfigError(`${where}.app: unknown app: expected one of ${registry.names.join(', ')}`);
+    }
+    const app = registry.get(connector.app);
+    const own = Object.fromEntries(Object.entries(connector).filter(([key]) => !RESERVED_CONFIG_KEYS.includes(key)));
+    const problems = appConfigProblems(app, own);
+    if (problems.length > 0) throw new ConfigError(`${where}: ${problems.join('; ')}`);
     try {
-      createConnectorFactory(connector.app, appConfigOf(connector));
+      app.createFactory(appConfigOf(connector, registry));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      throw new ConfigError(`${label}: connectors.${index} (${connector.id}): ${error.message}`, { cause: error });
+      throw new ConfigError(`${where} (${connector.id}): ${error.message}`, { cause: error });
     }
   });
   return result.data;

@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { ConfigError } from '../functions/core/errors.ts';
 import { DEFAULT_POLL_SETTINGS } from '../functions/core/poll.ts';
 import type { AppName } from '../functions/core/types.ts';
-import { POLLER_ENV, type PollerConnector } from '../functions/handlers/poller-contract.ts';
+import { POLLER_ENV, type PollerConnector } from '../functions/contract/poller-contract.ts';
 import type { InventoryTable } from './inventory-table.ts';
 import { ENVIRONMENT_LIMIT_BYTES, worstCaseEnvironment } from './lambda-environment-size.ts';
 import { LOCK_FILE, POLLER_BUNDLE, POLLER_ENTRY, PROJECT_ROOT } from './poller-bundling.ts';
@@ -51,9 +51,9 @@ export interface PollerProps {
 export interface PollerConnectorProps {
   readonly id: string;
   readonly app: AppName;
-  /** Holds `{clientId, clientSecret}`. */
+  /** Holds the app's credential JSON (its `credentialFields`). */
   readonly secret: ISecret;
-  /** The app's connector config (Torq: region, apiUrl, authUrl). */
+  /** The app's connector config: the fields its registry entry declares. */
   readonly config: Record<string, unknown>;
 }
 

@@ -13,12 +13,15 @@ import { Poller } from './poller.ts';
 import { ScheduledConnector } from './scheduled-connector.ts';
 import { knownRegion, supportsEventArchive } from './region-support.ts';
 import { ConfigError } from '../functions/core/errors.ts';
+import { secretTemplate, type AppRegistry } from '../functions/connectors/index.ts';
 
 export interface RollcallStackProps extends StackProps {
   readonly config: DeploymentConfig;
+  /** The apps the connectors name (the one `parseDeploymentConfig` checked them against). @default appRegistry */
+  readonly registry?: AppRegistry;
 }
 
-/** `torq-prod` -> `TorqProd`, for output names a person types. */
+/** `acme-prod` -> `AcmeProd`, for output names a person types. */
 export function pascalCase(id: string): string {
   return id
     .split('-')
@@ -53,7 +56,12 @@ export class RollcallStack extends Stack {
       reservedConcurrency: config.pollerConcurrency,
     });
     this.connectors = config.connectors.map(
-      (connector) => new ScheduledConnector(this, `Connector-${connector.id}`, { connector, poller: this.poller }),
+      (connector) =>
+        new ScheduledConnector(this, `Connector-${connector.id}`, {
+          connector,
+          poller: this.poller,
+          ...(props.registry !== undefined ? { registry: props.registry } : {}),
+        }),
     );
     this.alarms = new RollcallAlarms(this, 'Alarms', {
       poller: this.poller,
@@ -74,7 +82,7 @@ export class RollcallStack extends Stack {
     for (const connector of this.connectors) {
       new CfnOutput(this, `SecretArn${pascalCase(connector.connectorId)}`, {
         value: connector.secret.secretArn,
-        description: `Secret of connector ${connector.connectorId}: put {"clientId": "...", "clientSecret": "..."} into it`,
+        description: `Secret of connector ${connector.connectorId}: put ${secretTemplate(connector.app.credentialFields)} into it`,
       });
     }
   }

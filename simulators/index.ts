@@ -1,16 +1,17 @@
 /**
- * The simulator registry: one start function per app, by the app's registry name, for
- * `rollcall simulate --app NAME` and the demo. Each start function takes that app's options
- * (a seeded workspace from the app folder's generator, the credentials it accepts, faults, a
- * port) and resolves to a running loopback server with `close()`:
- *
- *   const sim = await SIMULATORS.twingate({ workspace: generateTwingateWorkspace({ users: 500 }), apiKey });
- *   // point the connector at sim.apiUrl; later: await sim.close();
- *
- * Adding an app's simulator is one line here.
+ * The simulator registry, by the app's registry name:
+ * - `SIMULATORS`: each app's start function (a seeded workspace, the credentials it accepts,
+ *   faults, a port -> a running loopback server with `close()`), for tests, the demo and the bench;
+ * - `SIMULATE_COMMANDS`: what `rollcall simulate --app NAME` serves: the simulator's own flags and
+ *   how it starts from them.
+ * Adding an app's simulator is its folder under `simulators/` and one line in each.
  */
+import type { SimulatorEntry } from './registry.ts';
 import { startTorqSimulator } from './torq/index.ts';
+import { torqSimulator } from './torq/cli.ts';
 import { startTwingateSimulator } from './twingate/index.ts';
+
+export type { RunningSimulator, SimulatorEntry, SimulatorStartRequest } from './registry.ts';
 
 export const SIMULATORS = {
   torq: startTorqSimulator,
@@ -24,3 +25,6 @@ export const SIMULATOR_NAMES = Object.keys(SIMULATORS) as SimulatorName[];
 export function isSimulatorName(name: string): name is SimulatorName {
   return Object.hasOwn(SIMULATORS, name);
 }
+
+/** In the order `--help` lists them; the first is `simulate --app`'s default. */
+export const SIMULATE_COMMANDS: ReadonlyMap<string, SimulatorEntry> = new Map([torqSimulator].map((entry) => [entry.app, entry]));

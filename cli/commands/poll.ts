@@ -1,15 +1,18 @@
 /** `rollcall poll`: one poll of one connector, the same core path the Lambda runs. */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { EnvCredentialSource } from '../../functions/adapters/env-credentials.ts';
 import { pollConnector, type PollResult } from '../../functions/core/poll.ts';
 import type { RollcallEvent } from '../../functions/core/events.ts';
 import { systemClock, type Connector, type ConnectorCredentials, type EventSink, type Logger } from '../../functions/core/ports.ts';
 import type { AppName } from '../../functions/core/types.ts';
+import { appRegistry } from '../../functions/connectors/index.ts';
+import type { AppRegistry } from '../../functions/connectors/registry.ts';
+import { addAppOptions, appConfigFromFlags, appHelp } from '../app-flags.ts';
 import { localHolderProbe, thisProcess } from '../lease-holder.ts';
 import { createCliLogger } from '../logger.ts';
 import type { ExitCodeSink } from '../main.ts';
 import { chooseEventDestination, openEventBusSink } from '../event-destination.ts';
-import { addStoreOptions, parseConnectorId, parseEventBusName, parseRequestsPerSecond, parseShare, type StoreOptions } from '../options.ts';
+import { addStoreOptions, parseConnectorId, parseEventBusName, parseShare, type StoreOptions } from '../options.ts';
 import { jsonText, printable, renderTable } from '../output.ts';
 import { createProgress, progressWanted } from '../progress.ts';
 import { withInventory, type Inventory } from '../runtime.ts';
@@ -17,11 +20,7 @@ import { withInventory, type Inventory } from '../runtime.ts';
 interface PollFlags extends StoreOptions {
   connector: string;
   app: AppName;
-  region: 'us' | 'eu';
-  apiUrl?: string;
-  authUrl?: string;
   maxRemovalShare?: number;
-  maxRequestsPerSecond?: number;
   json?: boolean;
   eventBus?: string;
   localEvents?: boolean;
@@ -30,6 +29,8 @@ interface PollFlags extends StoreOptions {
 export interface LocalPollRequest {
   readonly connectorId: string;
   readonly app: AppName;
+  /** Where `app` is registered (its credential variables). @default appRegistry */
+  readonly registry?: AppRegistry;
   readonly createConnector: (credentials: ConnectorCredentials) => Connector;
   readonly env: NodeJS.ProcessEnv;
   readonly maxRemovalShare?: number;
@@ -72,7 +73,7 @@ function noteTaker(events: EventSink): { sink: EventSink; notes: PollNotes } {
 
 /** One poll against an open inventory, with credentials from the environment. */
 export async function pollLocally(inventory: Inventory, request: LocalPollRequest): Promise<LocalPollResult> {
-  const credentials = new EnvCredentialSource(request.app, request.env);
+  const credentials = new EnvCredentialSource((request.registry ?? appRegistry).get(request.app).credentialFields, request.env);
   // Missing variables are a usage error here (exit 2), not a connector status.
   await credentials.get(request.connectorId);
   const progress = createProgress(`Polling ${request.connectorId}`, request.showProgress);
@@ -182,8 +183,6 @@ export function describePollResult(result: PollResult & { readonly notes?: PollN
 }
 
 const POLL_HELP = `
-Credentials: TORQ_CLIENT_ID and TORQ_CLIENT_SECRET (a Torq API key with the user.read scope).
-
 Events: appended to <data-dir>/events.jsonl; with --event-bus, published to that EventBridge bus.
 A poll of a deployed table (--table without --endpoint) needs --event-bus NAME (the stack output
 EventBusName) or an explicit --local-events.
@@ -200,43 +199,29 @@ Logs: stderr, warnings and errors (ROLLCALL_LOG_LEVEL=debug|info for more); read
 terminal, JSON lines when piped (ROLLCALL_LOG_FORMAT=json|pretty to choose).
 `;
 
-export function registerPollCommand(program: Command, exit: ExitCodeSink): void {
+/** `registry` is the production one but in tests of the flags themselves. */
+export function registerPollCommand(program: Command, exit: ExitCodeSink, registry: AppRegistry = appRegistry): void {
+  const command = program
+    .command('poll')
+    .description('poll one connector once: list its users, update the inventory, publish what changed')
+    .requiredOption('--connector <id>', '(required) connector id (your name for this workspace)', parseConnectorId);
+  addAppOptions(command, registry);
   addStoreOptions(
-    program
-      .command('poll')
-      .description('poll one connector once: list its users, update the inventory, publish what changed')
-      .requiredOption('--connector <id>', '(required) connector id (your name for this workspace)', parseConnectorId)
-      .addOption(new Option('--app <app>', 'SaaS application').choices(['torq']).default('torq'))
-      .addOption(new Option('--region <region>', 'Torq region preset').choices(['us', 'eu']).default('us'))
-      .option('--api-url <url>', 'data API base URL including /public/v1alpha (overrides --region)')
-      .option('--auth-url <url>', 'full token endpoint URL (overrides --region)')
+    command
       .option('--max-removal-share <share>', 'hold removals above this share of the active accounts, 0-1 (default: 0.5)', parseShare)
       .option('--event-bus <name>', 'publish events to this EventBridge bus (AWS credentials from the usual chain)', parseEventBusName)
       .option('--local-events', 'with --table: append events to <data-dir>/events.jsonl instead of a bus')
-      .option(
-        '--max-requests-per-second <n>',
-        "most API calls per second (default 50, Torq's limit per API key); lower it when other clients share the key",
-        parseRequestsPerSecond,
-      )
       .option('--json', 'print one JSON object instead of tables')
-      .addHelpText('after', POLL_HELP),
+      .addHelpText('after', `\n${appHelp(registry)}\n${POLL_HELP}`),
   ).action(async (flags: PollFlags) => {
+    // Before anything else: a flag of another app, or a missing required one, is a usage error.
+    const { app, config } = appConfigFromFlags(command, registry, flags.app);
     const destination = chooseEventDestination(flags);
     const logger = createCliLogger();
-    const { createConnectorFactory } = await import('../../functions/connectors/index.ts');
     // The connector gets the same logger, so ROLLCALL_LOG_LEVEL also shows its retries, pages and token refreshes.
-    const createConnector = createConnectorFactory(
-      flags.app,
-      {
-        region: flags.region,
-        ...(flags.apiUrl !== undefined ? { apiUrl: flags.apiUrl } : {}),
-        ...(flags.authUrl !== undefined ? { authUrl: flags.authUrl } : {}),
-        ...(flags.maxRequestsPerSecond !== undefined ? { requestsPerSecond: flags.maxRequestsPerSecond } : {}),
-      },
-      { logger },
-    );
+    const createConnector = app.createFactory(config, { logger });
     // Missing credentials are a usage error found before the store is opened, so nothing is created.
-    await new EnvCredentialSource(flags.app, process.env).get(flags.connector);
+    await new EnvCredentialSource(app.credentialFields, process.env).get(flags.connector);
     const bus = destination.kind === 'bus' ? await openEventBusSink(destination.eventBusName) : null;
     const stop = stopOnSignals();
     try {
@@ -245,7 +230,8 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink): void 
         (inventory) =>
           pollLocally(bus === null ? inventory : { ...inventory, events: bus.events }, {
           connectorId: flags.connector,
-          app: flags.app,
+          app: app.name,
+          registry,
           createConnector,
           env: process.env,
           ...(flags.maxRemovalShare !== undefined ? { maxRemovalShare: flags.maxRemovalShare } : {}),

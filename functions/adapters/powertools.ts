@@ -11,7 +11,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { LogAttributes, Logger } from '../core/ports.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../handlers/poller-contract.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/poller-contract.ts';
 
 export const powertoolsLogger = new PowertoolsLogger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });

@@ -1,7 +1,9 @@
 /**
  * Connector credentials from AWS Secrets Manager (design.md section 2): one secret per connector
- * holding `{"clientId": "...", "clientSecret": "..."}`. The fingerprint is the secret's VersionId,
- * so putting a new value (a new version) is what lifts RECONNECT_REQUIRED (design.md section 5).
+ * holding a JSON object with the app's declared credential fields (`credentialFields`: an API-key
+ * app's `{"apiKey": "..."}`), each a non-empty string; other keys are ignored. The fingerprint is
+ * the secret's VersionId, so putting a new value (a new version) is what lifts RECONNECT_REQUIRED
+ * (design.md section 5).
  *
  * Caching: a value is reused for `cacheTtlMs` (default 60 s), keyed by secret ARN. Polls come from
  * schedules minutes to hours apart, so in practice every poll reads the current version; the
@@ -14,25 +16,28 @@ import {
   type GetSecretValueCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import type { CredentialField } from '../connectors/app-definition.ts';
 import { ConfigError, TransientError } from '../core/errors.ts';
 import { systemClock, type Clock, type CredentialSource, type ResolvedCredentials } from '../core/ports.ts';
 
 export const DEFAULT_SECRET_CACHE_TTL_MS = 60_000;
 
+/** Where a connector's credentials are, and what its app expects in them. */
+export interface ConnectorSecret {
+  /** Secret ARN (or name). */
+  readonly secretId: string;
+  /** The app's declared credential fields (`AppDefinition.credentialFields`). */
+  readonly fields: readonly CredentialField[];
+}
+
 export interface SecretsManagerCredentialsOptions {
-  /** Secret ARN (or name) per connector id. */
-  readonly secretIds: ReadonlyMap<string, string>;
+  /** Per connector id. */
+  readonly secrets: ReadonlyMap<string, ConnectorSecret>;
   /** How long a value read is reused; 0 reads on every `get`. @default DEFAULT_SECRET_CACHE_TTL_MS */
   readonly cacheTtlMs?: number;
   /** @default systemClock */
   readonly clock?: Clock;
 }
-
-const secretPayloadSchema = z.object({
-  clientId: z.string().trim().min(1),
-  clientSecret: z.string().trim().min(1),
-});
 
 /** Secrets Manager errors a person has to fix (missing value, permissions, key); anything else is retried. */
 const CONFIG_ERROR_NAMES: Readonly<Record<string, string>> = {
@@ -50,7 +55,7 @@ interface CacheEntry {
 }
 
 export class SecretsManagerCredentialSource implements CredentialSource {
-  private readonly secretIds: ReadonlyMap<string, string>;
+  private readonly secrets: ReadonlyMap<string, ConnectorSecret>;
   private readonly cacheTtlMs: number;
   private readonly clock: Clock;
   private readonly cache = new Map<string, CacheEntry>();
@@ -59,19 +64,20 @@ export class SecretsManagerCredentialSource implements CredentialSource {
     private readonly client: SecretsManagerClient,
     options: SecretsManagerCredentialsOptions,
   ) {
-    this.secretIds = options.secretIds;
+    this.secrets = options.secrets;
     this.cacheTtlMs = options.cacheTtlMs ?? DEFAULT_SECRET_CACHE_TTL_MS;
     this.clock = options.clock ?? systemClock;
   }
 
   async get(connectorId: string): Promise<ResolvedCredentials> {
-    const secretId = this.secretIds.get(connectorId);
-    if (secretId === undefined) throw new ConfigError(`no secret is configured for connector ${connectorId}`);
+    const secret = this.secrets.get(connectorId);
+    if (secret === undefined) throw new ConfigError(`no secret is configured for connector ${connectorId}`);
+    const { secretId, fields } = secret;
     const nowMs = this.clock.now().getTime();
     const cached = this.cache.get(secretId);
     if (cached !== undefined && cached.expiresAtMs > nowMs) return cached.resolved;
 
-    const resolved = parseSecret(connectorId, await this.read(connectorId, secretId));
+    const resolved = parseSecret(connectorId, fields, await this.read(connectorId, secretId));
     if (this.cacheTtlMs > 0) this.cache.set(secretId, { resolved, expiresAtMs: nowMs + this.cacheTtlMs });
     return resolved;
   }
@@ -90,29 +96,38 @@ export class SecretsManagerCredentialSource implements CredentialSource {
   }
 }
 
-/** Checks the payload; messages name the field and what is wrong with it, never a value. */
-function parseSecret(connectorId: string, answer: GetSecretValueCommandOutput): ResolvedCredentials {
+/** Checks the payload against the app's fields; messages name the fields and what is wrong, never a value. */
+function parseSecret(
+  connectorId: string,
+  fields: readonly CredentialField[],
+  answer: GetSecretValueCommandOutput,
+): ResolvedCredentials {
   const label = `secret of connector ${connectorId}`;
-  if (answer.SecretString === undefined) {
-    throw new ConfigError(`${label} has no string value; store JSON {"clientId": ..., "clientSecret": ...}`);
-  }
+  const shape = `{${fields.map((field) => `${JSON.stringify(field.key)}: ...`).join(', ')}}`;
+  if (answer.SecretString === undefined) throw new ConfigError(`${label} has no string value; store JSON ${shape}`);
   let payload: unknown;
   try {
     payload = JSON.parse(answer.SecretString);
   } catch {
-    throw new ConfigError(`${label} is not JSON; store {"clientId": ..., "clientSecret": ...}`);
+    throw new ConfigError(`${label} is not JSON; store ${shape}`);
   }
-  const result = secretPayloadSchema.safeParse(payload);
-  if (!result.success) {
-    const fields = result.error.issues.map((issue) => issue.path.map(String).join('.') || '(root)');
-    const problems = [...new Set(fields)].map((field) =>
-      field === '(root)' ? 'the value must be a JSON object' : `field ${field} must be a non-empty string`,
-    );
-    throw new ConfigError(`${label}: ${problems.join('; ')}`);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new ConfigError(`${label}: the value must be a JSON object ${shape}`);
+  }
+  const record = payload as Record<string, unknown>;
+  const credentials: Record<string, string> = {};
+  const wrong: string[] = [];
+  for (const { key } of fields) {
+    const value = Object.hasOwn(record, key) ? record[key] : undefined;
+    if (typeof value === 'string' && value.trim() !== '') credentials[key] = value.trim();
+    else wrong.push(key);
+  }
+  if (wrong.length > 0) {
+    throw new ConfigError(`${label}: ${wrong.map((key) => `field ${key} must be a non-empty string`).join('; ')}`);
   }
   if (answer.VersionId === undefined) {
     // GetSecretValue always names the version it returns; without one, rotation could not be detected.
     throw new TransientError(`${label} was returned without a VersionId`);
   }
-  return { credentials: result.data, fingerprint: answer.VersionId };
+  return { credentials, fingerprint: answer.VersionId };
 }

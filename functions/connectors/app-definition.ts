@@ -34,8 +34,26 @@ export interface AppConfigField {
   readonly required: boolean;
   /** Shown in help; the app's own parser applies it. */
   readonly default?: string | number;
+  /**
+   * A valid value to show in examples (README, `--help`); a required field must have one, so a
+   * configuration of every app can be built for the poller's cold-start measurement.
+   */
+  readonly example?: string | number;
   /** The `rollcall poll` flag that sets it (`--network`), and the name of its value in help (`NAME`). */
   readonly flag?: { readonly name: string; readonly value: string };
+  /**
+   * How a flag's text becomes the config value: a string as given, or a positive number. When
+   * absent, a field whose default or example is a number is a number, any other a string.
+   */
+  readonly type?: 'string' | 'number';
+  /** The only values accepted (`us`, `eu`): the CLI refuses any other before the app is asked. */
+  readonly choices?: readonly string[];
+}
+
+/** Whether `field`'s values are numbers (declared, or inferred from its default or example). */
+export function isNumberField(field: AppConfigField): boolean {
+  if (field.type !== undefined) return field.type === 'number';
+  return typeof field.default === 'number' || typeof field.example === 'number';
 }
 
 /** One named value of an app's credentials: a key of the secret's JSON and a CLI environment variable. */
@@ -78,4 +96,9 @@ export function requiredCredentials<K extends string>(
     picked[key] = value.trim();
   }
   return picked;
+}
+
+/** The JSON a person puts into a connector's secret, with placeholders: `{"apiKey": "..."}`. */
+export function secretTemplate(fields: readonly CredentialField[]): string {
+  return `{${fields.map((field) => `${JSON.stringify(field.key)}: "..."`).join(', ')}}`;
 }

@@ -29,7 +29,8 @@
  * reported; a stream that disagrees is a `countMismatches` entry and its listing proves no absence.
  */
 import { ContractError } from './errors.ts';
-import { checkAccount, checkGroup, checkInvalidRecord, memberIdOf, unusableCursorReason } from './limits.ts';
+import { checkAccount, checkGroup, checkInvalidRecord, memberIdOf } from './limits.ts';
+import { createPageGuard } from './page-guard.ts';
 import { systemClock, type AccountPage, type Clock, type Connector, type ListingProgress, type StreamPosition } from './ports.ts';
 import type { Account, Group, InvalidRecord } from './types.ts';
 import type { CountMismatch, Listing } from './diff.ts';
@@ -108,26 +109,15 @@ async function listStream(
   onPage: (page: AccountPage) => void,
   aborted: () => boolean,
 ): Promise<StreamPosition> {
-  const seenCursors = new Set<string>();
+  const guard = createPageGuard(`${connector.app} listing '${stream}'`, options.maxPagesPerStream);
   let position = start;
   while (!position.done) {
     if (aborted() || options.shouldStop?.() === true) return position;
-    if (position.pages >= options.maxPagesPerStream) {
-      throw new ContractError(
-        `${connector.app} listing '${stream}' exceeded ${options.maxPagesPerStream} pages (the page bound) without reaching its last page: refusing to page further`,
-      );
-    }
+    guard.beforePage(position.pages);
     beforePage();
     const page = await connector.listPage(stream, position.cursor);
     const pages = position.pages + 1;
-    if (page.nextCursor !== null) {
-      if (seenCursors.has(page.nextCursor) || page.nextCursor === position.cursor) {
-        throw new ContractError(`${connector.app} listing '${stream}' repeated a page token after page ${pages}`);
-      }
-      const unusable = unusableCursorReason(page.nextCursor);
-      if (unusable !== null) throw new ContractError(`${connector.app} listing '${stream}' answered ${unusable} after page ${pages}`);
-      seenCursors.add(page.nextCursor);
-    }
+    guard.afterPage(pages, position.cursor, page.nextCursor);
     onPage(page);
     const total = page.total ?? position.total;
     position = { cursor: page.nextCursor, done: page.nextCursor === null, pages, ...(total === undefined ? {} : { total }) };

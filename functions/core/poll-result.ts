@@ -2,7 +2,7 @@
  * How a poll ends: the results that need no sync (skipped, busy), and the end of a sync under the
  * lease (connector state written, lease released, run recorded, one log line of ids and counts).
  */
-import type { LeaseBusyError } from './errors.ts';
+import { outcomeExitCode, type LeaseBusyError } from './errors.ts';
 import { describeLease } from './lease.ts';
 import type { Logger, SyncStore } from './ports.ts';
 import type { PollResult, RunContext } from './poll-types.ts';
@@ -29,7 +29,7 @@ export function skippedResult(run: RunContext, state: ConnectorState | null, log
     error: state?.statusReason ?? 'credentials rejected',
     events: 0,
     pages: 0,
-    exitCode: 3,
+    exitCode: outcomeExitCode('skipped'),
   };
 }
 
@@ -53,7 +53,7 @@ export function busyResult(run: RunContext, existing: ConnectorState | null, err
     error: error.message,
     events: 0,
     pages: 0,
-    exitCode: 4,
+    exitCode: outcomeExitCode('busy'),
   };
 }
 

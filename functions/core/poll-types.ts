@@ -10,6 +10,7 @@ import type {
   PollProgress,
   SyncStore,
 } from './ports.ts';
+import type { ExitCode } from './errors.ts';
 import type { PollSettings } from './poll-settings.ts';
 import type { AppName, ConnectorStatus, LeaseHolder, SyncCounts, SyncOutcome } from './types.ts';
 
@@ -67,7 +68,7 @@ export interface PollResult {
    * design.md section 7: 0 completed, 3 RECONNECT_REQUIRED, 4 transient (and busy, and interrupted:
    * the CLI reports an interruption by its signal instead), 1 anything else.
    */
-  readonly exitCode: 0 | 1 | 2 | 3 | 4;
+  readonly exitCode: ExitCode;
 }
 
 /** One run of a poll: who, since when. */

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { accessSlice, emailsToLookUp, InventoryDiff, type DiffSlice } from './diff.ts';
-import { AuthError, classifyError, ContractError, safeMessage } from './errors.ts';
+import { AuthError, classifyError, ContractError, outcomeExitCode, safeMessage } from './errors.ts';
 import { makeEvent, type RollcallEvent } from './events.ts';
 import type { GroupInventory } from './group-diff.ts';
 import { heldEmails, repairIdentities } from './identity-repair.ts';
@@ -103,7 +103,7 @@ class Sync {
       transition.state,
       outcome,
       { counts: unchangedCounts(this.before), anomalies: [], invalid: [], error: safeMessage(error), pages: 0 },
-      transition.state.status === 'RECONNECT_REQUIRED' ? 3 : classification.exitCode,
+      outcomeExitCode(outcome, { failure: error }),
     );
   }
 
@@ -115,7 +115,7 @@ class Sync {
       this.before,
       'interrupted',
       { counts: unchangedCounts(this.before), anomalies: [], invalid: [], error: `interrupted (${reason})`, pages },
-      4,
+      outcomeExitCode('interrupted'),
     );
   }
 
@@ -275,7 +275,7 @@ class Sync {
           listsGroups: groups !== null,
         }),
       );
-      return this.finish(transition.state, 'partial', details, 0);
+      return this.finish(transition.state, 'partial', details, outcomeExitCode('partial'));
     }
 
     const emptyListing = rest.anomalies.includes('EMPTY_LISTING');
@@ -285,7 +285,7 @@ class Sync {
     if (storedCheckpoint !== null) await deps.store.clearCheckpoint(connectorId);
     // An empty listing is recorded as completed (nothing went wrong on the wire) but is not a
     // successful sync (design.md section 3): exit 1, "anything else".
-    return this.finish(transition.state, 'completed', details, emptyListing ? 1 : 0);
+    return this.finish(transition.state, 'completed', details, outcomeExitCode('completed', { emptyListing }));
   }
 }
 

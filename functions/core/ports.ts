@@ -29,7 +29,7 @@ export interface AccountPage {
   /** Opaque cursor of the next page; `null` when this stream is exhausted. */
   readonly nextCursor: string | null;
   /**
-   * How many accounts the API says this stream holds (Twingate's `totalCount`), when it says. The
+   * How many accounts the API says this stream holds (a GraphQL `totalCount`), when it says. The
    * core checks it against the distinct ids the stream listed: a mismatch makes the listing
    * incomplete, so it removes nothing.
    */
@@ -56,7 +56,7 @@ export interface GroupMembers {
 export interface Connector {
   readonly app: AppName;
   /**
-   * Independent listing streams whose union is the complete account list (Torq: `local` and `sso`).
+   * Independent listing streams whose union is the complete account list (e.g. `local` and `sso`).
    * Accounts are de-duplicated by id across streams; when several list one id, the record of the
    * stream that comes last here wins, so put the most specific listing last.
    */
@@ -72,8 +72,8 @@ export interface Connector {
 }
 
 /**
- * Credentials as the core sees them: opaque named strings. Which names an app needs (Torq:
- * `clientId` and `clientSecret`; Twingate: `apiKey`) is declared by its registry entry, and the
+ * Credentials as the core sees them: opaque named strings. Which names an app needs (an OAuth
+ * client's id and secret, or one API key) is declared by its registry entry, and the
  * credential adapters check them before any connector is built.
  */
 export type ConnectorCredentials = Readonly<Record<string, string>>;

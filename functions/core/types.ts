@@ -13,7 +13,7 @@ export const CONNECTOR_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
 export type ConnectorStatus = 'CONNECTED' | 'SYNCING' | 'RECONNECT_REQUIRED' | 'ERROR';
 
 /**
- * An app's registry name (`torq`, `twingate`). The core knows no app: the registry
+ * An app's registry name, as in cdk.json and `--app`. The core knows no app: the registry
  * (`functions/connectors/index.ts`) validates names where they enter (config, CLI flags).
  */
 export type AppName = string;
@@ -40,9 +40,9 @@ export interface Account {
   readonly roleId: string | null;
   /** Resolved from the app's role list; `null` when the role is unknown. */
   readonly roleName: string | null;
-  /** The app's account status, verbatim (Torq: STATUS_UNSPECIFIED, INVITATION_SENT, VERIFIED). */
+  /** The app's account status, verbatim (e.g. INVITATION_SENT, VERIFIED). */
   readonly status: string | null;
-  /** The status normalised by the connector (Torq: VERIFIED -> active, INVITATION_SENT -> pending). */
+  /** The status normalised by the connector (e.g. VERIFIED -> active, INVITATION_SENT -> pending). */
   readonly state: AccountState | null;
   readonly ssoProvisioned: boolean | null;
   /** ISO-8601 timestamps as the app gave them. */
@@ -71,20 +71,20 @@ export interface StoredAccount extends Account {
 }
 
 /**
- * A group of an app (Twingate: a group of users granted access to resources), as a connector
- * reports it. Apps without groups (Torq) report none.
+ * A group of an app (e.g. a group of users granted access to resources), as a connector reports
+ * it. Apps without groups report none.
  */
 export interface Group {
   /** The app's own group id: the key of the group within its connector. */
   readonly id: string;
   readonly name: string | null;
-  /** The app's group type, verbatim (Twingate: MANUAL, SYNCED, SYSTEM). */
+  /** The app's group type, verbatim (e.g. MANUAL, SYNCED, SYSTEM). */
   readonly type: string | null;
   readonly active: boolean | null;
   /** Members as the app counts them; the core cross-checks it against the members listed. */
   readonly memberCount: number | null;
   /**
-   * Membership is implicit (Twingate's SYSTEM groups such as "Everyone"): the group is stored with
+   * Membership is implicit (SYSTEM groups such as "Everyone"): the group is stored with
    * its member count, but its memberships are neither listed, stored per account nor diffed.
    */
   readonly implicit: boolean;

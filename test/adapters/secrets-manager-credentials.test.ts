@@ -11,6 +11,8 @@ import {
   DEFAULT_SECRET_CACHE_TTL_MS,
   SecretsManagerCredentialSource,
 } from '../../functions/adapters/secrets-manager-credentials.ts';
+import type { CredentialField } from '../../functions/connectors/app-definition.ts';
+import { torqApp } from '../../functions/connectors/torq/index.ts';
 import { ConfigError, TransientError } from '../../functions/core/errors.ts';
 import type { Clock } from '../../functions/core/ports.ts';
 import { rejectionOf } from '../support/rejection.ts';
@@ -31,10 +33,11 @@ class ManualClock implements Clock {
   }
 }
 
-function createSource(options: { cacheTtlMs?: number; clock?: Clock } = {}) {
+function createSource(options: { cacheTtlMs?: number; clock?: Clock; fields?: readonly CredentialField[] } = {}) {
+  const { fields = torqApp.credentialFields, ...rest } = options;
   return new SecretsManagerCredentialSource(new SecretsManagerClient({ region: 'us-east-1' }), {
-    secretIds: new Map([['torq-prod', SECRET_ARN]]),
-    ...options,
+    secrets: new Map([['torq-prod', { secretId: SECRET_ARN, fields }]]),
+    ...rest,
   });
 }
 
@@ -110,6 +113,40 @@ describe('SecretsManagerCredentialSource', () => {
 
       expect(error).toBeInstanceOf(ConfigError);
       expect(error.message).toMatch(/has no string value/);
+    });
+  });
+
+  describe('the shape is the app\'s declared credential fields', () => {
+    const apiKeyFields: readonly CredentialField[] = [{ key: 'apiKey', env: 'ACME_API_KEY', description: 'an Acme API key' }];
+
+    it('reads a one-key secret of an API-key app', async () => {
+      secretsManager.on(GetSecretValueCommand).resolves(answer(JSON.stringify({ apiKey: ` ${CLIENT_SECRET} ` })));
+
+      const resolved = await createSource({ fields: apiKeyFields }).get('torq-prod');
+
+      expect(resolved).toEqual({ credentials: { apiKey: CLIENT_SECRET }, fingerprint: 'version-1' });
+    });
+
+    it('refuses a secret holding another app\'s fields, naming every missing field and no value', async () => {
+      secretsManager.on(GetSecretValueCommand).resolves(answer(JSON.stringify({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET })));
+
+      const error = await rejectionOf(createSource({ fields: apiKeyFields }).get('torq-prod'));
+
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toBe('secret of connector torq-prod: field apiKey must be a non-empty string');
+    });
+
+    it('names both Torq fields when both are wrong, and tells the shape to store', async () => {
+      secretsManager.on(GetSecretValueCommand).resolvesOnce(answer(JSON.stringify({ apiKey: CLIENT_SECRET }))).resolves(answer('{'));
+
+      const wrong = await rejectionOf(createSource().get('torq-prod'));
+      const notJson = await rejectionOf(createSource().get('torq-prod'));
+
+      expect(wrong.message).toBe(
+        'secret of connector torq-prod: field clientId must be a non-empty string; field clientSecret must be a non-empty string',
+      );
+      expect(notJson.message).toBe('secret of connector torq-prod is not JSON; store {"clientId": ..., "clientSecret": ...}');
+      expect(wrong.message).not.toContain(CLIENT_SECRET);
     });
   });
 

@@ -3,7 +3,7 @@
  * process with the demo credentials it prints, injects faults from flags, and stops on SIGTERM.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SIMULATOR_DEFAULT_CREDENTIALS } from '../../cli/commands/simulate.ts';
+import { SIMULATOR_DEFAULT_CREDENTIALS } from '../../simulators/torq/cli.ts';
 import {
   CHILD_PROCESS_TIMEOUTS,
   createTestbed,

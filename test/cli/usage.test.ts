@@ -94,7 +94,7 @@ const USAGE_CASES: readonly UsageCase[] = [
   {
     name: 'a request ceiling of 0',
     args: (dir) => ['poll', '--data-dir', dir, '--connector', 'c1', '--max-requests-per-second', '0'],
-    stderr: /option '--max-requests-per-second <n>' argument '0' is invalid\. expected a positive number of requests per second/,
+    stderr: /option '--max-requests-per-second <n>' argument '0' is invalid\. expected a positive number/,
   },
   {
     name: 'a simulated rate limit of 0',

@@ -5,7 +5,9 @@ import {
   ConfigError,
   ContractError,
   LeaseBusyError,
+  outcomeExitCode,
   PermissionError,
+  PollFailedError,
   safeMessage,
   TransientError,
 } from '../../functions/core/errors.ts';
@@ -18,6 +20,7 @@ describe('classifyError', () => {
     [new ContractError('bad page'), 'ERROR', 1],
     [new ConfigError('bad flag'), null, 2],
     [new LeaseBusyError('busy'), null, 4],
+    [new PollFailedError('poll of connector x ended in ERROR'), 'ERROR', 1],
     [new Error('boom'), 'ERROR', 1],
   ])('maps %s to status %s and exit code %s', (error, status, exitCode) => {
     expect(classifyError(error)).toMatchObject({ status, exitCode });
@@ -33,5 +36,26 @@ describe('classifyError', () => {
     expect(safeMessage(new TypeError('token=abc123 leaked'))).toBe('TypeError: unexpected failure');
     expect(safeMessage(new ConfigError('TORQ_CLIENT_ID is not set'))).toBe('TORQ_CLIENT_ID is not set');
     expect(safeMessage('string')).toBe('unexpected failure');
+  });
+});
+
+describe('outcomeExitCode', () => {
+  it.each([
+    ['completed', {}, 0],
+    ['partial', {}, 0],
+    ['skipped', {}, 3],
+    ['reconnect-required', {}, 3],
+    ['busy', {}, 4],
+    ['interrupted', {}, 4],
+    ['transient-error', {}, 4],
+  ] as const)('derives the exit code of a %s poll from the taxonomy', (outcome, details, code) => {
+    expect(outcomeExitCode(outcome, details)).toBe(code);
+  });
+
+  it('makes an empty completed listing "anything else", and a failed poll its failure\'s code', () => {
+    expect(outcomeExitCode('completed', { emptyListing: true })).toBe(1);
+    expect(outcomeExitCode('failed', { failure: new ContractError('bad page') })).toBe(1);
+    expect(outcomeExitCode('failed', { failure: new ConfigError('bad config') })).toBe(2);
+    expect(outcomeExitCode('failed', { failure: new Error('boom') })).toBe(1);
   });
 });

@@ -26,7 +26,7 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapte
 import { generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../simulators/torq/index.ts';
 import { ConfigError, TransientError } from '../../functions/core/errors.ts';
 import type { EventType, RollcallEvent } from '../../functions/core/events.ts';
-import { POLL_METRICS, POLLER_ENV, SERVICE_NAME, type PollerConnector } from '../../functions/handlers/poller-contract.ts';
+import { POLL_METRICS, POLLER_ENV, SERVICE_NAME, type PollerConnector } from '../../functions/contract/poller-contract.ts';
 
 type PollModule = typeof import('../../functions/handlers/poll.ts');
 

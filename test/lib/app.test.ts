@@ -61,7 +61,7 @@ describe('the CDK app (cdk.json)', { timeout: 120_000 }, () => {
     const result = await synth({ rollcall: { connectors: [{ id: 'torq', app: 'torq', region: 'asia' }] } });
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('rollcall: cdk.json context "rollcall": connectors.0.region: Invalid option: expected one of "us"|"eu"');
+    expect(result.stderr).toContain('rollcall: cdk.json context "rollcall": connectors.0: field region: expected one of us, eu');
   });
 
   it("takes the CDK CLI's region (CDK_DEFAULT_REGION) and leaves out what CloudFormation there lacks", async () => {

@@ -19,7 +19,7 @@ import {
   POLLER_ENV,
   pollerConnectorsSchema,
   SERVICE_NAME,
-} from '../../functions/handlers/poller-contract.ts';
+} from '../../functions/contract/poller-contract.ts';
 import { RollcallEventBus } from '../../lib/event-bus.ts';
 import { RollcallStack } from '../../lib/rollcall-stack.ts';
 import { EXISTING_SECRET_ARN, flatten, logicalIdOf, synthesizeStack, TEST_CONFIG, type SynthesizedStack } from './stack-fixture.ts';

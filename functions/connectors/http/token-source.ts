@@ -1,8 +1,9 @@
 /**
- * Torq access tokens (design.md section 3): the client-credentials exchange, cached until shortly
- * before expiry and shared by concurrent callers, so a listing of many pages costs one exchange.
+ * OAuth client-credentials access tokens (design.md section 3, Torq's tokens): the exchange,
+ * cached until shortly before expiry and shared by concurrent callers, so a listing of many pages
+ * costs one exchange.
  */
-import { AuthError, ConfigError, ContractError } from '../../core/errors.ts';
+import { ContractError } from '../../core/errors.ts';
 import { silentLogger, type Clock, type Logger } from '../../core/ports.ts';
 
 /** An OAuth 2.0 client's id and secret (RFC 6749 section 2.3.1). */
@@ -11,6 +12,7 @@ export interface ClientCredentials {
   readonly clientSecret: string;
 }
 import { HttpStatusError, type HttpClient } from './http-client.ts';
+import { errorFromStatus } from './status-errors.ts';
 import * as z from 'zod/mini';
 import { describeIssues } from './zod-issues.ts';
 
@@ -112,13 +114,9 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
 
 function tokenEndpointError(error: unknown): unknown {
   if (!(error instanceof HttpStatusError)) return error;
-  switch (error.status) {
-    case 401:
-    case 403:
-      return new AuthError(`credentials rejected by the Torq token endpoint (HTTP ${error.status})`);
-    case 404:
-      return new ConfigError(`${LABEL} answered HTTP 404: check the token URL (--auth-url)`);
-    default:
-      return new ContractError(`${LABEL} answered HTTP ${error.status}`);
-  }
+  return errorFromStatus(error.status, {
+    label: LABEL,
+    forbiddenRejectsCredentials: true,
+    notFound: 'check the token URL (--auth-url)',
+  });
 }

@@ -12,7 +12,7 @@ export const torqApp: AppDefinition = {
   name: 'torq',
   title: 'Torq',
   configFields: [
-    { key: 'region', description: "Torq's region: us or eu", required: false, default: 'us', flag: { name: '--region', value: 'REGION' } },
+    { key: 'region', description: "Torq's region: us or eu", required: false, default: 'us', choices: ['us', 'eu'], flag: { name: '--region', value: 'REGION' } },
     { key: 'apiUrl', description: 'data API base URL, including /public/v1alpha (tests and proxies)', required: false, flag: { name: '--api-url', value: 'URL' } },
     { key: 'authUrl', description: 'token endpoint URL; required with an --api-url off Torq hosts', required: false, flag: { name: '--auth-url', value: 'URL' } },
     {
@@ -24,7 +24,7 @@ export const torqApp: AppDefinition = {
     },
   ],
   credentialFields: [
-    { key: 'clientId', env: 'TORQ_CLIENT_ID', description: 'client id of a Torq API key' },
+    { key: 'clientId', env: 'TORQ_CLIENT_ID', description: 'client id of a Torq API key with the user.read scope' },
     { key: 'clientSecret', env: 'TORQ_CLIENT_SECRET', description: 'client secret of that API key' },
   ],
   createFactory(config, options = {}) {

@@ -2,7 +2,7 @@
  * The Torq connector (design.md sections 3 and 5): one page of one listing per call; the core
  * drives paging. Roles are read once per connector instance to name each account's role.
  */
-import { AuthError, ConfigError, ContractError, PermissionError, TransientError } from '../../core/errors.ts';
+import { AuthError, ContractError } from '../../core/errors.ts';
 import {
   silentLogger,
   systemClock,
@@ -14,6 +14,8 @@ import {
 import type { Account, InvalidRecord } from '../../core/types.ts';
 import type { TorqEndpoints } from './config.ts';
 import { createHttpClient, DEFAULT_RETRY_POLICY, HttpStatusError, type RetryPolicy } from '../http/http-client.ts';
+import { errorFromStatus } from '../http/status-errors.ts';
+import { createPageGuard } from '../../core/page-guard.ts';
 import { createStringPool } from '../../core/string-pool.ts';
 import { toAccount, type RoleNames } from './map.ts';
 import { createRateLimiter } from '../http/rate-limiter.ts';
@@ -146,12 +148,13 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
 
   async function fetchRoleNames(): Promise<RoleNames> {
     const names = new Map<string, string>();
-    const seenTokens = new Set<string>();
     let skipped = 0;
     const label = 'GET /users/roles';
+    // The core's stops for a page loop: a bound, and a token that repeats or cannot be kept.
+    const guard = createPageGuard(label, maxRolePages);
     let pageToken: string | null = null;
     for (let page = 1; ; page++) {
-      if (page > maxRolePages) throw new ContractError(`${label} exceeded ${maxRolePages} pages: refusing to page further`);
+      guard.beforePage(page - 1);
       const searchParams = new URLSearchParams({ page_size: String(TORQ_PAGE_SIZE) });
       if (pageToken !== null) searchParams.set('page_token', pageToken);
       const json = await getJson({ path: '/users/roles', label, searchParams, forbiddenReason: 'API key lacks permission to read roles' });
@@ -165,9 +168,8 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
         else skipped += 1;
       }
       const next = cursorOf(parsed.data.next_page_token);
+      guard.afterPage(page, pageToken, next);
       if (next === null) break;
-      if (seenTokens.has(next)) throw new ContractError(`${label} repeated a page token after page ${page}`);
-      seenTokens.add(next);
       pageToken = next;
     }
     logger.debug('roles loaded', { roles: names.size, skipped });
@@ -222,11 +224,9 @@ function isTorqStream(stream: string): stream is TorqStream {
 /** A final answer of an API call other than 401, as the error the core acts on (design.md section 5). */
 function apiError(error: unknown, call: ApiCall): unknown {
   if (!(error instanceof HttpStatusError)) return error;
-  const { status } = error;
-  if (status === 403) return new PermissionError(`${call.forbiddenReason} (${call.label} answered HTTP 403)`);
-  if (status === 404) {
-    return new ConfigError(`${call.label} answered HTTP 404: check the API base URL (--api-url, including /public/v1alpha)`);
-  }
-  if (status >= 500) return new TransientError(`${call.label} answered HTTP ${status}`);
-  return new ContractError(`${call.label} answered HTTP ${status}`);
+  return errorFromStatus(error.status, {
+    label: call.label,
+    forbidden: call.forbiddenReason,
+    notFound: 'check the API base URL (--api-url, including /public/v1alpha)',
+  });
 }

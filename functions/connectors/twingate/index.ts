@@ -19,7 +19,7 @@ export const twingateApp: AppDefinition = {
   name: 'twingate',
   title: 'Twingate',
   configFields: [
-    { key: 'network', description: "the network's name, as in NAME.twingate.com", required: true, flag: { name: '--network', value: 'NAME' } },
+    { key: 'network', description: "the network's name, as in NAME.twingate.com", required: true, example: 'acme', flag: { name: '--network', value: 'NAME' } },
     {
       key: 'apiUrl',
       description: 'the full GraphQL endpoint, replacing https://NAME.twingate.com/api/graphql/ (tests and proxies)',

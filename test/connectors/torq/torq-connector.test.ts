@@ -453,7 +453,7 @@ describe('credentials and tokens', () => {
     const error = await failureOf(connect({ credentials: { clientId: CLIENT_ID, clientSecret: 'wrong-secret-3b8e' } }).listPage('local', null));
 
     expect(error).toBeInstanceOf(AuthError);
-    expect(error.message).toBe('credentials rejected by the Torq token endpoint (HTTP 401)');
+    expect(error.message).toBe('credentials rejected (POST token endpoint answered HTTP 401)');
     expect(server.requestsTo('token')).toHaveLength(1);
     expect(server.requestsTo('users')).toHaveLength(0);
     expect(serialised(error)).not.toContain('wrong-secret-3b8e');
