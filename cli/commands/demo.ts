@@ -16,12 +16,12 @@ import {
 import type { RollcallEvent } from '../../functions/core/events.ts';
 import type { PollResult } from '../../functions/core/poll.ts';
 import { silentLogger } from '../../functions/core/ports.ts';
-import type { ExitCodeSink } from '../main.ts';
+import type { ExitCodeSink } from '../command.ts';
+import { reconnectConnector } from '../../functions/core/reconnect.ts';
+import { describePollResult, pollLocally } from '../local-poll.ts';
 import { renderTable } from '../output.ts';
 import { withInventory, type Inventory } from '../runtime.ts';
-import { CONNECTOR_COLUMNS } from './connectors.ts';
-import { describePollResult, pollLocally } from './poll.ts';
-import { reconnectConnector } from './reconnect.ts';
+import { CONNECTOR_COLUMNS } from '../views.ts';
 
 const PROD_USERS = 300;
 const SANDBOX_USERS = 30;
@@ -189,7 +189,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
 
       say('5. The key is re-enabled in Torq, and someone runs `rollcall reconnect --connector torq-prod`.');
       prod.simulator.setCredentials(prod.credentials);
-      say(`   ${await reconnectConnector(inventory, prod.connectorId)}`);
+      say(`   ${await reconnectConnector(inventory.store, prod.connectorId)}`);
       events.length = 0;
       const recovered = await poll(inventory, prod, events);
       say(describePollResult(recovered));
