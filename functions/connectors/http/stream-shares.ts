@@ -2,8 +2,8 @@
  * Shares of one connector's rate among its listing streams, so that the streams end together.
  *
  * A stream's next page can only be asked for once its previous page has answered, so one stream
- * alone cannot use the whole rate (at 25 ms an answer it reaches about 35 of Torq's 50 requests per
- * second). Listed side by side at equal shares, the shorter stream ends first and the longer one
+ * alone cannot use the whole rate (at 25 ms an answer at most 40 of Torq's 50 requests per second,
+ * fewer with the time each page takes on either side). Listed side by side at equal shares, the shorter stream ends first and the longer one
  * finishes alone, below the rate: at 50,000 users with 40 % local and 60 % SSO accounts, the last
  * 100 of 500 pages. Given a share of the rate in proportion to the pages it has left, each stream
  * keeps to that share, the longer one gets more, and both end at about the time the whole listing
