@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { consumeCounted } from '../twingate/faults.ts';
+import { consumeCounted } from '../shared/counted-fault.ts';
 import { mergeScimQuirks, type ScimSimQuirks } from './quirks.ts';
 import type { ScimGroupRecord, ScimSimWorkspace, ScimUserRecord } from './workspace.ts';
 

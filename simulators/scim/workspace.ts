@@ -8,7 +8,7 @@
  * `work` type, or neither), some none at all; some `userName`s are email addresses and some are
  * plain logins; `name.formatted` and `externalId` are sometimes absent.
  */
-import { createSeededRandom, type SeededRandom } from '../torq/random.ts';
+import { createSeededRandom, type SeededRandom } from '../shared/random.ts';
 
 export interface ScimEmail {
   value: string;

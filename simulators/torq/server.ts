@@ -16,7 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { consumeCounted, mergeFaults, type SimFaults, type SimUserListing } from './faults.ts';
+import { consumeCounted } from '../shared/counted-fault.ts';
+import { mergeFaults, type SimFaults, type SimUserListing } from './faults.ts';
 import { UserListingIndex, usersForAnswer } from './listings.ts';
 import { PageTokenCodec, type PagedListing, type PagePosition } from './page-token.ts';
 import { createRateWindow } from './rate-window.ts';

@@ -14,7 +14,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { execute, GraphQLError, parse, validate, type DocumentNode } from 'graphql';
 import { connection, type ConnectionArgs, type PagingRules } from './connections.ts';
-import { consumeCounted, mergeTwingateFaults, type TwingateSimFaults } from './faults.ts';
+import { consumeCounted } from '../shared/counted-fault.ts';
+import { mergeTwingateFaults, type TwingateSimFaults } from './faults.ts';
 import { createMinuteWindow } from './rate-window.ts';
 import { twingateSchema } from './schema.ts';
 import { groupMemberIds, type TwingateGroupRecord, type TwingateSimWorkspace, type TwingateUserRecord } from './workspace.ts';
