@@ -10,8 +10,8 @@
  * error body (RFC 7644 §3.12) and never echoes what the request sent.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback, type LoopbackServer } from '../shared/loopback-server.ts';
 import { consumeCounted } from '../shared/counted-fault.ts';
 import { mergeScimQuirks, type ScimSimQuirks } from './quirks.ts';
 import type { ScimGroupRecord, ScimSimWorkspace, ScimUserRecord } from './workspace.ts';
@@ -145,7 +145,8 @@ export async function startScimSimulator(options: ScimSimulatorOptions): Promise
   let quirks = mergeScimQuirks({}, options.quirks ?? {});
   let stats: ScimSimStats = { requests: 0, byStatus: {}, byPath: {} };
   const cursors = new Map<string, CursorEntry>();
-  const pendingDelays = new Set<NodeJS.Timeout>();
+  // Listening once the handlers below exist; they run only on requests, so after this is set.
+  let loopback: LoopbackServer;
   let baseUrl = '';
 
   function error(status: number, detail: string, scimType?: string, headers?: Record<string, string>): Answer {
@@ -321,22 +322,11 @@ export async function startScimSimulator(options: ScimSimulatorOptions): Promise
 
   function deliver(res: ServerResponse, reply: Answer): void {
     stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;
-    if (latencyMs <= 0) {
-      send(res, reply);
-      return;
-    }
-    const timer = setTimeout(() => {
-      pendingDelays.delete(timer);
-      send(res, reply);
-    }, latencyMs);
-    pendingDelays.add(timer);
-    res.once('close', () => {
-      clearTimeout(timer);
-      pendingDelays.delete(timer);
-    });
+    loopback.later(res, latencyMs, () => send(res, reply));
   }
 
-  const server = createServer((req, res) => {
+  loopback = await listenOnLoopback(
+    (req, res) => {
     // A GET carries no body; anything sent is drained unread.
     req.resume();
     stats.requests += 1;
@@ -351,18 +341,10 @@ export async function startScimSimulator(options: ScimSimulatorOptions): Promise
     }
     stats.byPath[target.route] = (stats.byPath[target.route] ?? 0) + 1;
     deliver(res, reply);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}${SCIM_BASE_PATH}`;
-
-  let closing: Promise<void> | null = null;
+    },
+    { host, ...(options.port === undefined ? {} : { port: options.port }) },
+  );
+  baseUrl = `${loopback.origin}${SCIM_BASE_PATH}`;
   const simulator: ScimSimulator = {
     baseUrl,
     get workspace() {
@@ -384,13 +366,7 @@ export async function startScimSimulator(options: ScimSimulatorOptions): Promise
       stats = { requests: 0, byStatus: {}, byPath: {} };
     },
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        for (const timer of pendingDelays) clearTimeout(timer);
-        pendingDelays.clear();
-        server.close((closeError) => (closeError ? reject(closeError) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
+      return loopback.close();
     },
   };
   return simulator;

@@ -14,8 +14,8 @@
  *   Every data call that passes the token check counts towards `tokenExpiresAfterCalls`.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback, type LoopbackServer } from '../shared/loopback-server.ts';
 import { consumeCounted } from '../shared/counted-fault.ts';
 import { mergeFaults, type SimFaults, type SimUserListing } from './faults.ts';
 import { UserListingIndex, usersForAnswer } from './listings.ts';
@@ -207,7 +207,8 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
   const tokens = new Map<string, IssuedToken>();
   const pageTokens = new PageTokenCodec();
   const userListings = new UserListingIndex();
-  const pendingDelays = new Set<NodeJS.Timeout>();
+  // Listening once the handlers below exist; they run only on requests, so after this is set.
+  let loopback: LoopbackServer;
   let stats: SimStats = { tokenRequests: 0, dataRequests: 0, byRoute: {} };
 
   const countRoute = (route: SimRouteName): void => {
@@ -352,19 +353,7 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
   /** Answers a data call after the simulated network latency, unless the client went away meanwhile. */
   function deliverDataAnswer(res: ServerResponse, answer: Answer): void {
     const delayMs = latencyMs + (faults.slowMs ?? 0);
-    if (delayMs <= 0) {
-      send(res, answer);
-      return;
-    }
-    const timer = setTimeout(() => {
-      pendingDelays.delete(timer);
-      send(res, answer);
-    }, delayMs);
-    pendingDelays.add(timer);
-    res.once('close', () => {
-      clearTimeout(timer);
-      pendingDelays.delete(timer);
-    });
+    loopback.later(res, delayMs, () => send(res, answer));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -396,20 +385,13 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
     }
   }
 
-  const server = createServer((req, res) => {
+  loopback = await listenOnLoopback(
+    (req, res) => {
     handle(req, res).catch(() => send(res, errorAnswer(500, 'internal error')));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-
-  let closing: Promise<void> | null = null;
+    },
+    { host, ...(options.port === undefined ? {} : { port: options.port }) },
+  );
+  const { origin } = loopback;
   const simulator: TorqSimulator = {
     apiUrl: `${origin}${TORQ_API_BASE_PATH}`,
     authUrl: `${origin}${TORQ_TOKEN_PATH}`,
@@ -433,13 +415,7 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
       stats = { tokenRequests: 0, dataRequests: 0, byRoute: {} };
     },
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        for (const timer of pendingDelays) clearTimeout(timer);
-        pendingDelays.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
+      return loopback.close();
     },
   };
   return simulator;
