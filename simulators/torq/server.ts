@@ -20,7 +20,7 @@ import { consumeCounted } from '../shared/counted-fault.ts';
 import { mergeFaults, type SimFaults, type SimUserListing } from './faults.ts';
 import { UserListingIndex, usersForAnswer } from './listings.ts';
 import { PageTokenCodec, type PagedListing, type PagePosition } from './page-token.ts';
-import { createRateWindow } from './rate-window.ts';
+import { createFixedWindow } from '../shared/fixed-window.ts';
 import type { SimWorkspace } from './workspace.ts';
 
 export const TORQ_API_BASE_PATH = '/public/v1alpha';
@@ -64,7 +64,7 @@ export interface TorqSimulatorOptions {
   /**
    * Enforce the vendor's limit: at most this many data calls per second per API key (client id),
    * in fixed one-second windows; beyond it a call answers 429 with `Retry-After` in whole seconds
-   * (see `rate-window.ts`). @default no limit
+   * (see `shared/fixed-window.ts`). @default no limit
    */
   rateLimitPerSecond?: number;
 }
@@ -200,7 +200,7 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   assertPositiveInteger(tokenTtlSeconds, 'tokenTtlSeconds');
   const paginateUsers = options.paginateUsers ?? true;
-  const rateWindow = options.rateLimitPerSecond === undefined ? null : createRateWindow(options.rateLimitPerSecond);
+  const rateWindow = options.rateLimitPerSecond === undefined ? null : createFixedWindow(options.rateLimitPerSecond, 1000, 'rateLimitPerSecond');
 
   let credentials = assertCredentials(options.credentials);
   let faults = mergeFaults({}, options.faults ?? {});
@@ -266,10 +266,8 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
     issued.calls += 1;
 
     if (rateWindow !== null) {
-      const decision = rateWindow.admit(issued.clientId, Date.now());
-      if (!decision.allowed) {
-        return errorAnswer(429, 'rate limit exceeded', { 'retry-after': String(decision.retryAfterSeconds) });
-      }
+      const wait = rateWindow.admit(issued.clientId, Date.now());
+      if (wait !== null) return errorAnswer(429, 'rate limit exceeded', { 'retry-after': String(wait) });
     }
     const rateLimit = consumeCounted(faults.rateLimit);
     if (rateLimit.hit) {

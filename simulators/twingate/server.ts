@@ -16,7 +16,7 @@ import { execute, GraphQLError, parse, validate, type DocumentNode } from 'graph
 import { connection, type ConnectionArgs, type PagingRules } from './connections.ts';
 import { consumeCounted } from '../shared/counted-fault.ts';
 import { mergeTwingateFaults, type TwingateSimFaults } from './faults.ts';
-import { createMinuteWindow } from './rate-window.ts';
+import { createFixedWindow } from '../shared/fixed-window.ts';
 import { twingateSchema } from './schema.ts';
 import { groupMemberIds, type TwingateGroupRecord, type TwingateSimWorkspace, type TwingateUserRecord } from './workspace.ts';
 
@@ -146,7 +146,7 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
   if (!Number.isSafeInteger(defaultPageSize) || defaultPageSize < 1) throw new RangeError('defaultPageSize must be a positive integer');
   const latencyMs = options.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError('latencyMs must be >= 0');
-  const readWindow = options.readRequestsPerMinute === undefined ? null : createMinuteWindow(options.readRequestsPerMinute);
+  const readWindow = options.readRequestsPerMinute === undefined ? null : createFixedWindow(options.readRequestsPerMinute, 60_000, 'readRequestsPerMinute');
   const schema = twingateSchema();
 
   let apiKey = assertApiKey(options.apiKey);
