@@ -23,7 +23,7 @@ export type { ScimConnectorOptions, ScimRuntimeOptions, ScimStream } from './sci
  * identity provider's form showed it, or without (research-twingate-scim.md B3).
  */
 export function bearerToken(token: string): string {
-  const bare = token.replace(/^bearer\s+/i, '').trim();
+  const bare = token.replace(/^bearer(?:\s+|$)/i, '').trim();
   if (bare === '') throw new ConfigError("scim credentials lack 'token'");
   return bare;
 }
