@@ -12,7 +12,11 @@ export type ScimPosition =
       readonly mode: 'index';
       /** 1-based index of the next resource to ask for (RFC 7644 section 3.4.2.4). */
       readonly startIndex: number;
-      /** A digest of the id that opened the previous page: the same id opening the next one is no progress. */
+      /**
+       * The lowest `totalResults` any page of the listing reported: an empty page at or past it ends
+       * the listing (the count drifted), an empty page short of it made no progress.
+       */
+      readonly lowestTotal: number | null;
       readonly previousFirst: string | null;
       readonly restarted: boolean;
     }
@@ -20,11 +24,15 @@ export type ScimPosition =
       readonly mode: 'cursor';
       /** The provider's `nextCursor`; `''` asks a cursor-only provider for its first page. */
       readonly cursor: string;
+      readonly previousFirst: string | null;
       readonly restarted: boolean;
     };
 
+/** Both modes keep, in `previousFirst`, a digest of the id that opened the previous page: the same id opening the next one is no progress. */
 export function firstPosition(cursorOnly: boolean, restarted = false): ScimPosition {
-  return cursorOnly ? { mode: 'cursor', cursor: '', restarted } : { mode: 'index', startIndex: 1, previousFirst: null, restarted };
+  return cursorOnly
+    ? { mode: 'cursor', cursor: '', previousFirst: null, restarted }
+    : { mode: 'index', startIndex: 1, lowestTotal: null, previousFirst: null, restarted };
 }
 
 export function isFirstPage(position: ScimPosition): boolean {
@@ -34,15 +42,15 @@ export function isFirstPage(position: ScimPosition): boolean {
 const PREFIX = 's1.';
 
 const wireSchema = z.union([
-  z.object({ m: z.literal('i'), i: z.int().check(z.gte(1)), f: z.nullable(z.string()), r: z.boolean() }),
-  z.object({ m: z.literal('c'), c: z.string(), r: z.boolean() }),
+  z.object({ m: z.literal('i'), i: z.int().check(z.gte(1)), t: z.nullable(z.int().check(z.gte(0))), f: z.nullable(z.string()), r: z.boolean() }),
+  z.object({ m: z.literal('c'), c: z.string(), f: z.nullable(z.string()), r: z.boolean() }),
 ]);
 
 export function encodePosition(position: ScimPosition): string {
   const wire =
     position.mode === 'index'
-      ? { m: 'i', i: position.startIndex, f: position.previousFirst, r: position.restarted }
-      : { m: 'c', c: position.cursor, r: position.restarted };
+      ? { m: 'i', i: position.startIndex, t: position.lowestTotal, f: position.previousFirst, r: position.restarted }
+      : { m: 'c', c: position.cursor, f: position.previousFirst, r: position.restarted };
   return PREFIX + Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
 }
 
@@ -61,6 +69,6 @@ export function decodePosition(cursor: string): ScimPosition {
   if (!parsed.success) return fail();
   const wire = parsed.data;
   return wire.m === 'i'
-    ? { mode: 'index', startIndex: wire.i, previousFirst: wire.f, restarted: wire.r }
-    : { mode: 'cursor', cursor: wire.c, restarted: wire.r };
+    ? { mode: 'index', startIndex: wire.i, lowestTotal: wire.t, previousFirst: wire.f, restarted: wire.r }
+    : { mode: 'cursor', cursor: wire.c, previousFirst: wire.f, restarted: wire.r };
 }

@@ -191,27 +191,34 @@ function nextPosition(
 ): ScimPosition | null {
   const noProgress = (why: string): ContractError =>
     new ContractError(`scim ${stream} listing made no progress (${why}): the listing is incomplete, refusing to page further`);
+  const first = resources.length === 0 ? null : firstIdDigest(resources[0]);
+  if (first !== null && first === position.previousFirst) {
+    throw noProgress(`${describePosition(position)} opened with the same resource as the page before`);
+  }
   if (nextCursor !== null && nextCursor !== '') {
     if (position.mode === 'cursor' && nextCursor === position.cursor) throw noProgress('the provider answered the cursor it was asked with');
-    return { mode: 'cursor', cursor: nextCursor, restarted: position.restarted };
+    return { mode: 'cursor', cursor: nextCursor, previousFirst: first, restarted: position.restarted };
   }
   // A cursor listing ends where the provider gives no next cursor (RFC 9865 section 2).
   if (position.mode === 'cursor') return null;
   const received = resources.length;
-  const remaining = total === undefined ? null : total - (position.startIndex - 1);
+  const listedBefore = position.startIndex - 1;
+  const lowestTotal = total === undefined ? position.lowestTotal : Math.min(total, position.lowestTotal ?? total);
   if (received === 0) {
-    if (remaining !== null && remaining > 0) {
-      throw noProgress(`no resources at startIndex ${position.startIndex} while totalResults is ${total}`);
+    // Short of every count the provider gave, an empty page is a provider that stopped serving;
+    // at or past the lowest one, the count drifted upwards (the core sees the last total disagree).
+    if (lowestTotal !== null && listedBefore < lowestTotal) {
+      throw noProgress(`no resources at startIndex ${position.startIndex} while totalResults is ${total ?? lowestTotal}`);
     }
     return null;
   }
-  const first = firstIdDigest(resources[0]);
-  if (first !== null && first === position.previousFirst) {
-    throw noProgress(`startIndex ${position.startIndex} opened with the same resource as the page before`);
-  }
   // Without totalResults (against RFC 7644), only an empty page ends the listing.
-  if (remaining !== null && received >= remaining) return null;
-  return { mode: 'index', startIndex: position.startIndex + received, previousFirst: first, restarted: position.restarted };
+  if (total !== undefined && listedBefore + received >= total) return null;
+  return { mode: 'index', startIndex: position.startIndex + received, lowestTotal, previousFirst: first, restarted: position.restarted };
+}
+
+function describePosition(position: ScimPosition): string {
+  return position.mode === 'index' ? `startIndex ${position.startIndex}` : 'the cursor page';
 }
 
 /** A short, fixed-size stand-in for a resource's id, kept in the cursor (never the id itself). */

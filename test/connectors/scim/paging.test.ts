@@ -247,12 +247,45 @@ describe('cursor paging (RFC 9865)', () => {
     const users = makeUsers(25);
     const server = await loopbackScim((exchange) => {
       if (exchange.path === '/ServiceProviderConfig') return { status: 404 };
-      return { body: { schemas: [LIST_URN], totalResults: 25, Resources: users.slice(0, 10), nextCursor: 'same' } };
+      const offset = exchange.query.has('cursor') ? 10 : 0;
+      return { body: { schemas: [LIST_URN], totalResults: 25, Resources: users.slice(offset, offset + 10), nextCursor: 'same' } };
     });
     const connector = connect(server.baseUrl, { pageSize: 10 });
     const first = await connector.listPage('users', null);
 
     await expect(connector.listPage('users', first.nextCursor)).rejects.toThrow(/answered the cursor it was asked with/);
+  });
+});
+
+describe('no progress behind fresh cursors', () => {
+  it('fails the listing when a cursor page opens with the resource the page before opened with', async () => {
+    const users = makeUsers(25);
+    let issued = 0;
+    const server = await loopbackScim((exchange) =>
+      exchange.path === '/ServiceProviderConfig'
+        ? { status: 404 }
+        : { body: { schemas: [LIST_URN], totalResults: 25, Resources: users.slice(0, 10), nextCursor: `c${issued++}` } },
+    );
+    const connector = connect(server.baseUrl, { pageSize: 10 });
+    const first = await connector.listPage('users', null);
+
+    await expect(connector.listPage('users', first.nextCursor)).rejects.toThrow(/the cursor page opened with the same resource as the page before/);
+  });
+});
+
+describe('totalResults drifting upwards past the end', () => {
+  it('ends the listing at the empty page past the lowest count, reporting the last count for the core to refuse', async () => {
+    const users = makeUsers(25);
+    // Every page but the first says three more than there are.
+    const server = await loopbackScim(
+      (exchange) => noConfig(exchange) ?? pagedList(users, exchange.query, { totalResults: (start) => (start === 1 ? 25 : 28) }),
+    );
+
+    const pages = await pagesOf(connect(server.baseUrl, { pageSize: 10 }), 'users');
+
+    expect(idsOf(pages)).toEqual(users.map((user) => user.id));
+    expect(server.to('/Users').map((exchange) => exchange.query.get('startIndex'))).toEqual(['1', '11', '21', '26']);
+    expect(pages.at(-1)).toMatchObject({ accounts: [], nextCursor: null, total: 28 });
   });
 });
 
