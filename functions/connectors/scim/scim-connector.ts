@@ -16,9 +16,9 @@
  * `/ServiceProviderConfig` is read once per connector, when it answers (a page-size cap, cursor
  * only), and never depended on.
  *
- * A page that makes no progress (no resources while `totalResults` says more remain, the same
- * first resource as the page before, the cursor it was asked with) fails the listing: never a
- * loop, never an empty success.
+ * A page that makes no progress (no resources while `totalResults` says more remain or while a
+ * next cursor is given, the same first resource as the page before, the cursor it was asked with)
+ * fails the listing: never a loop, never an empty success.
  */
 import { createHash } from 'node:crypto';
 import { AuthError, ConfigError, ContractError, PermissionError, TransientError } from '../../core/errors.ts';
@@ -197,6 +197,8 @@ function nextPosition(
   }
   if (nextCursor !== null && nextCursor !== '') {
     if (position.mode === 'cursor' && nextCursor === position.cursor) throw noProgress('the provider answered the cursor it was asked with');
+    // RFC 9865 section 2: every page but the last carries nextCursor, so an empty one that is not the last moved nowhere.
+    if (resources.length === 0) throw noProgress(`${describePosition(position)} held no resources but pointed to another page`);
     return { mode: 'cursor', cursor: nextCursor, previousFirst: first, restarted: position.restarted };
   }
   // A cursor listing ends where the provider gives no next cursor (RFC 9865 section 2).

@@ -271,6 +271,20 @@ describe('no progress behind fresh cursors', () => {
 
     await expect(connector.listPage('users', first.nextCursor)).rejects.toThrow(/the cursor page opened with the same resource as the page before/);
   });
+
+  it('fails the listing on an empty cursor page that points to another page', async () => {
+    const users = makeUsers(25);
+    let issued = 0;
+    const server = await loopbackScim((exchange) => {
+      if (exchange.path === '/ServiceProviderConfig') return { status: 404 };
+      const resources = exchange.query.has('cursor') ? [] : users.slice(0, 10);
+      return { body: { schemas: [LIST_URN], totalResults: 25, Resources: resources, nextCursor: `c${issued++}` } };
+    });
+    const connector = connect(server.baseUrl, { pageSize: 10 });
+    const first = await connector.listPage('users', null);
+
+    await expect(connector.listPage('users', first.nextCursor)).rejects.toThrow(/the cursor page held no resources but pointed to another page/);
+  });
 });
 
 describe('totalResults drifting upwards past the end', () => {
