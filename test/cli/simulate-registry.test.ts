@@ -51,8 +51,8 @@ describe('rollcall simulate over the simulator registry', () => {
     registerSimulateCommand(program, { code: 0 }, new Map([...SIMULATE_COMMANDS, ['acme', acmeSimulator]]));
     const help = program.commands.find((command) => command.name() === 'simulate')?.helpInformation().replace(/\s+/g, ' ') ?? '';
 
-    expect(help).toContain('(Torq, Acme)');
-    expect(help).toContain('choices: "torq", "acme"');
+    expect(help).toContain('(Torq, SCIM 2.0, Acme)');
+    expect(help).toContain('choices: "torq", "scim", "acme"');
     expect(help).toContain('--clamp-pages <n> acme fault');
   });
 });
