@@ -1,8 +1,10 @@
 /**
  * `rollcall poll --app scim` as a user runs it: the CLI as a child process with its own embedded
- * store, against the scimmy peer (scimmy + scimmy-routers on express) on loopback in this process.
+ * store, against the scimmy peer (scimmy + scimmy-routers on express) and the SCIM simulator, both
+ * on loopback in this process.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { generateScimWorkspace, startScimSimulator } from '../../simulators/scim/index.ts';
 import { churnPeerDirectory, generatePeerDirectory, startScimmyPeer, type ScimmyPeer } from '../support/scimmy-peer.ts';
 import { CHILD_PROCESS_TIMEOUTS, createTestbed, parsePollJson, runCli, type CliRun } from './support.ts';
 
@@ -43,6 +45,20 @@ describe('rollcall poll --app scim', () => {
     const second = await poll(dataDir, ['--base-url', scim.baseUrl]);
     expect(parsePollJson(second).counts).toMatchObject({ total: 61, new: effect.added, removed: effect.removed, accessGranted: effect.granted });
     expect(JSON.stringify([first, second])).not.toContain(TOKEN);
+  });
+
+  it('polls the SCIM simulator by cursor, through capped pages and a 503, to a complete inventory', async () => {
+    const workspace = generateScimWorkspace({ users: 45, groups: 4, largeGroupMembers: 20, seed: 6 });
+    const sim = await startScimSimulator({ workspace, token: TOKEN, quirks: { cursorOnly: true, capCount: 9, serverErrors: { count: 1 } } });
+    bed.onCleanup(() => sim.close());
+
+    const run = await poll(await bed.tempDir(), ['--base-url', sim.baseUrl]);
+
+    expect(run.code).toBe(0);
+    const memberships = workspace.groups.reduce((sum, group) => sum + group.members.length, 0);
+    expect(parsePollJson(run)).toMatchObject({ status: 'CONNECTED', outcome: 'completed', counts: { total: 45, new: 45, accessGranted: memberships } });
+    expect(sim.stats().byStatus[503]).toBe(1);
+    expect(run.stdout + run.stderr).not.toContain(TOKEN);
   });
 
   it('asks for reconnect (exit 3) on a refused token, without printing it', async () => {
