@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError } from '../../core/errors.ts';
-import { isLoopbackHost } from '../../core/loopback.ts';
+import { checkedEndpointUrl } from '../http/endpoint-url.ts';
 import { describeIssues } from '../http/zod-issues.ts';
 
 /** SCIM bases of apps known to speak SCIM 2.0, by preset name. */
@@ -70,21 +70,5 @@ export function scimBaseUrl(config: Pick<ScimConfig, 'baseUrl' | 'preset'>): str
   if (config.baseUrl === undefined) {
     throw new ConfigError(`scim config: baseUrl (--base-url) is required, or preset (--preset ${SCIM_PRESET_NAMES.join('|')})`);
   }
-  const fail = (reason: string): never => {
-    throw new ConfigError(`scim config baseUrl (--base-url): ${reason}`);
-  };
-  let url: URL;
-  try {
-    url = new URL(config.baseUrl);
-  } catch {
-    return fail('not a valid absolute URL');
-  }
-  if (url.username !== '' || url.password !== '') fail('must not embed credentials');
-  if (url.search !== '' || url.hash !== '') fail('must not carry a query or fragment');
-  if (url.protocol === 'http:') {
-    if (!isLoopbackHost(url.hostname)) fail('plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https');
-  } else if (url.protocol !== 'https:') {
-    fail('must be an https URL');
-  }
-  return url.href.replace(/\/+$/, '');
+  return checkedEndpointUrl(config.baseUrl, 'scim config baseUrl (--base-url)').replace(/\/+$/, '');
 }
