@@ -10,6 +10,7 @@ import type { SimulatorEntry } from './registry.ts';
 import { startTorqSimulator } from './torq/index.ts';
 import { torqSimulator } from './torq/cli.ts';
 import { startTwingateSimulator } from './twingate/index.ts';
+import { twingateSimulator } from './twingate/cli.ts';
 
 export type { RunningSimulator, SimulatorEntry, SimulatorStartRequest } from './registry.ts';
 
@@ -27,4 +28,4 @@ export function isSimulatorName(name: string): name is SimulatorName {
 }
 
 /** In the order `--help` lists them; the first is `simulate --app`'s default. */
-export const SIMULATE_COMMANDS: ReadonlyMap<string, SimulatorEntry> = new Map([torqSimulator].map((entry) => [entry.app, entry]));
+export const SIMULATE_COMMANDS: ReadonlyMap<string, SimulatorEntry> = new Map([torqSimulator, twingateSimulator].map((entry) => [entry.app, entry]));

@@ -51,8 +51,9 @@ describe('rollcall simulate over the simulator registry', () => {
     registerSimulateCommand(program, { code: 0 }, new Map([...SIMULATE_COMMANDS, ['acme', acmeSimulator]]));
     const help = program.commands.find((command) => command.name() === 'simulate')?.helpInformation().replace(/\s+/g, ' ') ?? '';
 
-    expect(help).toContain('(Torq, Acme)');
-    expect(help).toContain('choices: "torq", "acme"');
+    const production = [...SIMULATE_COMMANDS.values()];
+    expect(help).toContain(`(${[...production.map((entry) => entry.title), 'Acme'].join(', ')})`);
+    expect(help).toContain(`choices: ${[...production.map((entry) => entry.app), 'acme'].map((app) => `"${app}"`).join(', ')}`);
     expect(help).toContain('--clamp-pages <n> acme fault');
   });
 });
