@@ -3,15 +3,18 @@
  *
  *   npm run bench -- [--users 1000,10000 --users 100000] [--pacing 50000,100000 | --no-pacing] [--latency 25]
  *                    [--json | --markdown] [--no-handler] [--no-startup]
+ *                    [--twingate-users 10000] [--twingate-groups 50 | --no-twingate]
  *
  * `--pacing` alone (without `--users`) runs only the pacing measurement, e.g.
- * `npm run bench -- --pacing 50000 --no-handler` for a quick look at it.
+ * `npm run bench -- --pacing 50000 --no-handler` for a quick look at it; `--twingate-users` or
+ * `--twingate-groups` alone likewise only the Twingate requests measurement (with `--pacing`, both).
  *
  * Exit code 0 when every target holds, 1 when one fails, 2 on bad usage.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LATENCY_MS, DEFAULT_SIZES, runBenchmark } from './lib/benchmark.ts';
 import { DEFAULT_PACING_SIZES } from './lib/pacing.ts';
+import { DEFAULT_TWINGATE_GROUPS, DEFAULT_TWINGATE_USERS } from './lib/twingate-requests.ts';
 import { renderMarkdown, renderTables } from './lib/report.ts';
 import { runAsMain } from './lib/run-as-main.ts';
 
@@ -21,6 +24,12 @@ function sizes(value: string, previous: number[] = []): number[] {
     throw new InvalidArgumentError('expected positive whole numbers, e.g. 1000,10000');
   }
   return [...previous, ...parsed];
+}
+
+function positive(value: string): number {
+  const parsed = Number(value.trim().replaceAll('_', ''));
+  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return parsed;
 }
 
 function milliseconds(value: string): number {
@@ -38,11 +47,15 @@ interface Flags {
   markdown?: boolean;
   handler: boolean;
   startup: boolean;
+  /** `false` with --no-twingate. */
+  twingate: boolean;
+  twingateUsers: number;
+  twingateGroups: number;
 }
 
 runAsMain(async () => {
-  const flags = new Command('bench')
-    .description('measure polls against the Torq simulator and dynalite, check the targets, estimate the AWS cost')
+  const command = new Command('bench')
+    .description('measure polls against the Torq simulator and dynalite, count Twingate requests against the minimum, check the targets, estimate the AWS cost')
     .option('--users <list>', `workspace sizes, repeatable or comma-separated (default ${DEFAULT_SIZES.join(',')})`, sizes)
     .option(
       '--pacing <list>',
@@ -55,19 +68,30 @@ runAsMain(async () => {
     .option('--markdown', 'print the tables as Markdown')
     .option('--no-handler', 'skip bundling the poller Lambda and timing its module init')
     .option('--no-startup', 'skip timing the CLI start-up (bundled and through tsx)')
+    .option(
+      '--twingate-users <n>',
+      'users of the simulated Twingate network whose requests are counted; alone, without --users, only that measurement runs',
+      positive,
+      DEFAULT_TWINGATE_USERS,
+    )
+    .option('--twingate-groups <n>', 'groups of that network, besides Everyone', positive, DEFAULT_TWINGATE_GROUPS)
+    .option('--no-twingate', 'skip counting Twingate requests against the minimum')
     .exitOverride((error) => {
       process.exit(error.exitCode === 0 ? 0 : 2);
     })
-    .parse()
-    .opts<Flags>();
+    .parse();
+  const flags = command.opts<Flags>();
 
-  const pacingOnly = Array.isArray(flags.pacing) && flags.users === undefined;
+  const twingateGiven = ['twingateUsers', 'twingateGroups'].some((name) => command.getOptionValueSource(name) === 'cli');
+  // --pacing or --twingate-* without --users run only the measurements they name.
+  const selective = flags.users === undefined && (Array.isArray(flags.pacing) || twingateGiven);
   const report = await runBenchmark({
-    users: pacingOnly ? [] : flags.users === undefined ? DEFAULT_SIZES : [...new Set(flags.users)],
-    pacing: flags.pacing === false ? [] : flags.pacing === undefined ? DEFAULT_PACING_SIZES : [...new Set(flags.pacing)],
+    users: selective ? [] : flags.users === undefined ? DEFAULT_SIZES : [...new Set(flags.users)],
+    pacing: Array.isArray(flags.pacing) ? [...new Set(flags.pacing)] : flags.pacing === false || selective ? [] : DEFAULT_PACING_SIZES,
     latencyMs: flags.latency,
     measureHandler: flags.handler,
     measureStartup: flags.startup,
+    ...(flags.twingate && (!selective || twingateGiven) ? { twingate: { users: flags.twingateUsers, groups: flags.twingateGroups } } : {}),
     onProgress: (message) => process.stderr.write(`${message}\n`),
   });
   const output = flags.json ? `${JSON.stringify(report, null, 2)}\n` : flags.markdown ? renderMarkdown(report) : renderTables(report);

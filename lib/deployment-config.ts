@@ -61,7 +61,7 @@ const deploymentConfigSchema = z
     /** Subscribed to the alarm topic (AWS sends a confirmation mail first). */
     alarmEmail: z.email('must be an e-mail address').optional(),
     /** Removals above this share of a connector's active accounts are held (design.md section 4). */
-    maxRemovalShare: maxRemovalShareSchema.default(DEFAULT_POLL_SETTINGS.maxRemovalShare),
+    maxRemovalShare: z._default(maxRemovalShareSchema, DEFAULT_POLL_SETTINGS.maxRemovalShare),
     /**
      * Poller invocations that may run at once (reserved concurrency); schedules that fire together
      * wait in Lambda's asynchronous queue. Lambda refuses a reservation that would leave the

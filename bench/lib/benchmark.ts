@@ -12,6 +12,7 @@ import { costModel } from './cost-model.ts';
 import { measureHandler, type HandlerMeasurement } from './handler-bundle.ts';
 import { measureTableRender, tableRenderTarget, TABLE_RENDER_SIZES } from './table-render.ts';
 import { measurePacing, pacingTargets } from './pacing.ts';
+import { measureTwingateRequests, twingateTargets, type TwingateRequestsResult } from './twingate-requests.ts';
 import type { BenchmarkReport } from './report.ts';
 import { evaluateTargets, memorySlopes } from './targets.ts';
 import { createWorkspaceRunner, type WorkspaceMeasurement } from './workspace-runner.ts';
@@ -32,6 +33,8 @@ export interface BenchmarkOptions {
   readonly onProgress?: (message: string) => void;
   /** Account counts of the `users` table render; empty skips it. @default TABLE_RENDER_SIZES */
   readonly tableRows?: readonly number[];
+  /** The Twingate requests measurement's network; skipped (n/a) when absent. */
+  readonly twingate?: { readonly users: number; readonly groups: number };
 }
 
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
@@ -51,6 +54,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   }
 
   const pacing = await measurePacing(options.pacing ?? [], options.latencyMs, progress);
+
+  let twingate: TwingateRequestsResult = { status: 'n/a', reason: 'skipped (--no-twingate)' };
+  if (options.twingate !== undefined) twingate = await measureTwingateRequests({ ...options.twingate, onProgress: progress });
 
   let handler: HandlerMeasurement = { status: 'n/a', entry: 'functions/handlers/poll.ts', reason: 'skipped (--no-handler)' };
   if (options.measureHandler) {
@@ -73,7 +79,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     startup = await measureCliStartup();
   }
 
-  const targets = [...evaluateTargets(sizes), tableRenderTarget(tableRender), helpStartupTarget(startup), ...pacingTargets(pacing)];
+  const targets = [...evaluateTargets(sizes), tableRenderTarget(tableRender), helpStartupTarget(startup), ...pacingTargets(pacing), ...twingateTargets(twingate)];
   const firstSlopes = memorySlopes(sizes, (size) => size.memory.firstPollPeakRssMb);
   const unchangedSlopes = memorySlopes(sizes, (size) => size.memory.secondPollPeakRssMb);
   const processors = cpus();
@@ -97,6 +103,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     },
     sizes,
     pacing,
+    twingate,
     memorySlopes: firstSlopes.map((slope, index) => ({
       fromUsers: slope.fromUsers,
       toUsers: slope.toUsers,

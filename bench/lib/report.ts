@@ -9,6 +9,7 @@ import type { HandlerMeasurement } from './handler-bundle.ts';
 import { TERMINAL_COLUMNS, type TableRenderMeasurement } from './table-render.ts';
 import { pacingSection, type PacingMeasurement } from './pacing.ts';
 import type { TargetResult } from './targets.ts';
+import { twingateSections, type TwingateRequestsResult } from './twingate-requests.ts';
 import type { WorkspaceMeasurement } from './workspace-runner.ts';
 
 export interface BenchmarkReport {
@@ -33,6 +34,8 @@ export interface BenchmarkReport {
   readonly sizes: readonly WorkspaceMeasurement[];
   /** Unchanged polls against a simulator enforcing the vendor's rate limit (`--pacing`). */
   readonly pacing: readonly PacingMeasurement[];
+  /** Twingate requests against the fewest its API allows, and an unchanged poll's writes. */
+  readonly twingate: TwingateRequestsResult;
   readonly memorySlopes: readonly {
     readonly fromUsers: number;
     readonly toUsers: number;
@@ -104,6 +107,7 @@ function sections(report: BenchmarkReport): Section[] {
   }
   const pacing = pacingSection(report.pacing);
   if (pacing !== null) result.push(pacing);
+  result.push(...twingateSections(report.twingate));
   const { handler } = report;
   result.push({
     title: 'Poller bundle (esbuild: node22, ESM, minified)',

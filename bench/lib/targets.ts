@@ -30,7 +30,10 @@ export type TargetId =
   | 'listing-concurrency'
   | 'table-render'
   | 'cli-help-startup'
-  | 'pacing-to-floor-ratio';
+  | 'pacing-to-floor-ratio'
+  | 'twingate-requests-to-minimum'
+  | 'twingate-unchanged-inventory-writes'
+  | 'twingate-first-poll-inventory';
 
 export const TARGET_LIMITS = {
   /** Write requests of a poll that finds nothing changed (bookkeeping only). */

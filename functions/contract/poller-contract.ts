@@ -2,9 +2,10 @@
  * The contract between the CDK stack and the poller Lambda: the environment variables the stack
  * sets, the shape of the connector list they carry, and the metric names the alarms watch. Both
  * sides import this module, so a renamed variable or metric fails to compile instead of failing
- * in production. It imports nothing heavier than zod: the Lambda bundle includes it.
+ * in production. It imports nothing heavier than zod/mini (the connectors' flavour too), so the
+ * Lambda bundle carries one zod, not classic zod beside the mini one.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../core/errors.ts';
 import { CONNECTOR_ID_PATTERN, type AppName } from '../core/types.ts';
 
@@ -20,29 +21,29 @@ export const POLLER_ENV = {
 export { CONNECTOR_ID_PATTERN };
 export const connectorIdSchema = z
   .string()
-  .regex(CONNECTOR_ID_PATTERN, 'must be 1-48 lower-case letters, digits or inner hyphens');
+  .check(z.regex(CONNECTOR_ID_PATTERN, 'must be 1-48 lower-case letters, digits or inner hyphens'));
 
 /** A complete secret ARN (with Secrets Manager's six-character suffix), so grants need no wildcard. */
 export const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
 
 /** Any name here; the registry refuses an unknown app at cold start (`createConnectorFactory`). */
-const appNameSchema = z.string().min(1) as z.ZodType<AppName>;
+const appNameSchema: z.ZodMiniType<AppName> = z.string().check(z.minLength(1));
 
 /** One connector as the poller sees it. `config` is the app's own config, validated by the app at cold start. */
 export const pollerConnectorSchema = z.object({
   id: connectorIdSchema,
   app: appNameSchema,
-  secretArn: z.string().regex(SECRET_ARN_PATTERN, 'must be a complete Secrets Manager secret ARN'),
+  secretArn: z.string().check(z.regex(SECRET_ARN_PATTERN, 'must be a complete Secrets Manager secret ARN')),
   config: z.record(z.string(), z.unknown()),
 });
 export type PollerConnector = z.infer<typeof pollerConnectorSchema>;
 
-export const pollerConnectorsSchema = z
-  .array(pollerConnectorSchema)
-  .min(1, 'must list at least one connector')
-  .refine((connectors) => new Set(connectors.map((connector) => connector.id)).size === connectors.length, {
+export const pollerConnectorsSchema = z.array(pollerConnectorSchema).check(
+  z.minLength(1, 'must list at least one connector'),
+  z.refine((connectors) => new Set(connectors.map((connector) => connector.id)).size === connectors.length, {
     message: 'connector ids must be unique',
-  });
+  }),
+);
 
 /** The event a schedule sends: `{ "connectorId": "<id>" }`. */
 export const pollEventSchema = z.object({ connectorId: connectorIdSchema });
@@ -55,7 +56,7 @@ export interface PollerEnvironment {
   readonly maxRemovalShare: number;
 }
 
-export const maxRemovalShareSchema = z.number().gt(0, 'must be above 0').lte(1, 'must be at most 1');
+export const maxRemovalShareSchema = z.number().check(z.gt(0, 'must be above 0'), z.lte(1, 'must be at most 1'));
 
 /** Reads and validates the poller's environment; a `ConfigError` names the variable and field, never the value. */
 export function parsePollerEnvironment(env: NodeJS.ProcessEnv): PollerEnvironment {
@@ -83,7 +84,7 @@ function parseVariable<T>(env: NodeJS.ProcessEnv, name: string, parse: (raw: str
 }
 
 /** Validates `input`; the message lists each failing path with zod's reason for it. */
-export function checked<T>(label: string, schema: z.ZodType<T>, input: unknown): T {
+export function checked<T>(label: string, schema: z.ZodMiniType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ConfigError(`${label}: ${describeConfigIssues(result.error.issues)}`);
