@@ -13,7 +13,7 @@ const LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type CliLogLevel = (typeof LEVELS)[number];
 export type CliLogFormat = 'json' | 'pretty';
 
-export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): CliLogLevel {
+function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): CliLogLevel {
   const wanted = env.ROLLCALL_LOG_LEVEL?.toLowerCase();
   return (LEVELS as readonly string[]).includes(wanted ?? '') ? (wanted as CliLogLevel) : 'warn';
 }

@@ -4,10 +4,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { classifyError, RollcallError } from '../functions/core/errors.ts';
+import type { ExitCodeSink, RegisterCommand } from './command.ts';
 import { registerConnectorsCommand } from './commands/connectors.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerGroupsCommand } from './commands/groups.ts';
 import { registerPollCommand } from './commands/poll.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
+import { registerRolesCommand } from './commands/roles.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStoreServerCommand } from './commands/store-server.ts';
@@ -15,27 +18,29 @@ import { registerUnlockCommand } from './commands/unlock.ts';
 import { registerUsersCommand } from './commands/users.ts';
 import { endQuietlyOnClosedPipe } from './output.ts';
 
-/** Where a command reports its exit code; actions return it rather than calling process.exit. */
-export interface ExitCodeSink {
-  code: number;
-}
+/** In the order `rollcall --help` lists them. */
+const COMMANDS: readonly RegisterCommand[] = [
+  registerPollCommand,
+  registerUsersCommand,
+  registerGroupsCommand,
+  registerRolesCommand,
+  registerConnectorsCommand,
+  registerReconnectCommand,
+  registerUnlockCommand,
+  registerRunsCommand,
+  registerSimulateCommand,
+  registerDemoCommand,
+  registerStoreServerCommand,
+];
 
-export function buildProgram(exit: ExitCodeSink): Command {
+function buildProgram(exit: ExitCodeSink): Command {
   const program = new Command('rollcall')
     .description('SaaS user-inventory collector: list every user of a SaaS workspace, keep an inventory, report what changed.')
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  registerPollCommand(program, exit);
-  registerUsersCommand(program, exit);
-  registerConnectorsCommand(program, exit);
-  registerReconnectCommand(program, exit);
-  registerUnlockCommand(program, exit);
-  registerRunsCommand(program, exit);
-  registerSimulateCommand(program, exit);
-  registerDemoCommand(program, exit);
-  registerStoreServerCommand(program, exit);
+  for (const register of COMMANDS) register(program, exit);
   return program;
 }
 

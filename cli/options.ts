@@ -81,7 +81,7 @@ export function parseConnectorId(value: string): string {
 }
 
 /** An http(s) URL; the connector decides later which hosts may use plain http. */
-export function parseUrl(value: string): string {
+function parseUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -96,7 +96,7 @@ const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/;
 
 /** DynamoDB's own naming rule (a name, or a table ARN), checked here so a bad `--table` is a usage error rather than a failed request. */
-export function parseTableName(value: string): string {
+function parseTableName(value: string): string {
   if (!TABLE_NAME.test(value) && !TABLE_ARN.test(value)) {
     throw new InvalidArgumentError('expected a DynamoDB table name (3-255 letters, digits, underscores, dots or dashes) or a table ARN');
   }

@@ -170,7 +170,7 @@ function csvCell(value: string): string {
   return /[",]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-export function writeCsv<T>(out: Output, rows: readonly T[], columns: readonly Column<T>[]): void {
+function writeCsv<T>(out: Output, rows: readonly T[], columns: readonly Column<T>[]): void {
   let chunk = `${columns.map((column) => csvCell(printable(column.header))).join(',')}\r\n`;
   for (const row of rows) {
     chunk += `${columns.map((column) => csvCell(cell(column.value(row)))).join(',')}\r\n`;

@@ -4,7 +4,7 @@
  * that only counts bytes, so the figure is the renderer's own time, not the terminal's.
  */
 import { performance } from 'node:perf_hooks';
-import { ACCOUNT_COLUMNS } from '../../cli/commands/users.ts';
+import { ACCOUNT_COLUMNS } from '../../cli/views.ts';
 import { writeTable } from '../../cli/output.ts';
 import type { StoredAccount } from '../../functions/core/types.ts';
 import type { TargetResult } from './targets.ts';

@@ -1,37 +1,13 @@
 /** `rollcall connectors`: every connector with its status, last sync, last error and counts. */
 import type { Command } from 'commander';
-import type { ConnectorState } from '../../functions/core/types.ts';
-import type { ExitCodeSink } from '../main.ts';
+import type { ExitCodeSink } from '../command.ts';
 import { addStoreOptions, formatOption, type StoreOptions } from '../options.ts';
-import { renderRows, type Column, type Format } from '../output.ts';
+import { renderRows, type Format } from '../output.ts';
 import { withInventory } from '../runtime.ts';
+import { CONNECTOR_COLUMNS, connectorJson } from '../views.ts';
 
 interface ConnectorsFlags extends StoreOptions {
   format: Format;
-}
-
-export const CONNECTOR_COLUMNS: readonly Column<ConnectorState>[] = [
-  { header: 'connector', value: (c) => c.connectorId },
-  { header: 'app', value: (c) => c.app },
-  { header: 'status', value: (c) => c.status },
-  { header: 'reason', value: (c) => c.statusReason },
-  { header: 'last success', value: (c) => c.lastSuccessAt },
-  { header: 'last sync', value: (c) => c.lastSyncAt },
-  { header: 'accounts', value: (c) => c.counts.total },
-];
-
-export function connectorJson(state: ConnectorState): Record<string, unknown> {
-  return {
-    connectorId: state.connectorId,
-    app: state.app,
-    status: state.status,
-    statusReason: state.statusReason,
-    statusChangedAt: state.statusChangedAt,
-    lastSyncAt: state.lastSyncAt,
-    lastSuccessAt: state.lastSuccessAt,
-    lastError: state.lastError,
-    counts: state.counts,
-  };
 }
 
 export function registerConnectorsCommand(program: Command, exit: ExitCodeSink): void {

@@ -18,13 +18,14 @@ import {
 import type { RollcallEvent } from '../../functions/core/events.ts';
 import type { PollResult } from '../../functions/core/poll.ts';
 import { silentLogger } from '../../functions/core/ports.ts';
-import type { AppName, StoredGroup } from '../../functions/core/types.ts';
-import type { ExitCodeSink } from '../main.ts';
-import { renderTable, type Column } from '../output.ts';
+import type { AppName } from '../../functions/core/types.ts';
+import { reconnectConnector } from '../../functions/core/reconnect.ts';
+import type { ExitCodeSink } from '../command.ts';
+import { compareText, groupLabel } from '../entitlements.ts';
+import { describePollResult, pollLocally } from '../local-poll.ts';
+import { renderTable } from '../output.ts';
 import { withInventory, type Inventory } from '../runtime.ts';
-import { CONNECTOR_COLUMNS } from './connectors.ts';
-import { describePollResult, pollLocally } from './poll.ts';
-import { reconnectConnector } from './reconnect.ts';
+import { ACCOUNT_COLUMNS, CONNECTOR_COLUMNS, GROUP_COLUMNS } from '../views.ts';
 
 const TORQ_USERS = 40;
 const TWINGATE_USERS = 30;
@@ -79,6 +80,9 @@ async function poll(inventory: Inventory, tenant: Tenant, captured: RollcallEven
     logger: silentLogger,
   });
 }
+
+/** The columns of `rollcall users` the demo shows beside a state change. */
+const STATE_VIEW = ['connector', 'email', 'role', 'status', 'state'];
 
 interface ChangeRow {
   readonly change: string;
@@ -171,19 +175,10 @@ function changesTable(events: readonly RollcallEvent[], perKind?: number): strin
   return [table, ...more].join('\n');
 }
 
-const GROUP_COLUMNS: readonly Column<StoredGroup>[] = [
-  { header: 'connector', value: (g) => g.connectorId },
-  { header: 'id', value: (g) => g.id },
-  { header: 'name', value: (g) => g.name },
-  { header: 'type', value: (g) => g.type },
-  { header: 'active', value: (g) => g.active },
-  { header: 'members', value: (g) => g.memberCount },
-];
-
 /** The connector's current groups, by name. */
 async function groupsTable(inventory: Inventory, connectorId: string): Promise<string> {
   const groups = await inventory.store.queryGroups({ connectorId });
-  const rows = groups.filter((group) => group.removedAt === null).sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id));
+  const rows = groups.filter((group) => group.removedAt === null).sort((a, b) => compareText(groupLabel(a), groupLabel(b)) || compareText(a.id, b.id));
   return renderTable(rows, GROUP_COLUMNS);
 }
 
@@ -271,7 +266,11 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       say(describePollResult(torqSecond));
       say(describePollResult(twingateSecond));
       say(changesTable(events));
-      say("   A state change shows Twingate's own status beside Rollcall's state (active, pending, disabled), the same for every app.");
+      say("   The accounts disabled or enabled, as `rollcall users --connector tg-acme` shows them: Twingate's status beside Rollcall's state,");
+      say('   which reads the same for every app (active, pending, disabled):');
+      const stateChanged = new Set(twingateChurn.stateChanged.map((change) => change.id));
+      const accounts = (await inventory.store.queryAccounts({ connectorId: twingate.connectorId })).filter((account) => stateChanged.has(account.id));
+      say(renderTable(accounts, ACCOUNT_COLUMNS.filter((column) => STATE_VIEW.includes(column.header))));
       say();
 
       say('4. The torq-prod API key is revoked in Torq.');
@@ -290,7 +289,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
 
       say('5. The key is re-enabled in Torq, and someone runs `rollcall reconnect --connector torq-prod`.');
       torqSim.setCredentials(torqCredentials);
-      say(`   ${await reconnectConnector(inventory, torq.connectorId)}`);
+      say(`   ${await reconnectConnector(inventory.store, torq.connectorId)}`);
       events.length = 0;
       const recovered = await poll(inventory, torq, events);
       say(describePollResult(recovered));

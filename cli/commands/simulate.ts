@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { SIMULATE_COMMANDS, type SimulatorEntry } from '../../simulators/index.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import type { ExitCodeSink } from '../main.ts';
+import type { ExitCodeSink } from '../command.ts';
 import { parsePort, parsePositiveInt } from '../options.ts';
 
 interface SimulateFlags {

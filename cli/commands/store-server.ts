@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import type { ExitCodeSink } from '../main.ts';
+import type { ExitCodeSink } from '../command.ts';
 import { stopStoreServer } from '../store/connect.ts';
 import { idleMsFromEnv, serveStore } from '../store/server.ts';
 

@@ -10,11 +10,11 @@ import { ConfigError, LeaseBusyError } from '../../functions/core/errors.ts';
 import { describeLease, holderIsGone, withoutLease } from '../../functions/core/lease.ts';
 import { systemClock, type LeaseHolderProbe } from '../../functions/core/ports.ts';
 import { localHolderProbe } from '../lease-holder.ts';
-import type { ExitCodeSink } from '../main.ts';
+import type { ExitCodeSink } from '../command.ts';
 import { addStoreOptions, parseConnectorId, type StoreOptions } from '../options.ts';
 import { withInventory, type Inventory } from '../runtime.ts';
 
-export async function unlockConnector(
+async function unlockConnector(
   inventory: Inventory,
   connectorId: string,
   options: { readonly force: boolean; readonly probe: LeaseHolderProbe },

@@ -1,12 +1,14 @@
-/** `rollcall users`: the inventory's accounts, filtered by connector, person or first-seen time. */
+/** `rollcall users`: the inventory's accounts, filtered by connector, person, first-seen time, role or group. */
 import type { Command } from 'commander';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { normaliseEmail } from '../../functions/core/normalise.ts';
 import type { StoredAccount } from '../../functions/core/types.ts';
-import type { ExitCodeSink } from '../main.ts';
+import type { ExitCodeSink } from '../command.ts';
+import { loadAccountGroups, nameKey, roleOf } from '../entitlements.ts';
 import { addStoreOptions, formatOption, parseConnectorId, parseSince, type StoreOptions } from '../options.ts';
-import { stdout, terminalWidth, writeRows, type Column, type Format } from '../output.ts';
+import { stdout, terminalWidth, writeRows, type Format } from '../output.ts';
 import { withInventory } from '../runtime.ts';
+import { ACCOUNT_COLUMNS, accountJson } from '../views.ts';
 
 interface UsersFlags extends StoreOptions {
   connector?: string;
@@ -14,38 +16,9 @@ interface UsersFlags extends StoreOptions {
   newSince?: string;
   newUsers?: boolean;
   includeRemoved?: boolean;
+  role?: string;
+  group?: string;
   format: Format;
-}
-
-export const ACCOUNT_COLUMNS: readonly Column<StoredAccount>[] = [
-  { header: 'connector', value: (a) => a.connectorId },
-  { header: 'id', value: (a) => a.id },
-  { header: 'email', value: (a) => a.email },
-  { header: 'role', value: (a) => a.roleName ?? a.roleId },
-  { header: 'status', value: (a) => a.status },
-  { header: 'sso', value: (a) => a.ssoProvisioned },
-  { header: 'first seen', value: (a) => a.firstSeenAt },
-  { header: 'last login', value: (a) => a.lastLoginAt },
-  { header: 'removed', value: (a) => a.removedAt },
-];
-
-export function accountJson(account: StoredAccount): Record<string, unknown> {
-  return {
-    connectorId: account.connectorId,
-    app: account.app,
-    id: account.id,
-    email: account.email,
-    emailKey: account.emailKey,
-    roleId: account.roleId,
-    roleName: account.roleName,
-    status: account.status,
-    ssoProvisioned: account.ssoProvisioned,
-    createdAt: account.createdAt,
-    lastLoginAt: account.lastLoginAt,
-    firstSeenAt: account.firstSeenAt,
-    lastChangedAt: account.lastChangedAt,
-    removedAt: account.removedAt,
-  };
 }
 
 export function registerUsersCommand(program: Command, exit: ExitCodeSink): void {
@@ -58,13 +31,16 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
       .option('--new-since <when>', 'first seen since a duration ago (7d, 12h) or an ISO date', (value: string) => parseSince(value))
       .option('--new-users', 'with --new-since: only people never seen in any connector before then (not new associations)')
       .option('--include-removed', 'include removed accounts (with when they went)')
+      .option('--role <name>', 'only accounts holding this role (its exact name, case-insensitive)')
+      .option('--group <name>', 'only current members of groups of this name (exact, case-insensitive)')
       .addOption(formatOption(['table', 'json', 'csv'])),
   ).action(async (flags: UsersFlags) => {
     if (flags.newUsers === true && flags.newSince === undefined) {
       throw new ConfigError('--new-users needs --new-since: new since when?');
     }
     const emailKey = flags.email === undefined ? undefined : (normaliseEmail(flags.email) ?? '');
-    const { accounts, newPeople } = await withInventory(flags, async (inventory) => ({
+    const json = flags.format === 'json';
+    const { accounts, newPeople, groups } = await withInventory(flags, async (inventory) => ({
       accounts: await inventory.store.queryAccounts({
         ...(flags.connector !== undefined ? { connectorId: flags.connector } : {}),
         ...(emailKey !== undefined ? { emailKey } : {}),
@@ -76,7 +52,17 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
         flags.newUsers === true && flags.newSince !== undefined
           ? new Set((await inventory.store.queryIdentities(flags.newSince)).map((identity) => identity.emailKey))
           : null,
+      // Memberships are read only when shown (JSON) or filtered on: a table or CSV costs no group reads.
+      groups:
+        json || flags.group !== undefined
+          ? await loadAccountGroups(inventory.store, {
+              ...(flags.connector !== undefined ? { connectorId: flags.connector } : {}),
+              ...(flags.group !== undefined ? { groupName: flags.group } : {}),
+              names: json,
+            })
+          : null,
     }));
+    const role = flags.role === undefined ? undefined : nameKey(flags.role);
     // The store answers the most selective criterion with a Query; the rest narrow here.
     const rows = accounts.filter(
       (a) =>
@@ -84,11 +70,18 @@ export function registerUsersCommand(program: Command, exit: ExitCodeSink): void
         (emailKey === undefined || a.emailKey === emailKey) &&
         (flags.newSince === undefined || a.firstSeenAt >= flags.newSince) &&
         (flags.includeRemoved === true || a.removedAt === null) &&
-        (newPeople === null || (a.emailKey !== null && newPeople.has(a.emailKey))),
+        (newPeople === null || (a.emailKey !== null && newPeople.has(a.emailKey))) &&
+        (role === undefined || hasRole(a, role)) &&
+        (groups === null || groups.isMember(a)),
     );
     // Fitted to a terminal's width; piped output keeps every character.
     const maxWidth = terminalWidth();
-    writeRows(stdout, flags.format, rows, ACCOUNT_COLUMNS, accountJson, maxWidth === undefined ? {} : { maxWidth });
+    writeRows(stdout, flags.format, rows, ACCOUNT_COLUMNS, (a) => accountJson(a, groups?.namesOf(a) ?? []), maxWidth === undefined ? {} : { maxWidth });
     exit.code = 0;
   });
+}
+
+function hasRole(account: StoredAccount, key: string): boolean {
+  const role = roleOf(account);
+  return role !== null && nameKey(role) === key;
 }

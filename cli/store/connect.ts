@@ -134,7 +134,7 @@ function startServer(dataDir: string, options: ConnectOptions, deadline: number)
 /** Credentials a poll was given have no business in a process that outlives it. */
 const CREDENTIAL_VARIABLE = /(_CLIENT_ID|_CLIENT_SECRET|^AWS_SECRET_ACCESS_KEY|^AWS_SESSION_TOKEN|^AWS_ACCESS_KEY_ID)$/;
 
-export function serverEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+function serverEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !CREDENTIAL_VARIABLE.test(name)));
 }
 

@@ -22,7 +22,7 @@ export interface StoreDiscovery {
   readonly startedAt: string;
 }
 
-export function discoveryPath(dataDir: string): string {
+function discoveryPath(dataDir: string): string {
   return join(dataDir, DISCOVERY_FILE);
 }
 

@@ -34,7 +34,7 @@ export const SESSION_PATH = '/rollcall/session';
 export const STOP_PATH = '/rollcall/stop';
 
 /** Default idle period before the server stops; `ROLLCALL_STORE_IDLE_MS` overrides it. */
-export const DEFAULT_IDLE_MS = 5 * 60 * 1000;
+const DEFAULT_IDLE_MS = 5 * 60 * 1000;
 /** How long a new server waits for its first command, whatever the idle period. */
 const FIRST_ATTACH_GRACE_MS = 30_000;
 /** The log is cut back to nothing when it grows past this at a start. */
@@ -56,7 +56,7 @@ export interface StoreServerOptions {
 }
 
 /** A client that went away in the middle of a request: dynalite throws this from a request listener. */
-export function isClientAbort(error: unknown): boolean {
+function isClientAbort(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ECONNRESET';
 }
 

@@ -47,6 +47,7 @@ describe('rollcall demo', () => {
     expect(run.stdout).toMatch(/│ access granted\s+│ tg-acme\s+│ \S+@\S+\s+│ joined group [A-Z]/);
     expect(run.stdout).toMatch(/│ access revoked\s+│ tg-acme\s+│ \S+@\S+\s+│ left group [A-Z]/);
     expect(run.stdout).toMatch(/│ changed\s+│ tg-acme\s+│ \S+@\S+\s+│ status ACTIVE -> DISABLED, state active -> disabled/);
+    expect(run.stdout).toMatch(/│ tg-acme\s+│ \S+@\S+\s+│ MEMBER\s+│ DISABLED\s+│ disabled\s+│/);
     // Twingate's groups as `rollcall groups` shows them, the implicit Everyone among them.
     expect(run.stdout).toMatch(/│ tg-acme\s+│ \S+\s+│ Everyone\s+│ SYSTEM\s+│ true\s+│ 30\s+│/);
 

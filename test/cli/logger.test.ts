@@ -17,7 +17,7 @@ describe('the CLI logger', () => {
     logger.warn('poll not started: another poll holds the lease', { connectorId: 'torq-prod', pages: 3 });
     logger.debug('below the level');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} WARN  poll not started: another poll holds the lease connectorId=torq-prod pages=3\n$/);
+    expect(lines[0]).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} WARN {2}poll not started: another poll holds the lease connectorId=torq-prod pages=3\n$/);
   });
 
   it('writes pino JSON lines in the json format', () => {

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconnectConnector } from '../../cli/commands/reconnect.ts';
 import { openInventory, type Inventory } from '../../cli/runtime.ts';
 import { AuthError, ConfigError, LeaseBusyError } from '../../functions/core/errors.ts';
+import { reconnectConnector } from '../../functions/core/reconnect.ts';
 import { afterFailure } from '../../functions/core/status.ts';
 
 let dir: string;
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('reconnectConnector', () => {
   it('refuses an unknown connector with a usage error', async () => {
-    await expect(reconnectConnector(inventory, 'nobody')).rejects.toBeInstanceOf(ConfigError);
+    await expect(reconnectConnector(inventory.store, 'nobody')).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('waits for a running poll instead of dropping its lease, then clears the rejected credentials', async () => {
@@ -35,14 +35,14 @@ describe('reconnectConnector', () => {
       leaseMs: 60_000,
     });
     expect(before).toBeNull();
-    await expect(reconnectConnector(inventory, 'c1')).rejects.toBeInstanceOf(LeaseBusyError);
+    await expect(reconnectConnector(inventory.store, 'c1')).rejects.toBeInstanceOf(LeaseBusyError);
 
     const syncing = await inventory.store.getConnector('c1');
     const failed = afterFailure({ ...syncing!, status: 'CONNECTED' }, new Date().toISOString(), new AuthError('credentials rejected'), 'fp-1');
     await inventory.store.finishSync(failed.state, 'poll-1');
     expect((await inventory.store.getConnector('c1'))?.rejectedFingerprint).toBe('fp-1');
 
-    expect(await reconnectConnector(inventory, 'c1')).toMatch(/next poll will try/);
+    expect(await reconnectConnector(inventory.store, 'c1')).toMatch(/next poll will try/);
     expect(await inventory.store.getConnector('c1')).toMatchObject({ status: 'RECONNECT_REQUIRED', rejectedFingerprint: null });
   });
 });

@@ -7,7 +7,7 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pollLocally, pollResultJson, type LocalPollRequest } from '../../cli/commands/poll.ts';
+import { pollLocally, pollResultJson, type LocalPollRequest } from '../../cli/local-poll.ts';
 import { appRegistry } from '../../functions/connectors/index.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
 import { silentLogger } from '../../functions/core/ports.ts';

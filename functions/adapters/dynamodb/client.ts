@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isLoopbackHost } from '../../core/loopback.ts';
 
 export interface DynamoClientOptions {
   /** Any DynamoDB-compatible endpoint (`--endpoint`, the embedded store); AWS's own when absent. */
@@ -21,12 +22,10 @@ export interface DynamoClients {
   readonly documentClient: DynamoDBDocumentClient;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
 /** True for an endpoint on this machine (embedded dynalite, DynamoDB Local), which ignores signatures. */
 export function isLocalEndpoint(endpoint: string): boolean {
   try {
-    return LOOPBACK_HOSTS.has(new URL(endpoint).hostname);
+    return isLoopbackHost(new URL(endpoint).hostname);
   } catch {
     return false;
   }

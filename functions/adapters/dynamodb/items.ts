@@ -5,6 +5,7 @@
  * and an absent attribute (or a DynamoDB NULL) reads back as `null`. Credentials are never part of
  * any item: the connector state carries only the fingerprint of rejected credentials.
  */
+import { STORED_ACCOUNT_FIELDS, accountAttributeOf } from '../../core/account-fields.ts';
 import { ContractError } from '../../core/errors.ts';
 import {
   ACCOUNT_STATES,
@@ -35,23 +36,7 @@ export type ItemToWrite = Record<
 >;
 
 /** Domain attributes of an account item: what `loadAccounts` projects (no key attributes). */
-export const ACCOUNT_ATTRIBUTES = [
-  'connectorId',
-  'accountId',
-  'app',
-  'email',
-  'emailKey',
-  'roleId',
-  'roleName',
-  'status',
-  'state',
-  'ssoProvisioned',
-  'createdAt',
-  'lastLoginAt',
-  'firstSeenAt',
-  'lastChangedAt',
-  'removedAt',
-] as const;
+export const ACCOUNT_ATTRIBUTES: readonly string[] = STORED_ACCOUNT_FIELDS.map(accountAttributeOf);
 
 /** Taken from ZERO_COUNTS so that a count added to the core is stored without touching this module. */
 const COUNT_FIELDS = Object.keys(ZERO_COUNTS) as (keyof SyncCounts)[];

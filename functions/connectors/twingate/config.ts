@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError } from '../../core/errors.ts';
+import { isLoopbackHost } from '../../core/loopback.ts';
 import { describeIssues } from '../http/zod-issues.ts';
 
 /**
@@ -80,12 +81,8 @@ export function twingateEndpoint(config: Pick<TwingateConfig, 'network' | 'apiUr
   if (url.search !== '' || url.hash !== '') fail('must not carry a query or fragment');
   if (url.protocol === 'https:') return url.href;
   if (url.protocol !== 'http:') return fail('must be an https URL');
-  if (!isLoopback(url.hostname)) fail('plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https');
+  if (!isLoopbackHost(url.hostname)) fail('plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https');
   return url.href;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /**

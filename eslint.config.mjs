@@ -1,0 +1,26 @@
+// ESLint's and typescript-eslint's recommended rules, without type information (fast enough to
+// run on every CI build); `tsc --noEmit` (strict) does the type checking.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // A leading underscore marks a parameter or binding kept for its position or to omit a field.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      // Finding and escaping control characters in hostile values is what several regexes are for.
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    // The launchers in bin/ are plain Node.js ES modules.
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+);
