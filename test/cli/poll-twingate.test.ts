@@ -87,10 +87,19 @@ describe('rollcall poll --app twingate', () => {
     const third = await poll(sim, dataDir);
     expect(third.code).toBe(0);
     expect(third.stdout).toMatch(/^tg: CONNECTED \(completed\)/);
-    const users = parseJsonArray<{ id: string; state: string; roleName: string | null }>(await runCli(['users', '--data-dir', dataDir, '--format', 'json']));
+    const users = parseJsonArray<{ id: string; status: string; state: string; roleName: string | null; groups: string[] }>(
+      await runCli(['users', '--data-dir', dataDir, '--format', 'json']),
+    );
     expect(users).toHaveLength(14);
     const changed = users.find((user) => user.id === churn.roleChanged[0]?.id);
     expect(changed?.roleName).toBe(churn.roleChanged[0]?.to);
+    // Twingate's own state as the status, Rollcall's normalised state beside it, the current groups by name.
+    for (const record of sim.workspace.users) {
+      const user = users.find((candidate) => candidate.id === record.id);
+      expect({ status: user?.status, state: user?.state }).toEqual({ status: record.state, state: record.state.toLowerCase() });
+      const groups = sim.workspace.groups.filter((group) => group.type !== 'SYSTEM' && group.memberIds.includes(record.id)).map((group) => group.name);
+      expect([...(user?.groups ?? [])].sort()).toEqual(groups.sort());
+    }
   });
 
   it('on 401 is RECONNECT_REQUIRED (exit 3), and the next poll with the same key is skipped without a request', async () => {
