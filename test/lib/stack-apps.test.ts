@@ -96,3 +96,34 @@ describe('a connector of every production app', () => {
     expect(list.find((entry) => entry.id === `${name}-example`)?.config).toEqual(exampleConfig(app));
   });
 });
+
+describe('a Twingate connector as the README deploys it', () => {
+  const twingate = parseDeploymentConfig({ connectors: [{ id: 'tg', app: 'twingate', network: 'acme' }] });
+  const synthesized = Template.fromStack(
+    new RollcallStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Twingate', { config: twingate }),
+  );
+
+  it('gets a secret for {"apiKey": ...}, an hourly schedule and its network in the poller config', () => {
+    synthesized.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: 'Rollcall connector tg (twingate): put JSON {"apiKey": "..."}',
+    });
+    synthesized.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: { Input: JSON.stringify({ connectorId: 'tg' }) },
+    });
+    const functionId = logicalIdOf(synthesized, 'AWS::Lambda::Function', (properties) =>
+      JSON.stringify(properties).includes(POLLER_ENV.connectors),
+    );
+    const poller = synthesized.toJSON().Resources[functionId] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const list = JSON.parse(flatten(poller.Properties.Environment.Variables[POLLER_ENV.connectors])) as { id: string; app: string; config: unknown }[];
+    expect(list).toEqual([expect.objectContaining({ id: 'tg', app: 'twingate', config: { network: 'acme' } })]);
+  });
+
+  it.each([
+    [{ id: 'tg', app: 'twingate' }, /network/],
+    [{ id: 'tg', app: 'twingate', network: 'acme', region: 'eu' }, /region/],
+    [{ id: 'tg', app: 'twingate', network: 'acme', pageSize: 'fifty' }, /pageSize/],
+  ])('refuses %j at synth, naming the field', (connector, field) => {
+    expect(() => parseDeploymentConfig({ connectors: [connector] })).toThrow(field);
+  });
+});
