@@ -236,7 +236,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       say(describePollResult(await poll(inventory, torq, events)));
 
       say(`2. First poll of tg-acme (Twingate, ${TWINGATE_USERS} users in ${TWINGATE_GROUPS} groups and Everyone; ${SHARED_PEOPLE} of them people already seen in Torq).`);
-      say('   People known from Torq are new associations with Twingate, not new users; every group membership is access granted.');
+      say("   People known from Torq are new associations with Twingate, not new users; each group membership is access granted (Everyone's are implicit).");
       events.length = 0;
       say(describePollResult(await poll(inventory, twingate, events)));
       say(changesTable(events, SAMPLE_ROWS));
@@ -305,6 +305,7 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       say(`  npx rollcall users --data-dir ${dir} --email '${twingateChurn.reused[0]?.email ?? 'someone@example.com'}'`);
       say(`  npx rollcall groups --data-dir ${dir}`);
       say(`  npx rollcall users --data-dir ${dir} --group '${twingateSim.workspace.groups[1]?.name ?? 'Engineering'}'`);
+      say(`  npx rollcall roles --data-dir ${dir}`);
       say(`  npx rollcall connectors --data-dir ${dir}`);
       say('  Your real workspaces:');
       say('    export TORQ_CLIENT_ID=... TORQ_CLIENT_SECRET=...   # a Torq service API key with user.read');
