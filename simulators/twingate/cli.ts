@@ -1,8 +1,8 @@
 /**
  * The Twingate simulator as `rollcall simulate --app twingate` serves it: the network's shape, its
  * read limit and its fault matrix as flags, and how it starts from them (see `simulators/index.ts`).
- * `simulate` adds a flag once, with the first simulator's description and parser: the flags shared
- * with Torq's (`--server-errors`, `--slow`) mean the same there; the others are named apart.
+ * Its flags are named apart from Torq's (`simulate` adds a flag name once, with the first
+ * simulator's description and parser); a slow network is the common `--latency`.
  */
 import { InvalidArgumentError, Option } from 'commander';
 import type { SimulatorEntry } from '../registry.ts';
@@ -21,13 +21,12 @@ interface TwingateSimulateFlags {
   unknownNetwork?: boolean;
   htmlBody?: boolean;
   throttle?: { count: number; retryAfterSeconds?: number };
-  serverErrors?: number;
+  unavailable?: number;
   graphqlErrors?: number;
   partialData?: boolean;
   clampPageSize?: number;
   repeatCursor?: boolean;
   nullEmails?: number;
-  slow?: number;
 }
 
 /** Commander passes the previous value as the second argument; a count ignores it. */
@@ -65,12 +64,11 @@ export function twingateFaultsFromFlags(flags: TwingateSimulateFlags): Partial<T
     const { count, retryAfterSeconds } = flags.throttle;
     faults.rateLimit = retryAfterSeconds === undefined ? { count } : { count, retryAfter: retryAfterSeconds };
   }
-  if (flags.serverErrors !== undefined) faults.serverErrors = { count: flags.serverErrors };
+  if (flags.unavailable !== undefined) faults.serverErrors = { count: flags.unavailable };
   if (flags.graphqlErrors !== undefined) faults.graphqlErrors = { count: flags.graphqlErrors, ...(flags.partialData ? { partial: true } : {}) };
   if (flags.clampPageSize !== undefined) faults.clampPageSize = flags.clampPageSize;
   if (flags.repeatCursor) faults.repeatCursor = true;
   if (flags.nullEmails !== undefined) faults.nullEmails = flags.nullEmails;
-  if (flags.slow !== undefined) faults.slowMs = flags.slow;
   return faults;
 }
 
@@ -91,13 +89,12 @@ export const twingateSimulator: SimulatorEntry = {
     new Option('--throttle <count[:seconds]>', 'twingate fault: the next COUNT requests answer 429, with Retry-After when SECONDS is given').argParser(
       parseThrottle,
     ),
-    new Option('--server-errors <count>', 'fault: the next COUNT data calls answer 503').argParser(parseCount),
+    new Option('--unavailable <count>', 'twingate fault: the next COUNT requests answer 503').argParser(parseCount),
     new Option('--graphql-errors <count>', 'twingate fault: the next COUNT queries answer HTTP 200 with errors[]').argParser(parseCount),
     new Option('--partial-data', 'twingate: with --graphql-errors, errors[] beside partial data (one email null)'),
     new Option('--clamp-page-size <n>', 'twingate fault: pages of at most N edges, whatever a query asks').argParser(parsePositive),
     new Option('--repeat-cursor', 'twingate fault: every page says hasNextPage with the same endCursor'),
     new Option('--null-emails <count>', 'twingate fault: the first COUNT users answer email null').argParser(parseCount),
-    new Option('--slow <ms>', 'fault: extra delay on every data answer').argParser(parseCount),
   ],
   async start(request) {
     const flags = request.flags as TwingateSimulateFlags;

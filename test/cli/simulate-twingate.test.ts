@@ -21,23 +21,25 @@ async function printed(simulate: CliProcess): Promise<{ apiUrl: string; pollArgs
 }
 
 describe('rollcall simulate --app twingate', () => {
-  it('serves a network that the printed poll command inventories with the printed key; --reject-key makes it 401; SIGTERM stops both', async () => {
-    const [healthy, rejecting] = [
+  it('serves a network that the printed poll command inventories with the printed key; fault flags make it 401 or errors[]; SIGTERM stops each', async () => {
+    const [healthy, rejecting, erring] = [
       bed.startCli(['simulate', '--app', 'twingate', '--users', '12', '--groups', '2', '--large-group', '8', '--network', 'demo-net']),
       bed.startCli(['simulate', '--app', 'twingate', '--users', '3', '--reject-key']),
+      bed.startCli(['simulate', '--app', 'twingate', '--users', '3', '--graphql-errors', '1', '--partial-data']),
     ];
-    const [healthyPrinted, rejectingPrinted] = await Promise.all([printed(healthy), printed(rejecting)]);
+    const [healthyPrinted, rejectingPrinted, erringPrinted] = await Promise.all([printed(healthy), printed(rejecting), printed(erring)]);
     expect(healthyPrinted.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/graphql\/$/);
     expect(healthy.stdout()).toContain('Twingate simulator: network demo-net, 12 users, 2 groups and Everyone (seed 1)');
     expect(healthy.stdout()).toContain(`export TWINGATE_API_KEY=${TWINGATE_SIMULATOR_DEFAULT_API_KEY}`);
     expect(healthyPrinted.pollArgs).toEqual(['poll', '--connector', 'tg', '--app', 'twingate', '--network', 'demo-net', '--api-url', healthyPrinted.apiUrl]);
 
-    const [dataDir, otherDataDir] = await Promise.all([bed.tempDir(), bed.tempDir()]);
+    const [dataDir, otherDataDir, thirdDataDir] = await Promise.all([bed.tempDir(), bed.tempDir(), bed.tempDir()]);
     const env = { TWINGATE_API_KEY: TWINGATE_SIMULATOR_DEFAULT_API_KEY };
     const fast = ['--max-requests-per-minute', '60', '--json'];
-    const [healthyPoll, rejectedPoll] = await Promise.all([
+    const [healthyPoll, rejectedPoll, failedPoll] = await Promise.all([
       runCli([...healthyPrinted.pollArgs, '--data-dir', dataDir, ...fast], env),
       runCli([...rejectingPrinted.pollArgs, '--data-dir', otherDataDir, ...fast], env),
+      runCli([...erringPrinted.pollArgs, '--data-dir', thirdDataDir, ...fast], env),
     ]);
 
     expect(healthyPoll.code).toBe(0);
@@ -47,10 +49,12 @@ describe('rollcall simulate --app twingate', () => {
     expect(counts.accessGranted).toBeGreaterThanOrEqual(8);
     expect(rejectedPoll.code).toBe(3);
     expect(parsePollJson(rejectedPoll)).toMatchObject({ status: 'RECONNECT_REQUIRED' });
+    expect(failedPoll.code).toBe(4);
+    expect(parsePollJson(failedPoll)).toMatchObject({ status: 'ERROR', error: expect.stringMatching(/GraphQL error.*with partial data/) });
 
-    healthy.child.kill('SIGTERM');
-    rejecting.child.kill('SIGTERM');
-    const stopped = await Promise.all([healthy.exited, rejecting.exited]);
+    const running = [healthy, rejecting, erring];
+    for (const simulate of running) simulate.child.kill('SIGTERM');
+    const stopped = await Promise.all(running.map((simulate) => simulate.exited));
     for (const run of stopped) expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
   });
 
