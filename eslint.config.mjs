@@ -14,6 +14,8 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
       ],
+      // A `let` assigned once after the closures that read it are made (a server's handlers) stays `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // Finding and escaping control characters in hostile values is what several regexes are for.
       'no-control-regex': 'off',
     },

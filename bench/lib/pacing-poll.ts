@@ -2,7 +2,8 @@
  * One step of the pacing measurement, meant to run in a collector process of its own:
  * - `setup`: a first poll through the simulator without a rate limit, to fill the table;
  * - `listing`: the same connector and paging driver through the rate-limited simulator, and nothing
- *   else (no store, no diff, no events);
+ *   else (no diff, no events): the stored accounts are read before the clock starts and handed to
+ *   the connector up front (a poll hands them over once loaded, while its listing runs);
  * - `measure`: an unchanged poll through the simulator that enforces the vendor's limit, with the
  *   connector's default pacing, counting every data call and every 429 as the client saw them;
  * - `former`: the same unchanged poll at the former fixed budget of 40 requests per second, for a
@@ -90,8 +91,10 @@ export async function runPacingStep(step: PacingStep, endpoints: BenchEndpoints,
       ...(step === 'former' ? { requestsPerSecond: FORMER_REQUESTS_PER_SECOND } : {}),
     });
     if (step === 'listing') {
+      const connector = createConnector({ ...BENCH_CREDENTIALS });
+      connector.expectListing?.(await new DynamoInventoryStore(clients.documentClient, TABLE).loadAccounts(CONNECTOR_ID));
       const started = performance.now();
-      const listing = await collectListing(createConnector({ ...BENCH_CREDENTIALS }), {
+      const listing = await collectListing(connector, {
         maxPagesPerStream: DEFAULT_POLL_SETTINGS.maxPagesPerStream,
       });
       const wallMs = round(performance.now() - started);

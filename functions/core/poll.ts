@@ -159,6 +159,12 @@ class Sync {
     groupsLoad?.catch(() => undefined);
     const storedCheckpoint = await deps.store.loadCheckpoint(connectorId);
     const checkpoint = usableCheckpoint(storedCheckpoint, ctx.startedAtMs, settings.checkpointMaxAgeMs);
+    // What the last complete listing left tells the connector how long each stream will be (a
+    // resumed listing is partly done, and is paced without it).
+    if (checkpoint === null && connector.expectListing) {
+      // A pacing hint only: if it fails, the listing is merely paced without it.
+      previousLoad.then((held) => connector.expectListing?.(held)).catch(() => undefined);
+    }
     let listing: CollectedListing | null;
     try {
       const listed = collectListing(connector, {

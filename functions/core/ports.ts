@@ -69,6 +69,13 @@ export interface Connector {
   readonly listsGroups?: boolean;
   /** Fetch one page of a stream. `cursor` is `null` for the first page. */
   listPage(stream: string, cursor: string | null): Promise<AccountPage>;
+  /**
+   * Told, while a listing from the first page runs, what the inventory holds for this connector
+   * (the accounts of its last complete listing), as soon as they are loaded. A connector whose
+   * streams share one rate limit estimates from them how long each stream is, to pace the streams
+   * so that they end together.
+   */
+  expectListing?(held: readonly StoredAccount[]): void;
 }
 
 /**

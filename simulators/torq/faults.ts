@@ -116,13 +116,3 @@ function validateFaults(faults: SimFaults): void {
   if (faults.duplicateAcrossListings !== undefined) count(faults.duplicateAcrossListings, 'duplicateAcrossListings');
   if (faults.slowMs !== undefined) count(faults.slowMs, 'slowMs');
 }
-
-/**
- * Takes one shot of a counted fault: returns the fault as it was and what remains afterwards
- * (`undefined` once spent).
- */
-export function consumeCounted<T extends { count: number }>(fault: T | undefined): { hit: T | undefined; rest: T | undefined } {
-  if (!fault || fault.count <= 0) return { hit: undefined, rest: undefined };
-  const rest = fault.count > 1 ? { ...fault, count: fault.count - 1 } : undefined;
-  return { hit: fault, rest };
-}

@@ -14,12 +14,13 @@
  *   Every data call that passes the token check counts towards `tokenExpiresAfterCalls`.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { consumeCounted, mergeFaults, type SimFaults, type SimUserListing } from './faults.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback, type LoopbackServer } from '../shared/loopback-server.ts';
+import { consumeCounted } from '../shared/counted-fault.ts';
+import { mergeFaults, type SimFaults, type SimUserListing } from './faults.ts';
 import { UserListingIndex, usersForAnswer } from './listings.ts';
 import { PageTokenCodec, type PagedListing, type PagePosition } from './page-token.ts';
-import { createRateWindow } from './rate-window.ts';
+import { createFixedWindow } from '../shared/fixed-window.ts';
 import type { SimWorkspace } from './workspace.ts';
 
 export const TORQ_API_BASE_PATH = '/public/v1alpha';
@@ -63,7 +64,7 @@ export interface TorqSimulatorOptions {
   /**
    * Enforce the vendor's limit: at most this many data calls per second per API key (client id),
    * in fixed one-second windows; beyond it a call answers 429 with `Retry-After` in whole seconds
-   * (see `rate-window.ts`). @default no limit
+   * (see `shared/fixed-window.ts`). @default no limit
    */
   rateLimitPerSecond?: number;
 }
@@ -199,14 +200,15 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   assertPositiveInteger(tokenTtlSeconds, 'tokenTtlSeconds');
   const paginateUsers = options.paginateUsers ?? true;
-  const rateWindow = options.rateLimitPerSecond === undefined ? null : createRateWindow(options.rateLimitPerSecond);
+  const rateWindow = options.rateLimitPerSecond === undefined ? null : createFixedWindow(options.rateLimitPerSecond, 1000, 'rateLimitPerSecond');
 
   let credentials = assertCredentials(options.credentials);
   let faults = mergeFaults({}, options.faults ?? {});
   const tokens = new Map<string, IssuedToken>();
   const pageTokens = new PageTokenCodec();
   const userListings = new UserListingIndex();
-  const pendingDelays = new Set<NodeJS.Timeout>();
+  // Listening once the handlers below exist; they run only on requests, so after this is set.
+  let loopback: LoopbackServer;
   let stats: SimStats = { tokenRequests: 0, dataRequests: 0, byRoute: {} };
 
   const countRoute = (route: SimRouteName): void => {
@@ -264,10 +266,8 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
     issued.calls += 1;
 
     if (rateWindow !== null) {
-      const decision = rateWindow.admit(issued.clientId, Date.now());
-      if (!decision.allowed) {
-        return errorAnswer(429, 'rate limit exceeded', { 'retry-after': String(decision.retryAfterSeconds) });
-      }
+      const wait = rateWindow.admit(issued.clientId, Date.now());
+      if (wait !== null) return errorAnswer(429, 'rate limit exceeded', { 'retry-after': String(wait) });
     }
     const rateLimit = consumeCounted(faults.rateLimit);
     if (rateLimit.hit) {
@@ -351,19 +351,7 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
   /** Answers a data call after the simulated network latency, unless the client went away meanwhile. */
   function deliverDataAnswer(res: ServerResponse, answer: Answer): void {
     const delayMs = latencyMs + (faults.slowMs ?? 0);
-    if (delayMs <= 0) {
-      send(res, answer);
-      return;
-    }
-    const timer = setTimeout(() => {
-      pendingDelays.delete(timer);
-      send(res, answer);
-    }, delayMs);
-    pendingDelays.add(timer);
-    res.once('close', () => {
-      clearTimeout(timer);
-      pendingDelays.delete(timer);
-    });
+    loopback.later(res, delayMs, () => send(res, answer));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -395,20 +383,13 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
     }
   }
 
-  const server = createServer((req, res) => {
+  loopback = await listenOnLoopback(
+    (req, res) => {
     handle(req, res).catch(() => send(res, errorAnswer(500, 'internal error')));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-
-  let closing: Promise<void> | null = null;
+    },
+    { host, ...(options.port === undefined ? {} : { port: options.port }) },
+  );
+  const { origin } = loopback;
   const simulator: TorqSimulator = {
     apiUrl: `${origin}${TORQ_API_BASE_PATH}`,
     authUrl: `${origin}${TORQ_TOKEN_PATH}`,
@@ -432,13 +413,7 @@ export async function startTorqSimulator(options: TorqSimulatorOptions): Promise
       stats = { tokenRequests: 0, dataRequests: 0, byRoute: {} };
     },
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        for (const timer of pendingDelays) clearTimeout(timer);
-        pendingDelays.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
+      return loopback.close();
     },
   };
   return simulator;

@@ -2,7 +2,7 @@
  * A simulated Torq workspace: the raw records the Torq API serves (design.md section 3), a seeded
  * generator and a churn step that mutates a workspace the way a real tenant changes between polls.
  */
-import { createSeededRandom, type SeededRandom } from './random.ts';
+import { createSeededRandom, type SeededRandom } from '../shared/random.ts';
 
 export type TorqUserStatus = 'STATUS_UNSPECIFIED' | 'INVITATION_SENT' | 'VERIFIED';
 

@@ -10,12 +10,13 @@
  * (401), the enforced read limit and the 429 and 5xx faults, the body (400), then the query
  * (HTTP 200, with `errors[]` when it fails validation or execution, as GraphQL over HTTP answers).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback, type LoopbackServer } from '../shared/loopback-server.ts';
 import { execute, GraphQLError, parse, validate, type DocumentNode } from 'graphql';
 import { connection, type ConnectionArgs, type PagingRules } from './connections.ts';
-import { consumeCounted, mergeTwingateFaults, type TwingateSimFaults } from './faults.ts';
-import { createMinuteWindow } from './rate-window.ts';
+import { consumeCounted } from '../shared/counted-fault.ts';
+import { mergeTwingateFaults, type TwingateSimFaults } from './faults.ts';
+import { createFixedWindow } from '../shared/fixed-window.ts';
 import { twingateSchema } from './schema.ts';
 import { groupMemberIds, type TwingateGroupRecord, type TwingateSimWorkspace, type TwingateUserRecord } from './workspace.ts';
 
@@ -145,13 +146,14 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
   if (!Number.isSafeInteger(defaultPageSize) || defaultPageSize < 1) throw new RangeError('defaultPageSize must be a positive integer');
   const latencyMs = options.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError('latencyMs must be >= 0');
-  const readWindow = options.readRequestsPerMinute === undefined ? null : createMinuteWindow(options.readRequestsPerMinute);
+  const readWindow = options.readRequestsPerMinute === undefined ? null : createFixedWindow(options.readRequestsPerMinute, 60_000, 'readRequestsPerMinute');
   const schema = twingateSchema();
 
   let apiKey = assertApiKey(options.apiKey);
   let faults = mergeTwingateFaults({}, options.faults ?? {});
   let stats: TwingateSimStats = { requests: 0, byStatus: {}, byRootField: {} };
-  const pendingDelays = new Set<NodeJS.Timeout>();
+  // Listening once the handlers below exist; they run only on requests, so after this is set.
+  let loopback: LoopbackServer;
   const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
   let index: { users: TwingateUserRecord[]; revision: number; length: number; byId: Map<string, TwingateUserRecord> } | null =
     null;
@@ -322,19 +324,7 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
   function deliver(res: ServerResponse, reply: Answer): void {
     stats.byStatus[reply.status] = (stats.byStatus[reply.status] ?? 0) + 1;
     const delayMs = latencyMs + (faults.slowMs ?? 0);
-    if (delayMs <= 0) {
-      send(res, reply);
-      return;
-    }
-    const timer = setTimeout(() => {
-      pendingDelays.delete(timer);
-      send(res, reply);
-    }, delayMs);
-    pendingDelays.add(timer);
-    res.once('close', () => {
-      clearTimeout(timer);
-      pendingDelays.delete(timer);
-    });
+    loopback.later(res, delayMs, () => send(res, reply));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -348,20 +338,13 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
     deliver(res, await answer(req));
   }
 
-  const server = createServer((req, res) => {
+  loopback = await listenOnLoopback(
+    (req, res) => {
     handle(req, res).catch(() => send(res, json(500, { error: 'Internal Server Error' })));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-
-  let closing: Promise<void> | null = null;
+    },
+    { host, ...(options.port === undefined ? {} : { port: options.port }) },
+  );
+  const { origin } = loopback;
   const simulator: TwingateSimulator = {
     apiUrl: `${origin}${TWINGATE_GRAPHQL_PATH}`,
     workspace: options.workspace,
@@ -381,13 +364,7 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
       stats = { requests: 0, byStatus: {}, byRootField: {} };
     },
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        for (const timer of pendingDelays) clearTimeout(timer);
-        pendingDelays.clear();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
+      return loopback.close();
     },
   };
   return simulator;

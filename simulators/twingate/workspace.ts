@@ -3,7 +3,7 @@
  * A2, A3), a seeded generator and a churn step that changes a network the way a real one changes
  * between polls (people join and leave, roles and states change, group memberships move).
  */
-import { createSeededRandom, type SeededRandom } from '../torq/random.ts';
+import { createSeededRandom, type SeededRandom } from '../shared/random.ts';
 
 export const TWINGATE_USER_ROLES = ['ADMIN', 'DEVOPS', 'SUPPORT', 'ACCESS_REVIEWER', 'MEMBER'] as const;
 export type TwingateUserRole = (typeof TWINGATE_USER_ROLES)[number];

@@ -123,7 +123,6 @@ describe('page tokens that never end', () => {
 
   it('stop at the time bound when every page repeats the same users, on the injected clock', async () => {
     // Assigned once setup has started the server, and read by the clock that setup takes before.
-    // eslint-disable-next-line prefer-const
     let torq: HostileTorq | undefined;
     const env = await setup(
       (listing, token) => {

@@ -15,7 +15,7 @@
  */
 import { ConfigError, ContractError, RollcallError, TransientError } from '../../core/errors.ts';
 import { silentLogger, type Logger } from '../../core/ports.ts';
-import type { RateLimiter } from './rate-limiter.ts';
+import type { PaceClaim, RateLimiter } from './rate-limiter.ts';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -70,6 +70,8 @@ export interface HttpRequest {
   readonly body?: URLSearchParams | string;
   /** Runs before every attempt, after the rate limiter: the place to set a fresh `Authorization`. */
   readonly beforeAttempt?: (headers: Headers) => Promise<void>;
+  /** The share of the rate this request's stream claims (`stream-shares.ts`), passed to the limiter. */
+  readonly pace?: PaceClaim;
 }
 
 export interface HttpClient {
@@ -240,7 +242,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const url = new URL(request.url);
       if (request.searchParams) url.search = request.searchParams.toString();
       for (let attempts = 1; ; attempts++) {
-        if (rateLimiter) await rateLimiter.acquire();
+        if (rateLimiter) await rateLimiter.acquire(request.pace);
         const headers = new Headers({ accept: 'application/json', ...request.headers });
         if (request.beforeAttempt) await request.beforeAttempt(headers);
         const outcome = await attempt(request, url, headers);

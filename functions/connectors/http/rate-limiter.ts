@@ -8,9 +8,15 @@
  * be its own (then the documented limit fits) or shared with other clients (then only a part of it
  * does, and that part changes as they come and go). So it:
  * - starts at the ceiling (the documented limit unless configured lower) and never exceeds it;
- * - spaces requests evenly, 1/ceiling seconds apart, with no burst: a vendor that counts requests
- *   per one-second window refuses whatever comes beyond the ceiling within one window, so a burst
- *   on top of the ceiling's rate would overfill the window it lands in;
+ * - counts requests in a sliding window: at most `rate` requests in any window of one second (plus
+ *   a jitter margin, below), which a vendor counting per one-second window, fixed or sliding,
+ *   always accepts. Within the window requests need not be evenly spaced, only at least half an
+ *   interval apart (never a burst of more than twice the rate): a chain of requests that each wait
+ *   for the previous answer (a listing's pages) can go as soon as its answer is in, instead of
+ *   waiting for the next slot of an even grid, which at 25 ms a page would halve its rate;
+ * - lets a caller claim a share of the rate for a key (one listing stream): its requests are then
+ *   at least 1 / (rate * share) seconds apart, so the streams of one listing can be given shares
+ *   in proportion to the pages each has left and end together (`stream-shares.ts`);
  * - on a 429 cuts the rate by a fifth (once per throttling episode, not once per answer: requests
  *   already on the wire get the same 429) and holds every caller, the waiting ones included, until
  *   the `Retry-After` has passed, so the other stream stops provoking 429s while the throttled
@@ -36,21 +42,32 @@ export interface RateLimiterOptions {
   readonly now?: () => number;
 }
 
+/** A caller's claim on part of the rate: its requests keep at least 1 / (rate * share) seconds apart. */
+export interface PaceClaim {
+  /** Whose requests the spacing is kept between (a listing stream). */
+  readonly key: string;
+  /** Greater than 0, at most 1. */
+  readonly share: number;
+}
+
 /**
  * A request budget shared by every call of one connector. The HTTP client awaits `acquire()` before
  * every attempt (retries included) and reports every answer to `observe()`, so a limiter can slow
  * down on 429s and creep back up on successes.
  */
 export interface RateLimiter {
-  /** Resolves when the caller may send one request; callers are served in call order. */
-  acquire(): Promise<void>;
+  /**
+   * Resolves when the caller may send one request. Callers whose claims allow it are served in call
+   * order; a claim only ever delays its own caller.
+   */
+  acquire(claim?: PaceClaim): Promise<void>;
   /** The status of an answer, and the seconds its `Retry-After` asked for (`null` when absent). */
   observe(answer: { readonly status: number; readonly retryAfterSeconds: number | null }): void;
 }
 
 /** What an adaptive limiter has seen so far, for logs and the benchmark. */
 export interface RateLimiterStats {
-  /** The rate requests are spaced at now. */
+  /** The rate requests are paced at now. */
   readonly requestsPerSecond: number;
   /** 429 answers observed. */
   readonly throttled: number;
@@ -73,6 +90,17 @@ export const MINIMUM_SHARE = 0.02;
  * (Torq sends `Retry-After` in seconds; this covers a gateway that leaves it out.)
  */
 export const DEFAULT_HOLD_SECONDS = 1;
+/**
+ * The window is this much longer than one second: `rate` requests in any 1,020 ms, i.e. 2 % below
+ * the rate on average. The vendor counts a request in the window of the second it *arrives*, and
+ * the time from our grant to its arrival varies: a timer fires late while the event loop parses a
+ * page or a store answer (several milliseconds each, tens during a garbage collection). Spaced at
+ * exactly the limit, one such delay moves a request into the next second, whose count is already
+ * full, and the 429 that follows costs a held second and a cut rate (about 2 s of a 10 s listing,
+ * measured). A 20 ms margin absorbs a delay of up to 20 ms per window for 2 % of the rate.
+ */
+export const WINDOW_MARGIN_MS = 20;
+const WINDOW_MS = 1000;
 
 export function createRateLimiter(options: RateLimiterOptions): AdaptiveRateLimiter {
   const { requestsPerSecond: ceiling, maxHoldSeconds = 60, now = Date.now } = options;
@@ -83,28 +111,70 @@ export function createRateLimiter(options: RateLimiterOptions): AdaptiveRateLimi
   const minimum = ceiling * MINIMUM_SHARE;
   const recoveryPerSecond = ceiling * RECOVERY_SHARE_PER_SECOND;
   let rate = ceiling;
-  // The earliest time the next request may go: one interval after the last one granted. Requests
-  // are granted on this timeline even when a timer fires late, so lateness is not lost throughput.
-  let nextSlot = Number.NEGATIVE_INFINITY;
+  // Times of the latest grants, oldest first (granted ones and those reserved for sleeping
+  // callers): the window looks back `windowCount()` grants. Never longer than that can be.
+  const grants: number[] = [];
+  const maxKept = Math.max(1, Math.floor(ceiling));
   // Nobody goes before this time (the Retry-After of the last 429).
   let holdUntil = Number.NEGATIVE_INFINITY;
   // Bumped by every hold, so callers already sleeping towards a slot queue again behind it.
   let holds = 0;
+  // Per claimed key, when its latest request was granted.
+  const lastByKey = new Map<string, number>();
   let throttled = 0;
   let backoffs = 0;
 
+  /** At most this many requests in one window (at least one, for a rate below one per second). */
+  const windowCount = () => Math.max(1, Math.floor(rate));
+  /** The window that holds `windowCount()` requests at `rate`, plus the margin: 1,020 ms at 50/s. */
+  const windowMs = () => (windowCount() * WINDOW_MS) / rate + WINDOW_MARGIN_MS;
+
+  /** The earliest time the next request may go, by the window, the spacing and the hold. */
+  function earliestSlot(arrival: number): number {
+    let slot = Math.max(arrival, holdUntil);
+    const latest = grants.at(-1);
+    if (latest !== undefined) slot = Math.max(slot, latest + WINDOW_MS / rate / 2);
+    const count = windowCount();
+    if (grants.length >= count) slot = Math.max(slot, (grants[grants.length - count] as number) + windowMs());
+    return slot;
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => setTimeout(resolve, ms));
+  }
+
   return {
-    async acquire() {
+    async acquire(claim) {
       for (;;) {
+        const holdsBefore = holds;
+        if (claim !== undefined) {
+          // The claim's own spacing is waited for before a slot is reserved, so it delays only this caller.
+          const last = lastByKey.get(claim.key);
+          const share = Math.min(1, Math.max(Number.MIN_VALUE, claim.share));
+          const due = last === undefined ? Number.NEGATIVE_INFINITY : last + WINDOW_MS / (rate * share);
+          const waitMs = due - now();
+          if (waitMs >= 1) {
+            await sleep(waitMs);
+            continue;
+          }
+        }
         const arrival = now();
-        const slot = Math.max(nextSlot, holdUntil, arrival);
-        nextSlot = slot + 1000 / rate;
+        // Reserved at once, on a timeline: a timer that fires late is not lost throughput.
+        const slot = earliestSlot(arrival);
+        grants.push(slot);
+        if (grants.length > maxKept) grants.shift();
+        const keyBefore = claim === undefined ? undefined : lastByKey.get(claim.key);
+        if (claim !== undefined) lastByKey.set(claim.key, slot);
         const waitMs = slot - arrival;
         // A timer cannot wait less than a millisecond; the timeline above keeps the average exact.
         if (waitMs < 1) return;
-        const holdsBefore = holds;
-        await new Promise<void>((resolve) => setTimeout(resolve, waitMs));
+        await sleep(waitMs);
         if (holds === holdsBefore) return;
+        // The slot was given up to a hold: the claim's spacing counts from the grant before it.
+        if (claim !== undefined) {
+          if (keyBefore === undefined) lastByKey.delete(claim.key);
+          else lastByKey.set(claim.key, keyBefore);
+        }
       }
     },
     observe({ status, retryAfterSeconds }) {
@@ -119,8 +189,9 @@ export function createRateLimiter(options: RateLimiterOptions): AdaptiveRateLimi
         const until = at + Math.min(retryAfterSeconds ?? DEFAULT_HOLD_SECONDS, maxHoldSeconds) * 1000;
         if (until > holdUntil) {
           holdUntil = until;
-          nextSlot = until;
           holds += 1;
+          // Slots reserved by sleeping callers were never used: they queue again behind the hold.
+          while (grants.length > 0 && (grants.at(-1) as number) > at) grants.pop();
         }
         return;
       }

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError } from '../../core/errors.ts';
-import { isLoopbackHost } from '../../core/loopback.ts';
+import { checkedEndpointUrl } from '../http/endpoint-url.ts';
 import { describeIssues } from './schema.ts';
 
 export const TORQ_REGIONS = {
@@ -77,24 +77,7 @@ export function resolveTorqEndpoints(config: TorqConfig): TorqEndpoints {
   return { apiBaseUrl, tokenUrl: checkedUrl('authUrl', '--auth-url', tokenUrl) };
 }
 
-/**
- * Credentials and tokens travel on these URLs, so plain http is refused except to this machine
- * (the simulator and test servers). Messages name the field and the flag, never the value.
- */
+/** Messages name the field and the flag, never the value. */
 function checkedUrl(field: string, flag: string, value: string): string {
-  const fail = (reason: string): never => {
-    throw new ConfigError(`torq config ${field} (${flag}): ${reason}`);
-  };
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail('not a valid absolute URL');
-  }
-  if (url.username !== '' || url.password !== '') fail('must not embed credentials');
-  if (url.search !== '' || url.hash !== '') fail('must not carry a query or fragment');
-  if (url.protocol === 'https:') return url.href;
-  if (url.protocol !== 'http:') return fail('must be an https URL');
-  if (!isLoopbackHost(url.hostname)) fail('plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https');
-  return url.href;
+  return checkedEndpointUrl(value, `torq config ${field} (${flag})`);
 }

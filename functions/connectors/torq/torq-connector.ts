@@ -11,14 +11,15 @@ import {
   type Connector,
   type Logger,
 } from '../../core/ports.ts';
-import type { Account, InvalidRecord } from '../../core/types.ts';
+import type { Account, InvalidRecord, StoredAccount } from '../../core/types.ts';
 import type { TorqEndpoints } from './config.ts';
 import { createHttpClient, DEFAULT_RETRY_POLICY, HttpStatusError, type RetryPolicy } from '../http/http-client.ts';
 import { errorFromStatus } from '../http/status-errors.ts';
 import { createPageGuard } from '../../core/page-guard.ts';
 import { createStringPool } from '../../core/string-pool.ts';
 import { toAccount, type RoleNames } from './map.ts';
-import { createRateLimiter } from '../http/rate-limiter.ts';
+import { createRateLimiter, type PaceClaim } from '../http/rate-limiter.ts';
+import { createStreamShares } from '../http/stream-shares.ts';
 import { describeIssues, parseTorqUser, rolesPageSchema, torqRoleSchema, usersPageSchema } from './schema.ts';
 import { createTokenSource, type ClientCredentials } from '../http/token-source.ts';
 
@@ -73,6 +74,8 @@ interface ApiCall {
   readonly searchParams: URLSearchParams;
   /** The reason of the `PermissionError` a 403 becomes. */
   readonly forbiddenReason: string;
+  /** The listing stream's share of the rate, if it claims one. */
+  readonly pace?: PaceClaim | undefined;
 }
 
 export function createTorqConnector(options: TorqConnectorOptions): Connector {
@@ -106,6 +109,7 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
   let roleNames: Promise<RoleNames> | null = null;
   // Lives as long as the connector: one listing.
   const pool = createStringPool();
+  const shares = createStreamShares();
 
   /**
    * One GET carrying a bearer token that is checked before every attempt, so a retry wait that
@@ -119,6 +123,7 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
         url: `${apiBaseUrl}${call.path}`,
         label: call.label,
         searchParams: call.searchParams,
+        ...(call.pace ? { pace: call.pace } : {}),
         beforeAttempt: async (headers) => {
           sent.token = await tokens.get();
           headers.set('authorization', `Bearer ${sent.token}`);
@@ -192,7 +197,7 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
     const searchParams = new URLSearchParams({ page_size: String(TORQ_PAGE_SIZE) });
     if (stream === 'sso') searchParams.set('sso_provision', 'true');
     if (cursor !== null) searchParams.set('page_token', cursor);
-    const json = await getJson({ path: '/users', label, searchParams, forbiddenReason: 'API key lacks user.read' });
+    const json = await getJson({ path: '/users', label, searchParams, forbiddenReason: 'API key lacks user.read', pace: shares.claim(stream) });
     const parsed = usersPageSchema.safeParse(json);
     if (!parsed.success) {
       throw new ContractError(`${label} answered HTTP 200 with an unexpected page: ${describeIssues(parsed.error.issues, json)}`);
@@ -205,11 +210,23 @@ export function createTorqConnector(options: TorqConnectorOptions): Connector {
       else invalid.push(result.invalid);
     }
     const nextCursor = cursorOf(parsed.data.next_page_token);
+    shares.listed(stream, nextCursor === null);
     logger.debug('page listed', { stream, accounts: accounts.length, invalid: invalid.length, more: nextCursor !== null });
     return { accounts, invalid, nextCursor };
   }
 
-  return { app: 'torq', streams: TORQ_STREAMS, listPage };
+  /** Each stream's pages, estimated from the accounts the last complete listing left in the inventory. */
+  function expectListing(held: readonly StoredAccount[]): void {
+    const accounts = { local: 0, sso: 0 };
+    for (const account of held) {
+      if (account.removedAt !== null) continue;
+      if (account.ssoProvisioned === true) accounts.sso += 1;
+      else accounts.local += 1;
+    }
+    shares.expect({ local: accounts.local / TORQ_PAGE_SIZE, sso: accounts.sso / TORQ_PAGE_SIZE });
+  }
+
+  return { app: 'torq', streams: TORQ_STREAMS, listPage, expectListing };
 }
 
 /** Absent, `null` and empty all mean "last page" (protobuf-JSON leaves an empty token out). */

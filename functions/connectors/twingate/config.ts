@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError } from '../../core/errors.ts';
-import { isLoopbackHost } from '../../core/loopback.ts';
+import { checkedEndpointUrl } from '../http/endpoint-url.ts';
 import { describeIssues } from '../http/zod-issues.ts';
 
 /**
@@ -68,21 +68,7 @@ export function parseTwingateConfig(input: unknown): TwingateConfig {
  */
 export function twingateEndpoint(config: Pick<TwingateConfig, 'network' | 'apiUrl'>): string {
   if (config.apiUrl === undefined) return `https://${config.network}.twingate.com/api/graphql/`;
-  const fail = (reason: string): never => {
-    throw new ConfigError(`twingate config apiUrl (--api-url): ${reason}`);
-  };
-  let url: URL;
-  try {
-    url = new URL(config.apiUrl);
-  } catch {
-    return fail('not a valid absolute URL');
-  }
-  if (url.username !== '' || url.password !== '') fail('must not embed credentials');
-  if (url.search !== '' || url.hash !== '') fail('must not carry a query or fragment');
-  if (url.protocol === 'https:') return url.href;
-  if (url.protocol !== 'http:') return fail('must be an https URL');
-  if (!isLoopbackHost(url.hostname)) fail('plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https');
-  return url.href;
+  return checkedEndpointUrl(config.apiUrl, 'twingate config apiUrl (--api-url)');
 }
 
 /**

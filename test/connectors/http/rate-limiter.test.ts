@@ -4,6 +4,8 @@ import {
   createRateLimiter,
   DECREASE_FACTOR,
   MINIMUM_SHARE,
+  WINDOW_MARGIN_MS,
+  type PaceClaim,
   type RateLimiter,
 } from '../../../functions/connectors/http/rate-limiter.ts';
 
@@ -31,20 +33,27 @@ describe('createRateLimiter', () => {
 
   const ok = { status: 200, retryAfterSeconds: null } as const;
 
-  it('starts at the ceiling and spaces requests evenly, with no burst', async () => {
+  it('starts at the ceiling: the ceiling per window of a second and the margin, never closer than half an interval', async () => {
     const limiter = createRateLimiter({ requestsPerSecond: 50 });
 
-    expect(await grantTimes(limiter, 6)).toEqual([0, 20, 40, 60, 80, 100]);
+    const times = await grantTimes(limiter, 52);
+
+    // Half of 1000 / 50 ms apart, so a burst never exceeds twice the rate...
+    expect(times.slice(0, 6)).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(times[49]).toBe(490);
+    // ...and the 51st waits until the window of the first has passed: 1,000 ms and the margin.
+    expect(WINDOW_MARGIN_MS).toBe(20);
+    expect(times.slice(50)).toEqual([1020, 1030]);
     expect(limiter.stats()).toEqual({ requestsPerSecond: 50, throttled: 0, backoffs: 0 });
   });
 
-  it('never sends more than the ceiling in any one-second window', async () => {
+  it('never sends more than the ceiling in any window of a second and the margin', async () => {
     const limiter = createRateLimiter({ requestsPerSecond: 50 });
 
     const times = await grantTimes(limiter, 200);
 
-    const inAnySecond = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
-    expect(inAnySecond).toBe(50);
+    const inAnyWindow = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000 + WINDOW_MARGIN_MS).length));
+    expect(inAnyWindow).toBe(50);
   });
 
   it('lets a caller through at once after an idle spell, without a catch-up burst', async () => {
@@ -53,7 +62,7 @@ describe('createRateLimiter', () => {
 
     await vi.advanceTimersByTimeAsync(5000);
 
-    expect(await grantTimes(limiter, 3)).toEqual([0, 100, 200]);
+    expect(await grantTimes(limiter, 3)).toEqual([0, 50, 100]);
   });
 
   it('on a 429 holds every caller, those already waiting too, until its Retry-After has passed, then goes slower', async () => {
@@ -61,15 +70,16 @@ describe('createRateLimiter', () => {
     const start = Date.now();
     await limiter.acquire();
     const { granted, done } = callers(limiter, 4, start);
-    await vi.advanceTimersByTimeAsync(30);
-    expect(granted).toEqual([20]);
+    await vi.advanceTimersByTimeAsync(15);
+    expect(granted).toEqual([10]);
 
     limiter.observe({ status: 429, retryAfterSeconds: 2 });
     await vi.runAllTimersAsync();
     await done;
 
-    // The 429 came at 30 ms: nobody goes before 2,030 ms, then one every 1000 / 40 ms.
-    expect(granted).toEqual([20, 2030, 2055, 2080]);
+    // The 429 came at 15 ms: nobody goes before 2,015 ms, then half of 1000 / 40 ms apart (12.5 ms,
+    // which the timer truncates; the timeline keeps the fraction).
+    expect(granted).toEqual([10, 2015, 2027, 2040]);
     expect(limiter.stats()).toEqual({ requestsPerSecond: 50 * DECREASE_FACTOR, throttled: 1, backoffs: 1 });
   });
 
@@ -86,7 +96,7 @@ describe('createRateLimiter', () => {
     const { granted, done } = callers(limiter, 2, start);
     await vi.runAllTimersAsync();
     await done;
-    expect(granted).toEqual([1015, 1040]);
+    expect(granted).toEqual([1015, 1027]);
   });
 
   it('cuts again on a 429 after the hold has passed, down to a floor', async () => {
@@ -98,7 +108,8 @@ describe('createRateLimiter', () => {
     }
 
     expect(limiter.stats()).toMatchObject({ requestsPerSecond: 50 * MINIMUM_SHARE, throttled: 40, backoffs: 40 });
-    expect(await grantTimes(limiter, 2)).toEqual([0, 1000]);
+    // One per second: one request per window of a second and the margin.
+    expect(await grantTimes(limiter, 2)).toEqual([0, 1000 + WINDOW_MARGIN_MS]);
   });
 
   it('holds no longer than maxHoldSeconds, whatever Retry-After asks', async () => {
@@ -112,8 +123,8 @@ describe('createRateLimiter', () => {
   it('grants at once what a timer could not wait for (under a millisecond), keeping the average rate', async () => {
     const limiter = createRateLimiter({ requestsPerSecond: 4000 });
 
-    // Four per millisecond: the first four at 0 ms (waits of 0, 0.25, 0.5, 0.75 ms), then a timer.
-    expect(await grantTimes(limiter, 9)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 2]);
+    // Eight per millisecond (half of 1000 / 4000 ms apart): the first eight at 0 ms, then a timer.
+    expect(await grantTimes(limiter, 17)).toEqual([...Array(8).fill(0), ...Array(8).fill(1), 2]);
   });
 
   it('holds a second when a 429 carries no Retry-After', async () => {
@@ -137,7 +148,7 @@ describe('createRateLimiter', () => {
 
     for (let i = 0; i < 500; i++) limiter.observe(ok);
     expect(limiter.stats().requestsPerSecond).toBe(50);
-    expect(await grantTimes(limiter, 3)).toEqual([0, 20, 40]);
+    expect(await grantTimes(limiter, 3)).toEqual([0, 10, 20]);
   });
 
   it('leaves the rate alone on answers that say nothing about load', async () => {
@@ -147,7 +158,72 @@ describe('createRateLimiter', () => {
     for (const status of [401, 403, 404, 500, 503]) limiter.observe({ status, retryAfterSeconds: 5 });
 
     expect(limiter.stats()).toEqual({ requestsPerSecond: 40, throttled: 1, backoffs: 1 });
-    expect(await grantTimes(limiter, 2)).toEqual([0, 25]);
+    expect(await grantTimes(limiter, 2)).toEqual([0, 12]);
+  });
+
+  it('keeps the requests of a claim 1 / (rate * share) apart, without delaying the callers behind it', async () => {
+    const limiter = createRateLimiter({ requestsPerSecond: 50 });
+    const claim: PaceClaim = { key: 'sso', share: 0.25 };
+    const start = Date.now();
+    await limiter.acquire(claim);
+    const granted: string[] = [];
+    const claimed = limiter.acquire(claim).then(() => granted.push(`claimed ${Date.now() - start}`));
+    const other = limiter.acquire().then(() => granted.push(`other ${Date.now() - start}`));
+
+    await vi.runAllTimersAsync();
+    await Promise.all([claimed, other]);
+
+    // A quarter of 50/s is one request every 80 ms; the caller that came after it goes first.
+    expect(granted).toEqual(['other 10', 'claimed 80']);
+  });
+
+  /** Two chains of requests, each waiting `answerMs` for its answer before asking again, for `forMs`. */
+  async function chains(
+    limiter: RateLimiter,
+    claims: { long?: PaceClaim; short?: PaceClaim },
+    answerMs: number,
+    forMs: number,
+  ): Promise<{ long: number[]; short: number[] }> {
+    const start = Date.now();
+    const sent = { long: [] as number[], short: [] as number[] };
+    const chain = async (name: 'long' | 'short') => {
+      while (Date.now() - start < forMs) {
+        await limiter.acquire(claims[name]);
+        sent[name].push(Date.now() - start);
+        await new Promise<void>((resolve) => setTimeout(resolve, answerMs));
+      }
+    };
+    const done = Promise.all([chain('long'), chain('short')]);
+    await vi.advanceTimersByTimeAsync(forMs + 1000);
+    await done;
+    return sent;
+  }
+
+  function mostInAnySecond(times: readonly number[]): number {
+    return Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+  }
+
+  it('gives two chains that wait 28 ms for each answer the shares they claim, within the rate', async () => {
+    // A chain asks again 28 ms after each grant: on a grid of even slots 20 ms apart it would get
+    // every other slot, 25 requests per second, whatever it claimed.
+    const sent = await chains(
+      createRateLimiter({ requestsPerSecond: 50 }),
+      { long: { key: 'long', share: 0.6 }, short: { key: 'short', share: 0.4 } },
+      28,
+      10_000,
+    );
+
+    expect(sent.long.length).toBeGreaterThanOrEqual(290);
+    expect(sent.short.length).toBeGreaterThanOrEqual(190);
+    expect(mostInAnySecond([...sent.long, ...sent.short].sort((a, b) => a - b))).toBeLessThanOrEqual(50);
+  });
+
+  it('serves two chains without claims in arrival order, within the rate', async () => {
+    const sent = await chains(createRateLimiter({ requestsPerSecond: 50 }), {}, 28, 10_000);
+
+    expect(Math.abs(sent.long.length - sent.short.length)).toBeLessThanOrEqual(1);
+    expect(sent.long.length + sent.short.length).toBeGreaterThanOrEqual(480);
+    expect(mostInAnySecond([...sent.long, ...sent.short].sort((a, b) => a - b))).toBeLessThanOrEqual(50);
   });
 
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a ceiling of %s requests per second', (requestsPerSecond) => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRateWindow } from '../../../simulators/torq/rate-window.ts';
+import { createFixedWindow } from '../../../simulators/shared/fixed-window.ts';
 import { getData, getToken, simulatorPool, usersQuery } from './support.ts';
 
 const pool = simulatorPool();
@@ -84,16 +84,20 @@ describe('enforced rate limit (rateLimitPerSecond)', () => {
   });
 });
 
-describe('createRateWindow', () => {
+describe('createFixedWindow', () => {
   it('admits N per key in each fixed second and names the seconds until it turns', () => {
-    const window = createRateWindow(2);
+    const window = createFixedWindow(2, 1000, 'rateLimitPerSecond');
 
-    expect([window.admit('a', 5_000), window.admit('a', 5_500), window.admit('a', 5_999)]).toEqual([
-      { allowed: true, retryAfterSeconds: 0 },
-      { allowed: true, retryAfterSeconds: 0 },
-      { allowed: false, retryAfterSeconds: 1 },
-    ]);
-    expect(window.admit('b', 5_999).allowed).toBe(true);
-    expect(window.admit('a', 6_000).allowed).toBe(true);
+    expect([window.admit('a', 5_000), window.admit('a', 5_500), window.admit('a', 5_999)]).toEqual([null, null, 1]);
+    expect(window.admit('b', 5_999)).toBeNull();
+    expect(window.admit('a', 6_000)).toBeNull();
+  });
+
+  it('turns per minute for a per-minute limit, naming the whole seconds left', () => {
+    const window = createFixedWindow(1, 60_000, 'readRequestsPerMinute');
+
+    expect([window.admit('k', 120_000), window.admit('k', 150_500)]).toEqual([null, 30]);
+    expect(window.admit('k', 180_000)).toBeNull();
+    expect(() => createFixedWindow(0, 60_000, 'readRequestsPerMinute')).toThrow('readRequestsPerMinute must be a positive integer');
   });
 });
