@@ -36,7 +36,8 @@ export interface AppConfigField {
   readonly default?: string | number;
   /**
    * A valid value to show in examples (README, `--help`); a required field must have one, so a
-   * configuration of every app can be built for the poller's cold-start measurement.
+   * configuration of every app can be built for the poller's cold-start measurement. An optional
+   * field's example joins that configuration too (`exampleConfig`).
    */
   readonly example?: string | number;
   /** The `rollcall poll` flag that sets it (`--network`), and the name of its value in help (`NAME`). */

@@ -7,6 +7,7 @@
 import type { AppDefinition, ConnectorFactory, ConnectorRuntimeOptions } from './app-definition.ts';
 import type { AppName } from '../core/types.ts';
 import { createAppRegistry, type AppRegistry } from './registry.ts';
+import { scimApp } from './scim/index.ts';
 import { torqApp } from './torq/index.ts';
 import { twingateApp } from './twingate/index.ts';
 
@@ -15,7 +16,7 @@ export { secretTemplate } from './app-definition.ts';
 export { appConfigProblems, createAppRegistry, exampleConfig, RESERVED_CONFIG_KEYS, type AppRegistry } from './registry.ts';
 
 /** Every app. Adding an app is one entry here. */
-export const appRegistry: AppRegistry = createAppRegistry([torqApp, twingateApp]);
+export const appRegistry: AppRegistry = createAppRegistry([torqApp, twingateApp, scimApp]);
 
 export const APP_NAMES: readonly AppName[] = appRegistry.names;
 

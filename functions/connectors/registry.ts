@@ -89,15 +89,16 @@ export function appConfigProblems(app: AppDefinition, config: Readonly<Record<st
 }
 
 /**
- * An app's config with its required fields at their examples (or defaults): valid by the app's
- * declarations, when every required field declares an example (the registry's tests check that
- * of every production app).
+ * An app's config with its required fields at their examples (or defaults), and its optional fields
+ * that declare an example (an app that needs one of two fields, as a SCIM base URL or a preset,
+ * declares the example on one): valid by the app's declarations, when every required field
+ * declares an example (the registry's tests check that of every production app).
  */
 export function exampleConfig(app: AppDefinition): Record<string, string | number> {
   return Object.fromEntries(
     app.configFields.flatMap((field) => {
-      const value = field.example ?? field.default;
-      return field.required && value !== undefined ? [[field.key, value]] : [];
+      const value = field.required ? (field.example ?? field.default) : field.example;
+      return value !== undefined ? [[field.key, value]] : [];
     }),
   );
 }

@@ -127,3 +127,40 @@ describe('a Twingate connector as the README deploys it', () => {
     expect(() => parseDeploymentConfig({ connectors: [connector] })).toThrow(field);
   });
 });
+
+describe('a SCIM connector as the README deploys it', () => {
+  it.each([
+    [{ id: 'torque', app: 'scim', preset: 'torque' }, { preset: 'torque' }],
+    [{ id: 'torque', app: 'scim', baseUrl: 'https://acme.qtorque.io/api/scim' }, { baseUrl: 'https://acme.qtorque.io/api/scim' }],
+  ])('%j gets a secret for {"token": ...}, an hourly schedule and its SCIM base in the poller config', (connector, config) => {
+    const synthesized = Template.fromStack(
+      new RollcallStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Scim', {
+        config: parseDeploymentConfig({ connectors: [connector] }),
+      }),
+    );
+    synthesized.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: 'Rollcall connector torque (scim): put JSON {"token": "..."}',
+    });
+    synthesized.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: { Input: JSON.stringify({ connectorId: 'torque' }) },
+    });
+    const outputs = synthesized.toJSON().Outputs as Record<string, { Description?: string } | undefined>;
+    expect(outputs.SecretArnTorque?.Description).toBe('Secret of connector torque: put {"token": "..."} into it');
+    const functionId = logicalIdOf(synthesized, 'AWS::Lambda::Function', (properties) =>
+      JSON.stringify(properties).includes(POLLER_ENV.connectors),
+    );
+    const poller = synthesized.toJSON().Resources[functionId] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const list = JSON.parse(flatten(poller.Properties.Environment.Variables[POLLER_ENV.connectors])) as { id: string; app: string; config: unknown }[];
+    expect(list).toEqual([expect.objectContaining({ id: 'torque', app: 'scim', config })]);
+  });
+
+  it.each([
+    [{ id: 'torque', app: 'scim' }, /baseUrl \(--base-url\) is required, or preset/],
+    [{ id: 'torque', app: 'scim', preset: 'okta' }, /preset: expected one of torque/],
+    [{ id: 'torque', app: 'scim', preset: 'torque', baseUrl: 'https://acme.qtorque.io/api/scim' }, /not both/],
+    [{ id: 'torque', app: 'scim', baseUrl: 'http://scim.example.com' }, /plain http is allowed only to loopback/],
+  ])('refuses %j at synth, naming the field', (connector, message) => {
+    expect(() => parseDeploymentConfig({ connectors: [connector] })).toThrow(message);
+  });
+});
