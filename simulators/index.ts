@@ -10,6 +10,7 @@ import type { SimulatorEntry } from './registry.ts';
 import { startTorqSimulator } from './torq/index.ts';
 import { torqSimulator } from './torq/cli.ts';
 import { startTwingateSimulator } from './twingate/index.ts';
+import { twingateSimulator } from './twingate/cli.ts';
 import { startScimSimulator } from './scim/index.ts';
 import { scimSimulator } from './scim/cli.ts';
 
@@ -30,4 +31,6 @@ export function isSimulatorName(name: string): name is SimulatorName {
 }
 
 /** In the order `--help` lists them; the first is `simulate --app`'s default. */
-export const SIMULATE_COMMANDS: ReadonlyMap<string, SimulatorEntry> = new Map([torqSimulator, scimSimulator].map((entry) => [entry.app, entry]));
+export const SIMULATE_COMMANDS: ReadonlyMap<string, SimulatorEntry> = new Map(
+  [torqSimulator, twingateSimulator, scimSimulator].map((entry) => [entry.app, entry]),
+);

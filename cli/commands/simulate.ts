@@ -52,14 +52,19 @@ export function registerSimulateCommand(program: Command, _exit: ExitCodeSink, s
     .option('--users <n>', 'users in the generated workspace', parsePositiveInt, 250)
     .option('--seed <n>', 'seed of the generated workspace', parsePositiveInt, 1)
     .option('--latency <ms>', 'delay before each data answer', parsePositiveInt, 0);
-  // Each simulator's own flags, once per flag name (two simulators may share one).
+  // Each simulator's own flags, once per flag name (two simulators may share one: the first one's
+  // parser reads it, and its help carries each simulator's description, as each means its own app).
   const optionsOf = new Map(entries.map((entry) => [entry, entry.options()] as const));
-  const added = new Set<string>();
+  const added = new Map<string, Option>();
   for (const options of optionsOf.values()) {
     for (const option of options) {
-      if (added.has(option.flags)) continue;
-      added.add(option.flags);
-      command.addOption(option);
+      const first = added.get(option.flags);
+      if (first === undefined) {
+        added.set(option.flags, option);
+        command.addOption(option);
+      } else if (!first.description.split('; ').includes(option.description)) {
+        first.description = `${first.description}; ${option.description}`;
+      }
     }
   }
   command.action(async (flags: SimulateFlags) => {

@@ -19,7 +19,10 @@ class Started extends Error {
 const acmeSimulator: SimulatorEntry = {
   app: 'acme',
   title: 'Acme',
-  options: () => [new Option('--clamp-pages <n>', 'acme fault: pages of at most N').argParser(Number)],
+  options: () => [
+    new Option('--clamp-pages <n>', 'acme fault: pages of at most N').argParser(Number),
+    new Option('--groups <n>', 'acme: groups in the workspace').argParser(Number),
+  ],
   start: async (request) => {
     throw new Started(request);
   },
@@ -51,8 +54,12 @@ describe('rollcall simulate over the simulator registry', () => {
     registerSimulateCommand(program, { code: 0 }, new Map([...SIMULATE_COMMANDS, ['acme', acmeSimulator]]));
     const help = program.commands.find((command) => command.name() === 'simulate')?.helpInformation().replace(/\s+/g, ' ') ?? '';
 
-    expect(help).toContain('(Torq, SCIM 2.0, Acme)');
-    expect(help).toContain('choices: "torq", "scim", "acme"');
+    const production = [...SIMULATE_COMMANDS.values()];
+    expect(help).toContain(`(${[...production.map((entry) => entry.title), 'Acme'].join(', ')})`);
+    expect(help).toContain(`choices: ${[...production.map((entry) => entry.app), 'acme'].map((app) => `"${app}"`).join(', ')}`);
     expect(help).toContain('--clamp-pages <n> acme fault');
+    // A flag two simulators declare is listed once, with what it means to each.
+    expect(help.match(/--groups <n>/g)).toHaveLength(1);
+    expect(help).toMatch(/--groups <n> [^-]*; acme: groups in the workspace/);
   });
 });

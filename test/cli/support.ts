@@ -28,7 +28,7 @@ export const CLI_ENTRY = join(REPO_ROOT, 'bin/rollcall.mjs');
 export const CHILD_PROCESS_TIMEOUTS = { testTimeout: 60_000, hookTimeout: 60_000 } as const;
 
 /** Variables of the test's own environment that would change what the CLI does; a test sets them explicitly. */
-const CONTROLLED_VARIABLES = ['TORQ_CLIENT_ID', 'TORQ_CLIENT_SECRET', 'ROLLCALL_LOG_LEVEL'] as const;
+const CONTROLLED_VARIABLES = ['TORQ_CLIENT_ID', 'TORQ_CLIENT_SECRET', 'TWINGATE_API_KEY', 'ROLLCALL_LOG_LEVEL'] as const;
 
 export type ChildEnv = Readonly<Record<string, string | undefined>>;
 
