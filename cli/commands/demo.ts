@@ -1,7 +1,8 @@
 /**
- * `rollcall demo` (what `npm start` runs): a simulated Torq workspace and a simulated Twingate
- * network that share people, inventoried into one embedded store, churned, re-polled, broken and
- * reconnected, with no AWS account and no real credentials (design.md sections 1 and 7).
+ * `rollcall demo` (what `npm start` runs): a simulated Torq workspace, a simulated Twingate
+ * network and a simulated SCIM 2.0 provider (standing in for Quali Torque) that share people,
+ * inventoried into one embedded store, churned, re-polled, broken and reconnected, with no AWS
+ * account and no real credentials (design.md sections 1 and 7).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import {
   startTwingateSimulator,
   type TwingateSimulator,
 } from '../../simulators/twingate/index.ts';
+import { generateScimWorkspace, startScimSimulator, type ScimSimulator } from '../../simulators/scim/index.ts';
 import type { RollcallEvent } from '../../functions/core/events.ts';
 import type { PollResult } from '../../functions/core/poll.ts';
 import { silentLogger } from '../../functions/core/ports.ts';
@@ -32,6 +34,9 @@ const TWINGATE_USERS = 30;
 /** Twingate users who are people already in the Torq workspace (every other Torq user, by email). */
 const SHARED_PEOPLE = 18;
 const TWINGATE_GROUPS = 4;
+/** The SCIM provider's users, and how many of them are Torq people (every third Torq user). */
+const SCIM_USERS = 12;
+const SCIM_SHARED_PEOPLE = 8;
 /** Rows of each kind a first poll's table shows; a first poll makes one row per account and membership. */
 const SAMPLE_ROWS = 3;
 /**
@@ -46,6 +51,7 @@ export const DEMO_SECRETS = {
   torqSecret: 'demo-torq-secret-not-real',
   rotatedTorqSecret: 'rotated-secret-not-real',
   twingateKey: 'demo-twingate-key-not-real',
+  scimToken: 'demo-scim-token-not-real',
 } as const;
 
 interface DemoFlags {
@@ -112,7 +118,12 @@ function changeRows(events: readonly RollcallEvent[]): ChangeRow[] {
             change: known ? 'new association' : 'new user',
             connector,
             who: detail.account.email ?? detail.account.accountId,
-            what: known ? 'known from another app, first time here' : `role ${detail.account.roleName ?? '?'}`,
+            // An app without roles (SCIM) says so instead of showing an unknown role.
+            what: known
+              ? 'known from another app, first time here'
+              : detail.account.roleName === null
+                ? 'no role in this app'
+                : `role ${detail.account.roleName}`,
           });
         }
         break;
@@ -196,6 +207,12 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
     if (person && account) account.email = person.email;
   }
   twingateWorkspace.revision += 1;
+  const scimWorkspace = generateScimWorkspace({ users: SCIM_USERS, groups: 2, largeGroupMembers: 8, seed: 9 });
+  for (let i = 0; i < SCIM_SHARED_PEOPLE; i++) {
+    const person = torqWorkspace.users[i * 3 + 1];
+    const account = scimWorkspace.users[i];
+    if (person && account) account.emails = [{ value: person.email, type: 'work', primary: true }];
+  }
   const twingateEmails = new Set(twingateWorkspace.users.map((user) => user.email?.toLowerCase()));
   const torqOnlyEmails = torqWorkspace.users.map((user) => user.email).filter((email) => !twingateEmails.has(email.toLowerCase()));
 
@@ -203,9 +220,11 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
   const twingateKey = DEMO_SECRETS.twingateKey;
   let torqSimulator: TorqSimulator | null = null;
   let twingateSimulator: TwingateSimulator | null = null;
+  let scimSimulator: ScimSimulator | null = null;
   try {
     torqSimulator = await startTorqSimulator({ workspace: torqWorkspace, credentials: torqCredentials });
     twingateSimulator = await startTwingateSimulator({ workspace: twingateWorkspace, apiKey: twingateKey });
+    scimSimulator = await startScimSimulator({ workspace: scimWorkspace, token: DEMO_SECRETS.scimToken });
     const torq: Tenant = {
       connectorId: 'torq-prod',
       app: 'torq',
@@ -222,13 +241,19 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       ),
       env: { TWINGATE_API_KEY: twingateKey },
     };
+    const scim: Tenant = {
+      connectorId: 'torque',
+      app: 'scim',
+      createConnector: createConnectorFactory('scim', { baseUrl: scimSimulator.baseUrl }),
+      env: { SCIM_TOKEN: DEMO_SECRETS.scimToken },
+    };
     const torqSim = torqSimulator;
     const twingateSim = twingateSimulator;
 
     // The demo leaves no store server behind: it stops once nothing else uses the demo's store.
     return await withInventory({ dataDir: dir }, async (inventory) => {
       const events: RollcallEvent[] = [];
-      say('Rollcall demo: a simulated Torq workspace and Twingate network sharing people, one embedded inventory, no AWS account needed.');
+      say('Rollcall demo: a simulated Torq workspace, Twingate network and SCIM provider sharing people, one embedded inventory, no AWS account needed.');
       say(`Inventory: ${inventory.description}; events: ${inventory.eventsFile}`);
       say();
 
@@ -243,6 +268,15 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       say();
       say("   Twingate's groups, as `rollcall groups --connector tg-acme` shows them (Everyone is implicit: counted, not listed per account):");
       say(await groupsTable(inventory, twingate.connectorId));
+      say();
+      say(
+        `   And torque, a SCIM 2.0 provider standing in for Quali Torque (${SCIM_USERS} users, ${SCIM_SHARED_PEOPLE} of them Torq people; ` +
+          'one read-only connector for any app that speaks SCIM):',
+      );
+      events.length = 0;
+      const scimFirst = await poll(inventory, scim, events);
+      say(describePollResult(scimFirst));
+      say(changesTable(events, SAMPLE_ROWS));
       say();
 
       const torqChurn = applyChurn(torqSim.workspace, { seed: 11, adds: 2, removals: 1, roleChanges: 1 });
@@ -263,8 +297,11 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       events.length = 0;
       const torqSecond = await poll(inventory, torq, events);
       const twingateSecond = await poll(inventory, twingate, events);
+      // Nothing changed in the SCIM provider: its poll writes no inventory and publishes only its SyncCompleted.
+      const scimSecond = await poll(inventory, scim, events);
       say(describePollResult(torqSecond));
       say(describePollResult(twingateSecond));
+      say(describePollResult(scimSecond));
       say(changesTable(events));
       say("   The accounts disabled or enabled, as `rollcall users --connector tg-acme` shows them: Twingate's status beside Rollcall's state,");
       say('   which reads the same for every app (active, pending, disabled):');
@@ -313,18 +350,18 @@ export async function runDemo(say: Say, dataDir?: string): Promise<number> {
       say('    export TWINGATE_API_KEY=...                         # a Twingate API key, Read only');
       say('    npx rollcall poll --connector my-twingate --app twingate --network NAME   # NAME.twingate.com');
       say('  Deploy to your AWS account: see "Deploying to AWS" in the README (npx cdk deploy).');
-      const completed = [torqSecond, twingateSecond, recovered].every((result) => result.outcome === 'completed');
+      const completed = [torqSecond, twingateSecond, scimFirst, scimSecond, recovered].every((result) => result.outcome === 'completed');
       return completed ? 0 : 1;
     }, { create: true, stopStoreServer: true });
   } finally {
-    await Promise.all([torqSimulator?.close(), twingateSimulator?.close()]);
+    await Promise.all([torqSimulator?.close(), twingateSimulator?.close(), scimSimulator?.close()]);
   }
 }
 
 export function registerDemoCommand(program: Command, exit: ExitCodeSink): void {
   program
     .command('demo')
-    .description('a full demo against a simulated Torq workspace and Twingate network, with an embedded store (what `npm start` runs)')
+    .description('a full demo against a simulated Torq workspace, Twingate network and SCIM provider, with an embedded store (what `npm start` runs)')
     .option('--data-dir <dir>', 'keep the demo inventory here (default: a new temporary directory)')
     .action(async (flags: DemoFlags) => {
       exit.code = await runDemo((text = '') => process.stdout.write(`${text}\n`), flags.dataDir);

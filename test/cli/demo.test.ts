@@ -48,6 +48,12 @@ describe('rollcall demo', () => {
     expect(run.stdout).toMatch(/│ access revoked\s+│ tg-acme\s+│ \S+@\S+\s+│ left group [A-Z]/);
     expect(run.stdout).toMatch(/│ changed\s+│ tg-acme\s+│ \S+@\S+\s+│ status ACTIVE -> DISABLED, state active -> disabled/);
     expect(run.stdout).toMatch(/│ tg-acme\s+│ \S+@\S+\s+│ MEMBER\s+│ DISABLED\s+│ disabled\s+│/);
+    // The SCIM provider: 12 accounts, 8 of them Torq people (4 new users, 12 associations), in the
+    // connectors table; unchanged at its second poll.
+    expect(run.stdout).toMatch(/torque: CONNECTED \(completed\)[^\n]*\n[^\n]*\n[^\n]*\n[^\n]*\n│ 12\s+│ 12\s+│ 0\s+│ 0\s+│ 0\s+│ 4\s+│ 12\s+│ 0\s+│/);
+    expect(run.stdout).toMatch(/│ torque\s+│ scim\s+│ CONNECTED /);
+    expect(run.stdout).toMatch(/│ new user\s+│ torque\s+│ \S+@\S+\s+│ no role in this app/);
+    expect(run.stdout).toMatch(/torque: CONNECTED \(completed\)[^\n]*\n[^\n]*\n[^\n]*\n[^\n]*\n│ 12\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│ 0\s+│/);
     // Twingate's groups as `rollcall groups` shows them, the implicit Everyone among them.
     expect(run.stdout).toMatch(/│ tg-acme\s+│ \S+\s+│ Everyone\s+│ SYSTEM\s+│ true\s+│ 30\s+│/);
 
