@@ -23,6 +23,8 @@ export interface ConnectorRuntimeOptions {
   };
   /** The most API calls per second (the ceiling of the connector's pacing); overrides the app config's. */
   readonly requestsPerSecond?: number;
+  /** The most write requests (provisioning mutations) per second; overrides the app's write budget (tests). */
+  readonly writeRequestsPerSecond?: number;
 }
 
 /** One field of an app's connector config: a key of its cdk.json entry, and a `rollcall poll` flag. */

@@ -46,7 +46,11 @@ export const twingateApp: AppDefinition = {
   },
   createProvisionerFactory(config, options = {}) {
     const settings = connectorSettings(config, options);
-    return (credentials) => createTwingateProvisioner(settings(credentials));
+    return (credentials) =>
+      createTwingateProvisioner({
+        ...settings(credentials),
+        ...(options.writeRequestsPerSecond !== undefined ? { writesPerSecond: options.writeRequestsPerSecond } : {}),
+      });
   },
 };
 
