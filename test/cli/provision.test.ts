@@ -4,13 +4,14 @@
  * real poll: the dry run, a change read back, recorded and audited, idempotence, every refusal
  * with its exit code, and the next poll finding nothing to change. No output carries a key.
  */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
 import { generateTwingateWorkspace, startTwingateSimulator, type TwingateGroupRecord, type TwingateSimulator } from '../../simulators/twingate/index.ts';
-import { CHILD_PROCESS_TIMEOUTS, createTestbed, parsePollJson, runCli, type CliRun } from './support.ts';
+import { CHILD_PROCESS_TIMEOUTS, CLI_ENTRY, createTestbed, parsePollJson, REPO_ROOT, runCli, STORE_IDLE_MS, type CliRun } from './support.ts';
 
 vi.setConfig(CHILD_PROCESS_TIMEOUTS);
 const bed = createTestbed();
@@ -183,6 +184,20 @@ describe('rollcall grant and revoke against the Twingate simulator', () => {
     expect(manual.memberIds).toContain(outsiderId);
   });
 
+  it('on a terminal without --yes asks first: "n" changes nothing, "y" makes the change', async () => {
+    const before = simulator.stats().byRootField.groupUpdate ?? 0;
+    const declined = await onTerminal(['revoke', ...appFlags(), '--group', 'Engineering', '--email', outsiderEmail, ...store], 'n');
+    expect(declined.code).toBe(0);
+    expect(declined.output).toContain('Make this change? [y/N]');
+    expect(simulator.stats().byRootField.groupUpdate ?? 0).toBe(before);
+    expect(manual.memberIds).toContain(outsiderId);
+    const accepted = await onTerminal(['revoke', ...appFlags(), '--group', 'Engineering', '--email', outsiderEmail, ...store], 'y');
+    expect(accepted.code).toBe(0);
+    expect(accepted.output).toMatch(/done: remove /);
+    expect(manual.memberIds).not.toContain(outsiderId);
+    runs.push({ code: accepted.code, signal: null, stdout: declined.output + accepted.output, stderr: '' });
+  });
+
   it('puts neither key in any output', () => {
     expect(runs.length).toBeGreaterThan(10);
     for (const run of runs) {
@@ -191,3 +206,28 @@ describe('rollcall grant and revoke against the Twingate simulator', () => {
     }
   });
 });
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`), answering its prompt with `answer` once it asks. */
+function onTerminal(args: readonly string[], answer: string): Promise<{ code: number | null; output: string }> {
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  const commandLine = [process.execPath, CLI_ENTRY, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qec', commandLine, '/dev/null'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TWINGATE_API_KEY: API_KEY, ROLLCALL_STORE_IDLE_MS: STORE_IDLE_MS, ROLLCALL_LOG_LEVEL: undefined },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let answered = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    if (!answered && output.includes('[y/N]')) {
+      answered = true;
+      child.stdin.write(`${answer}\n`);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
