@@ -9,6 +9,7 @@ import { registerConnectorsCommand } from './commands/connectors.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerGroupsCommand } from './commands/groups.ts';
 import { registerPollCommand } from './commands/poll.ts';
+import { registerProvisionCommands } from './commands/provision.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
 import { registerRolesCommand } from './commands/roles.ts';
 import { registerRunsCommand } from './commands/runs.ts';
@@ -27,6 +28,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerConnectorsCommand,
   registerReconnectCommand,
   registerUnlockCommand,
+  registerProvisionCommands,
   registerRunsCommand,
   registerSimulateCommand,
   registerDemoCommand,

@@ -4,7 +4,7 @@
  * what they need from these declarations and name no app themselves.
  */
 import { ConfigError } from '../core/errors.ts';
-import type { Clock, Connector, ConnectorCredentials, Logger } from '../core/ports.ts';
+import type { Clock, Connector, ConnectorCredentials, Logger, Provisioner } from '../core/ports.ts';
 
 /** Runtime knobs every app's HTTP connector understands; an app ignores what it has no use for. */
 export interface ConnectorRuntimeOptions {
@@ -23,6 +23,8 @@ export interface ConnectorRuntimeOptions {
   };
   /** The most API calls per second (the ceiling of the connector's pacing); overrides the app config's. */
   readonly requestsPerSecond?: number;
+  /** The most write requests (provisioning mutations) per second; overrides the app's write budget (tests). */
+  readonly writeRequestsPerSecond?: number;
 }
 
 /** One field of an app's connector config: a key of its cdk.json entry, and a `rollcall poll` flag. */
@@ -69,6 +71,9 @@ export interface CredentialField {
 /** Builds a connector for one set of credentials (a poll resolves them, then calls this). */
 export type ConnectorFactory = (credentials: ConnectorCredentials) => Connector;
 
+/** Builds a provisioner for one set of credentials (`core/provision.ts` uses it). */
+export type ProvisionerFactory = (credentials: ConnectorCredentials) => Provisioner;
+
 export interface AppDefinition {
   /** The registry name: lower-case, as in cdk.json (`"app": "twingate"`) and `--app`. */
   readonly name: string;
@@ -79,6 +84,12 @@ export interface AppDefinition {
   readonly credentialFields: readonly CredentialField[];
   /** Validates the app's connector config (throws `ConfigError` naming the field) and returns a factory. */
   createFactory(config: unknown, options?: ConnectorRuntimeOptions): ConnectorFactory;
+  /**
+   * Present only for an app whose memberships Rollcall can change (design.md section 6): validates
+   * the config as `createFactory` does and returns a provisioner factory. An app without it is
+   * read-only, and `rollcall grant`/`revoke` refuse it.
+   */
+  createProvisionerFactory?(config: unknown, options?: ConnectorRuntimeOptions): ProvisionerFactory;
 }
 
 /**

@@ -11,7 +11,7 @@ import { scimApp } from './scim/index.ts';
 import { torqApp } from './torq/index.ts';
 import { twingateApp } from './twingate/index.ts';
 
-export type { AppConfigField, AppDefinition, ConnectorFactory, ConnectorRuntimeOptions, CredentialField } from './app-definition.ts';
+export type { AppConfigField, AppDefinition, ConnectorFactory, ConnectorRuntimeOptions, CredentialField, ProvisionerFactory } from './app-definition.ts';
 export { secretTemplate } from './app-definition.ts';
 export { appConfigProblems, createAppRegistry, exampleConfig, RESERVED_CONFIG_KEYS, type AppRegistry } from './registry.ts';
 

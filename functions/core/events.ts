@@ -69,8 +69,11 @@ export interface EventDetails {
   SyncCompleted: { runId: string; durationMs: number; counts: SyncCounts };
   AccessGranted: AccessDetail;
   AccessRevoked: AccessDetail & {
-    /** Why it ended: the group's listing no longer names the account, or the group is gone. */
-    reason: 'not-a-member' | 'group-removed';
+    /**
+     * Why it ended: the group's listing no longer names the account, the group is gone, or a
+     * provisioning request removed it (`requested`, with `initiatedBy` and `requestId`).
+     */
+    reason: 'not-a-member' | 'group-removed' | 'requested';
   };
   SyncAnomaly: {
     runId: string;
@@ -94,6 +97,13 @@ export interface AccessDetail {
   account: AccountRef;
   groupId: string;
   groupName: string | null;
+  /**
+   * Set only on a change Rollcall made on request (`core/provision.ts`): who asked (a user name or
+   * a caller's id, never a secret). A change a sync found has neither field.
+   */
+  initiatedBy?: string;
+  /** The provisioning request's id, set with `initiatedBy`. */
+  requestId?: string;
 }
 
 export interface RollcallEvent<T extends EventType = EventType> {

@@ -316,3 +316,32 @@ export interface ListingProgress {
 export type PollProgress =
   | ({ readonly phase: 'listing' } & ListingProgress)
   | { readonly phase: 'writing'; readonly written: number; readonly total: number };
+
+// ---------------------------------------------------------------------------------------------
+// Provisioning (design.md section 6: the core owns the rules, the app only executes)
+// ---------------------------------------------------------------------------------------------
+
+/** One page of one group's members, as the app answers it (account ids of the same connector). */
+export interface GroupMembersPage {
+  readonly accountIds: readonly string[];
+  /** Opaque cursor of the next page; `null` on the last. */
+  readonly nextCursor: string | null;
+  /** `false` when the app no longer has the group. */
+  readonly found: boolean;
+}
+
+/**
+ * What an app can change, executing only: the core (`core/provision.ts`) decides whether a change
+ * is allowed, whether it is needed, and what it means for the inventory. The core drives paging
+ * of the read-back, one page per call, as it does for listings.
+ */
+export interface Provisioner {
+  readonly app: AppName;
+  /** Group types whose membership the app lets a client change (Twingate: `MANUAL`). */
+  readonly changeableGroupTypes: readonly string[];
+  /** Adds the account to the group; throws the core's errors (`WriteNotAllowedError`, `ChangeRejectedError`, ...). */
+  addMember(groupId: string, accountId: string): Promise<void>;
+  removeMember(groupId: string, accountId: string): Promise<void>;
+  /** One page of the group's current members, read from the app (never from a cache). */
+  membersPage(groupId: string, cursor: string | null): Promise<GroupMembersPage>;
+}

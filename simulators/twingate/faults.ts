@@ -37,6 +37,13 @@ export interface TwingateSimFaults {
   nullEmails?: number;
   /** Extra delay in ms on every answer, on top of `latencyMs`. */
   slowMs?: number;
+  /** The next `count` mutations answer 429 (Twingate's write limit), with `Retry-After: retryAfter` seconds when given. */
+  writeRateLimit?: { count: number; retryAfter?: number };
+  /**
+   * The next `count` `groupUpdate` mutations answer HTTP 200 with `ok: false` and `error` (default
+   * "Something went wrong"), changing nothing.
+   */
+  groupUpdateNotOk?: { count: number; error?: string };
 }
 
 const FAULT_KEYS = [
@@ -51,6 +58,8 @@ const FAULT_KEYS = [
   'repeatCursor',
   'nullEmails',
   'slowMs',
+  'writeRateLimit',
+  'groupUpdateNotOk',
 ] as const satisfies readonly (keyof TwingateSimFaults)[];
 
 export const TWINGATE_FAULT_KEYS: readonly (keyof TwingateSimFaults)[] = FAULT_KEYS;
@@ -101,4 +110,9 @@ function validate(faults: TwingateSimFaults): void {
   if (faults.clampPageSize !== undefined) count(faults.clampPageSize, 'clampPageSize', 1);
   if (faults.nullEmails !== undefined) count(faults.nullEmails, 'nullEmails');
   if (faults.slowMs !== undefined) count(faults.slowMs, 'slowMs');
+  if (faults.writeRateLimit) {
+    count(faults.writeRateLimit.count, 'writeRateLimit.count');
+    if (faults.writeRateLimit.retryAfter !== undefined) count(faults.writeRateLimit.retryAfter, 'writeRateLimit.retryAfter');
+  }
+  if (faults.groupUpdateNotOk) count(faults.groupUpdateNotOk.count, 'groupUpdateNotOk.count');
 }

@@ -3,13 +3,15 @@
  * schema is (research-twingate-scim.md A2 and A3: `QueriesRoot`, Relay connections with
  * `totalCount`, nullable `email`, the deprecated `isAdmin`). graphql-js validates every query
  * against it, so a client selecting a field Twingate lacks fails here as it would there.
- * Filters, mutations and the other object types (resources, devices, ...) are left out.
+ * Of the mutations only `groupUpdate` is served (membership provisioning); filters and the other
+ * object types (resources, devices, ...) are left out.
  */
 import { buildSchema, type GraphQLSchema } from 'graphql';
 
 export const TWINGATE_SCHEMA_SDL = /* GraphQL */ `
   schema {
     query: QueriesRoot
+    mutation: MutationsRoot
   }
 
   scalar DateTime
@@ -92,6 +94,17 @@ export const TWINGATE_SCHEMA_SDL = /* GraphQL */ `
     edges: [GroupEdge!]!
     pageInfo: PageInfo!
     totalCount: Int!
+  }
+
+  "Twingate's mutation payloads answer a refusal in HTTP 200 with ok false and the reason in error."
+  type GroupUpdatePayload {
+    ok: Boolean!
+    error: String
+    entity: Group
+  }
+
+  type MutationsRoot {
+    groupUpdate(id: ID!, addedUserIds: [ID], removedUserIds: [ID]): GroupUpdatePayload!
   }
 
   type QueriesRoot {

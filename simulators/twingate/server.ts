@@ -9,10 +9,14 @@
  * `htmlBody` faults (which stand for a host that is not the network's API), method (405), API key
  * (401), the enforced read limit and the 429 and 5xx faults, the body (400), then the query
  * (HTTP 200, with `errors[]` when it fails validation or execution, as GraphQL over HTTP answers).
+ * A mutation (`groupUpdate`) is checked against the write side instead of the read limit: a
+ * read-only key gets 403, the enforced write limit and the `writeRateLimit` fault 429; a refused
+ * change answers HTTP 200 with `ok: false` (a group that is not MANUAL, an unknown group or user,
+ * the `groupUpdateNotOk` fault), as Twingate answers it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenOnLoopback, type LoopbackServer } from '../shared/loopback-server.ts';
-import { execute, GraphQLError, parse, validate, type DocumentNode } from 'graphql';
+import { execute, getOperationAST, GraphQLError, parse, validate, type DocumentNode } from 'graphql';
 import { connection, type ConnectionArgs, type PagingRules } from './connections.ts';
 import { consumeCounted } from '../shared/counted-fault.ts';
 import { mergeTwingateFaults, type TwingateSimFaults } from './faults.ts';
@@ -23,12 +27,19 @@ import { groupMemberIds, type TwingateGroupRecord, type TwingateSimWorkspace, ty
 export const TWINGATE_GRAPHQL_PATH = '/api/graphql/';
 
 /** The root fields a client can query; `stats().byRootField` counts each time one is resolved. */
-export type TwingateRootField = 'users' | 'user' | 'groups' | 'group';
+export type TwingateRootField = 'users' | 'user' | 'groups' | 'group' | 'groupUpdate';
 
 export interface TwingateSimulatorOptions {
   workspace: TwingateSimWorkspace;
   /** The one API key the network accepts in `X-API-KEY`. */
   apiKey: string;
+  /** A second key that reads but may not write (Twingate's Read-only key): mutations with it answer 403. */
+  readOnlyApiKey?: string;
+  /**
+   * Enforce Twingate's write limit: at most this many mutations per API key in each one-minute
+   * window (Twingate allows 20), beyond it 429 with `Retry-After`; counted apart from reads. @default no limit
+   */
+  writeRequestsPerMinute?: number;
   /** @default '127.0.0.1' */
   host?: string;
   /** @default 0 (chosen by the OS) */
@@ -64,6 +75,8 @@ export interface TwingateSimulator {
   clearFaults(): void;
   /** Rotates the accepted key: the old one then gets 401. */
   setApiKey(apiKey: string): void;
+  /** The key that reads but may not write, when one was given. */
+  readonly readOnlyApiKey: string | null;
   stats(): TwingateSimStats;
   resetStats(): void;
   close(): Promise<void>;
@@ -147,6 +160,8 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
   const latencyMs = options.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError('latencyMs must be >= 0');
   const readWindow = options.readRequestsPerMinute === undefined ? null : createFixedWindow(options.readRequestsPerMinute, 60_000, 'readRequestsPerMinute');
+  const writeWindow = options.writeRequestsPerMinute === undefined ? null : createFixedWindow(options.writeRequestsPerMinute, 60_000, 'writeRequestsPerMinute');
+  const readOnlyApiKey = options.readOnlyApiKey === undefined ? null : assertApiKey(options.readOnlyApiKey);
   const schema = twingateSchema();
 
   let apiKey = assertApiKey(options.apiKey);
@@ -234,7 +249,28 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
     const failRoot = (): void => {
       if (queryFaults.rootError) throw new GraphQLError('Internal server error');
     };
+    /** Twingate's `groupUpdate`: only MANUAL groups, only users of the network; a refusal is `ok: false` in HTTP 200. */
+    const groupUpdate = ({ id, addedUserIds, removedUserIds }: { id: string; addedUserIds?: readonly string[] | null; removedUserIds?: readonly string[] | null }) => {
+      countRoot('groupUpdate');
+      const refused = (error: string) => ({ ok: false, error, entity: null });
+      const notOk = consumeCounted(faults.groupUpdateNotOk);
+      if (notOk.hit) {
+        faults = { ...faults, groupUpdateNotOk: notOk.rest };
+        return refused(notOk.hit.error ?? 'Something went wrong');
+      }
+      const group = workspace.groups.find((candidate) => candidate.id === id);
+      if (group === undefined) return refused('Group not found');
+      if (group.type !== 'MANUAL') return refused(`Cannot change the users of a ${group.type} group`);
+      const added = addedUserIds ?? [];
+      const removed = removedUserIds ?? [];
+      if ([...added, ...removed].some((userId) => !byId.has(userId))) return refused('User not found');
+      const next = group.memberIds.filter((userId) => !removed.includes(userId));
+      for (const userId of added) if (!next.includes(userId) && !removed.includes(userId)) next.push(userId);
+      group.memberIds = next;
+      return { ok: true, error: null, entity: groupView(group) };
+    };
     return {
+      groupUpdate,
       users: (args: ConnectionArgs) => {
         countRoot('users');
         failRoot();
@@ -277,6 +313,15 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
     return prepared;
   }
 
+  /** Whether the body is a valid GraphQL request whose operation is a mutation (anything else is answered as a read). */
+  function isMutation(body: string): boolean {
+    const request = parseRequest(body);
+    if (typeof request === 'string') return false;
+    const document = prepare(request.query);
+    if (!('kind' in document)) return false;
+    return getOperationAST(document, request.operationName)?.operation === 'mutation';
+  }
+
   async function answer(req: IncomingMessage): Promise<Answer> {
     const body = await readBody(req, MAX_BODY_BYTES);
     if (faults.redirectTo !== undefined) return { status: 308, body: '', contentType: 'text/plain', headers: { location: faults.redirectTo } };
@@ -284,8 +329,19 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
     if (faults.htmlBody) return { status: 200, body: SIGN_IN_PAGE, contentType: 'text/html; charset=utf-8' };
     if (req.method !== 'POST') return json(405, { errors: [{ message: 'method not allowed' }] }, { allow: 'POST' });
     const key = req.headers['x-api-key'];
-    if (faults.rejectKey || typeof key !== 'string' || key !== apiKey) return json(401, { error: 'Invalid API key' });
-    if (readWindow !== null) {
+    if (faults.rejectKey || typeof key !== 'string' || (key !== apiKey && key !== readOnlyApiKey)) return json(401, { error: 'Invalid API key' });
+    const mutation = body !== null && isMutation(body);
+    if (mutation) {
+      if (key === readOnlyApiKey && key !== apiKey) return json(403, { error: 'Forbidden: the API key is read-only' });
+      const writeWait = writeWindow?.admit(key, Date.now()) ?? null;
+      if (writeWait !== null) return json(429, { error: 'Too Many Requests' }, { 'retry-after': String(writeWait) });
+      const writeLimit = consumeCounted(faults.writeRateLimit);
+      if (writeLimit.hit) {
+        faults = { ...faults, writeRateLimit: writeLimit.rest };
+        const after = writeLimit.hit.retryAfter;
+        return json(429, { error: 'Too Many Requests' }, after === undefined ? undefined : { 'retry-after': String(after) });
+      }
+    } else if (readWindow !== null) {
       const wait = readWindow.admit(key, Date.now());
       if (wait !== null) return json(429, { error: 'Too Many Requests' }, { 'retry-after': String(wait) });
     }
@@ -357,6 +413,7 @@ export async function startTwingateSimulator(options: TwingateSimulatorOptions):
     setApiKey(next) {
       apiKey = assertApiKey(next);
     },
+    readOnlyApiKey,
     stats() {
       return { requests: stats.requests, byStatus: { ...stats.byStatus }, byRootField: { ...stats.byRootField } };
     },

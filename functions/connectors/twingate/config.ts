@@ -78,3 +78,10 @@ export function twingateEndpoint(config: Pick<TwingateConfig, 'network' | 'apiUr
 export function isTwingateHost(url: URL): boolean {
   return url.protocol === 'https:' && url.username === '' && url.password === '' && /^([a-z0-9-]+\.)+twingate\.com$/.test(url.hostname);
 }
+
+/**
+ * Twingate allows 20 write requests per minute (research A4), counted apart from reads: the
+ * provisioner's mutations go through a limiter of their own at this budget, so a grant never
+ * spends the listing's read budget and a burst of grants never exceeds Twingate's.
+ */
+export const TWINGATE_WRITE_LIMIT_PER_MINUTE = 20;

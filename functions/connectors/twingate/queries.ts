@@ -37,3 +37,13 @@ export const GROUP_MEMBERS_QUERY = /* GraphQL */ `
     }
   }
 `;
+
+/**
+ * Adds or removes users in one group (Terraform's `GroupUpdate` shape). Twingate answers
+ * `{ ok, error, entity }` in HTTP 200; `ok: false` is a refusal with its reason in `error`.
+ */
+export const GROUP_UPDATE_MUTATION = /* GraphQL */ `
+  mutation RollcallGroupUpdate($id: ID!, $addedUserIds: [ID], $removedUserIds: [ID]) {
+    groupUpdate(id: $id, addedUserIds: $addedUserIds, removedUserIds: $removedUserIds) { ok error entity { id } }
+  }
+`;

@@ -107,3 +107,12 @@ export const groupsDataSchema = z.object({
 export const groupMembersDataSchema = z.object({
   group: z.nullable(z.object({ id: nonEmptyString, users: membersSchema })),
 });
+
+/** `data` of `GROUP_UPDATE_MUTATION`. */
+export const groupUpdateDataSchema = z.object({
+  groupUpdate: z.object({
+    ok: z.boolean(),
+    error: z.nullish(z.string()),
+    entity: z.nullish(z.object({ id: nonEmptyString })),
+  }),
+});
