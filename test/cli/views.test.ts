@@ -40,6 +40,16 @@ describe('the account views', () => {
     expect(ACCOUNT_COLUMNS[headers.indexOf('state')]?.value(ACCOUNT)).toBe('active');
   });
 
+  it("table columns show the person's name after the email, and an account without email by its login", () => {
+    const headers = ACCOUNT_COLUMNS.map((column) => column.header);
+    expect(headers.indexOf('name')).toBe(headers.indexOf('email') + 1);
+    const email = ACCOUNT_COLUMNS[headers.indexOf('email')];
+    expect(ACCOUNT_COLUMNS[headers.indexOf('name')]?.value(ACCOUNT)).toBe('Ada Lovelace');
+    expect(email?.value(ACCOUNT)).toBe('Ada@Example.com');
+    expect(email?.value({ ...ACCOUNT, email: null, emailKey: null, login: 'ada' })).toBe('ada');
+    expect(accountJson({ ...ACCOUNT, email: null, emailKey: null, login: 'ada' }, [])).toMatchObject({ email: null, login: 'ada' });
+  });
+
   it('table columns show the role by name, else by id', () => {
     const role = ACCOUNT_COLUMNS.find((column) => column.header === 'role');
     expect(role?.value(ACCOUNT)).toBe('Admin');
