@@ -171,8 +171,8 @@ describe.concurrent('rollcall users --role and --group', () => {
     const run = await rollcall('users', '--role', 'R-9', '--format', 'csv');
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\r\n');
-    expect(lines[0]).toBe('connector,id,email,role,status,state,sso,first seen,last login,removed');
-    expect(lines.slice(1, -1)).toEqual(['torq-prod,kim,kim@example.com,r-9,INVITATION_SENT,pending,,2026-11-01T00:00:00.000Z,,']);
+    expect(lines[0]).toBe('connector,id,email,name,role,status,state,sso,first seen,last login,removed');
+    expect(lines.slice(1, -1)).toEqual(['torq-prod,kim,kim@example.com,,r-9,INVITATION_SENT,pending,,2026-11-01T00:00:00.000Z,,']);
   });
 
   it('--group keeps current members of the groups of that exact name, whatever the case, in every connector', async ({ expect }) => {
@@ -225,7 +225,7 @@ describe.concurrent('rollcall users --role and --group', () => {
     const run = await rollcall('users', '--connector', 'tg');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/│ status\s+│ state\s+│/);
-    expect(run.stdout).toMatch(/│ bob\s+│ bob@example\.com\s+│ Member\s+│ PENDING\s+│ pending\s+│/);
+    expect(run.stdout).toMatch(/│ bob\s+│ bob@example\.com\s+│\s+│ Member\s+│ PENDING\s+│ pending\s+│/);
   });
 });
 
