@@ -13,11 +13,17 @@ function field(header: string, name: StoredAccountField): Column<StoredAccount> 
   return { header, value: (account) => account[name] };
 }
 
-/** The table and CSV columns of `rollcall users`: the app's own status with Rollcall's state beside it. */
+/**
+ * The table and CSV columns of `rollcall users`: the app's own status with Rollcall's state beside
+ * it. An account without an email (a SCIM user known by its `userName` only) is shown by its login;
+ * the JSON keeps both fields apart. The person's name is shown because it is how a reader tells
+ * accounts apart; the external id and update time stay in the JSON.
+ */
 export const ACCOUNT_COLUMNS: readonly Column<StoredAccount>[] = [
   field('connector', 'connectorId'),
   field('id', 'id'),
-  field('email', 'email'),
+  { header: 'email', value: (account) => account.email ?? account.login },
+  field('name', 'name'),
   { header: 'role', value: roleOf },
   field('status', 'status'),
   field('state', 'state'),

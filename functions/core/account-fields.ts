@@ -10,12 +10,16 @@ export const ACCOUNT_FIELDS = [
   'id',
   'email',
   'emailKey',
+  'name',
+  'login',
+  'externalId',
   'roleId',
   'roleName',
   'status',
   'state',
   'ssoProvisioned',
   'createdAt',
+  'updatedAt',
   'lastLoginAt',
 ] as const satisfies readonly (keyof Account)[];
 

@@ -117,8 +117,10 @@ function materialChanges(before: Account, after: Account): FieldChange[] {
 }
 
 /**
- * Fields kept for inventory but not worth an event (display email case, role name, logins), and a
- * state where the stored account has none yet: written, neither counted nor announced.
+ * Fields kept for inventory but not worth an event (display email case, role name, the person's
+ * name, login and external id, the app's times), and a state where the stored account has none
+ * yet: written, neither counted nor announced. Items stored before names existed read back with
+ * `null` ones, so the first listing after the upgrade writes each account that has one, once.
  */
 function refreshOnlyDiffers(before: Account, after: Account): boolean {
   return (
@@ -126,7 +128,11 @@ function refreshOnlyDiffers(before: Account, after: Account): boolean {
     before.roleName !== after.roleName ||
     before.createdAt !== after.createdAt ||
     before.lastLoginAt !== after.lastLoginAt ||
-    before.state !== after.state
+    before.state !== after.state ||
+    before.name !== after.name ||
+    before.login !== after.login ||
+    before.externalId !== after.externalId ||
+    before.updatedAt !== after.updatedAt
   );
 }
 
@@ -141,12 +147,16 @@ function stored(
     id: account.id,
     email: account.email,
     emailKey: account.emailKey,
+    name: account.name,
+    login: account.login,
+    externalId: account.externalId,
     roleId: account.roleId,
     roleName: account.roleName,
     status: account.status,
     state: account.state,
     ssoProvisioned: account.ssoProvisioned,
     createdAt: account.createdAt,
+    updatedAt: account.updatedAt,
     lastLoginAt: account.lastLoginAt,
     connectorId: base.connectorId,
     app: base.app,

@@ -77,10 +77,14 @@ function unfitRecordReason(account: Account): string | null {
     account.id.length +
     (account.email?.length ?? 0) +
     (emailKey?.length ?? 0) +
+    (account.name?.length ?? 0) +
+    (account.login?.length ?? 0) +
+    (account.externalId?.length ?? 0) +
     (account.roleId?.length ?? 0) +
     (account.roleName?.length ?? 0) +
     (account.status?.length ?? 0) +
     (account.createdAt?.length ?? 0) +
+    (account.updatedAt?.length ?? 0) +
     (account.lastLoginAt?.length ?? 0);
   if (units * 6 + RECORD_JSON_FRAME_BYTES <= INVENTORY_LIMITS.recordJsonBytes) return null;
   const bytes = Buffer.byteLength(JSON.stringify(account), 'utf8');

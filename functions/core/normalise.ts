@@ -25,3 +25,22 @@ export function normaliseEmail(email: string): string | null {
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * A person's name from its parts, as apps that split it give them (first and last, given and
+ * family): the parts trimmed and joined by a space, blank ones left out; `null` when none is left.
+ */
+export function joinNames(...parts: readonly (string | null | undefined)[]): string | null {
+  let name = '';
+  for (const part of parts) {
+    const text = part?.trim() ?? '';
+    if (text !== '') name = name === '' ? text : `${name} ${text}`;
+  }
+  return name === '' ? null : name;
+}
+
+/** A value an app gives as free text: trimmed, `null` when blank or absent. */
+export function textOrNull(value: string | null | undefined): string | null {
+  const text = value?.trim() ?? '';
+  return text === '' ? null : text;
+}

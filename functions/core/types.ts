@@ -37,6 +37,15 @@ export interface Account {
   readonly email: string | null;
   /** Lower-cased, trimmed email: the identity key across connectors. `null` when the app gave none. */
   readonly emailKey: string | null;
+  /**
+   * The person's name as the app gives it (SCIM `name.formatted`, else given and family names,
+   * else `displayName`; Twingate's first and last names). Inventory, never log material.
+   */
+  readonly name: string | null;
+  /** The name the person signs in with, when the app has one besides the email (SCIM `userName`). */
+  readonly login: string | null;
+  /** The id the app holds for the account in the system that provisions it (SCIM `externalId`). */
+  readonly externalId: string | null;
   readonly roleId: string | null;
   /** Resolved from the app's role list; `null` when the role is unknown. */
   readonly roleName: string | null;
@@ -47,13 +56,16 @@ export interface Account {
   readonly ssoProvisioned: boolean | null;
   /** ISO-8601 timestamps as the app gave them. */
   readonly createdAt: string | null;
+  /** When the app last changed the record, as it says (SCIM `meta.lastModified`, Twingate `updatedAt`). */
+  readonly updatedAt: string | null;
   readonly lastLoginAt: string | null;
 }
 
 /**
  * The fields whose change makes an `AccountChanged` (design.md section 4). A `state` where the
  * stored account has none is not a change: items stored before states existed read back without
- * one, and the first listing after the upgrade only fills it in (see `diff.ts`).
+ * one, and the first listing after the upgrade only fills it in (see `diff.ts`). The others
+ * (email as spelt, role name, name, login, external id, times) are refreshed without an event.
  */
 export const MATERIAL_FIELDS = ['roleId', 'status', 'state', 'ssoProvisioned', 'emailKey'] as const;
 export type MaterialField = (typeof MATERIAL_FIELDS)[number];

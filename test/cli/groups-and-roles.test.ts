@@ -33,12 +33,16 @@ function account(connectorId: string, app: string, id: string, fields: Partial<S
     id,
     email: `${id}@example.com`,
     emailKey: `${id}@example.com`,
+    name: null,
+    login: null,
+    externalId: null,
     roleId: null,
     roleName: null,
     status: 'ACTIVE',
     state: 'active' as AccountState,
     ssoProvisioned: null,
     createdAt: null,
+    updatedAt: null,
     lastLoginAt: null,
     firstSeenAt: SEEN,
     lastChangedAt: SEEN,
@@ -167,8 +171,8 @@ describe.concurrent('rollcall users --role and --group', () => {
     const run = await rollcall('users', '--role', 'R-9', '--format', 'csv');
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\r\n');
-    expect(lines[0]).toBe('connector,id,email,role,status,state,sso,first seen,last login,removed');
-    expect(lines.slice(1, -1)).toEqual(['torq-prod,kim,kim@example.com,r-9,INVITATION_SENT,pending,,2026-11-01T00:00:00.000Z,,']);
+    expect(lines[0]).toBe('connector,id,email,name,role,status,state,sso,first seen,last login,removed');
+    expect(lines.slice(1, -1)).toEqual(['torq-prod,kim,kim@example.com,,r-9,INVITATION_SENT,pending,,2026-11-01T00:00:00.000Z,,']);
   });
 
   it('--group keeps current members of the groups of that exact name, whatever the case, in every connector', async ({ expect }) => {
@@ -221,7 +225,7 @@ describe.concurrent('rollcall users --role and --group', () => {
     const run = await rollcall('users', '--connector', 'tg');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/│ status\s+│ state\s+│/);
-    expect(run.stdout).toMatch(/│ bob\s+│ bob@example\.com\s+│ Member\s+│ PENDING\s+│ pending\s+│/);
+    expect(run.stdout).toMatch(/│ bob\s+│ bob@example\.com\s+│\s+│ Member\s+│ PENDING\s+│ pending\s+│/);
   });
 });
 

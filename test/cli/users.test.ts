@@ -149,7 +149,7 @@ describe.concurrent('rollcall users and rollcall connectors', () => {
 
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\r\n');
-    expect(lines[0]).toBe('connector,id,email,role,status,state,sso,first seen,last login,removed');
+    expect(lines[0]).toBe('connector,id,email,name,role,status,state,sso,first seen,last login,removed');
     // Every account was first seen minutes ago; the removed ones stay hidden without --include-removed.
     const ids = lines.slice(1, -1).map((line) => line.split(',')[1]);
     expect(ids.sort()).toEqual([...activeIds(prod), ...activeIds(sandbox)].sort());
@@ -161,7 +161,7 @@ describe.concurrent('rollcall users and rollcall connectors', () => {
 
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/│ connector\s+│ id\s+│ email\s+│ role\s+│ status/);
+    expect(run.stdout).toMatch(/│ connector\s+│ id\s+│ email\s+│ name\s+│ role\s+│ status/);
     for (const user of sandbox.workspace.users) expect(run.stdout).toContain(user.id);
     expect(run.stdout).not.toContain('torq-prod');
   });

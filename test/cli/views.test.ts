@@ -12,12 +12,16 @@ const ACCOUNT: StoredAccount = {
   id: 'VXNlcjox',
   email: 'Ada@Example.com',
   emailKey: 'ada@example.com',
+  name: 'Ada Lovelace',
+  login: null,
+  externalId: null,
   roleId: 'ADMIN',
   roleName: 'Admin',
   status: 'ACTIVE',
   state: 'active',
   ssoProvisioned: null,
   createdAt: '2026-01-02T03:04:05.000Z',
+  updatedAt: '2026-01-03T03:04:05.000Z',
   lastLoginAt: null,
   firstSeenAt: '2026-02-01T00:00:00.000Z',
   lastChangedAt: '2026-02-01T00:00:00.000Z',
@@ -34,6 +38,16 @@ describe('the account views', () => {
     const headers = ACCOUNT_COLUMNS.map((column) => column.header);
     expect(headers.indexOf('state')).toBe(headers.indexOf('status') + 1);
     expect(ACCOUNT_COLUMNS[headers.indexOf('state')]?.value(ACCOUNT)).toBe('active');
+  });
+
+  it("table columns show the person's name after the email, and an account without email by its login", () => {
+    const headers = ACCOUNT_COLUMNS.map((column) => column.header);
+    expect(headers.indexOf('name')).toBe(headers.indexOf('email') + 1);
+    const email = ACCOUNT_COLUMNS[headers.indexOf('email')];
+    expect(ACCOUNT_COLUMNS[headers.indexOf('name')]?.value(ACCOUNT)).toBe('Ada Lovelace');
+    expect(email?.value(ACCOUNT)).toBe('Ada@Example.com');
+    expect(email?.value({ ...ACCOUNT, email: null, emailKey: null, login: 'ada' })).toBe('ada');
+    expect(accountJson({ ...ACCOUNT, email: null, emailKey: null, login: 'ada' }, [])).toMatchObject({ email: null, login: 'ada' });
   });
 
   it('table columns show the role by name, else by id', () => {

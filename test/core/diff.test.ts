@@ -90,6 +90,19 @@ describe('diffInventory', () => {
     expect(result.writes.putAccounts).toEqual([expect.objectContaining({ email: 'A@Example.COM', lastChangedAt: T0 })]);
   });
 
+  it('writes a new name, login, external id or update time silently: no event, no count, lastChangedAt kept', () => {
+    const previous = [storedAccount('a', 'a@example.com', { name: 'Ada', login: 'ada', externalId: 'x1', updatedAt: T0 })];
+    for (const tweak of [{ name: 'Ada Lovelace' }, { login: 'alovelace' }, { externalId: 'x2' }, { updatedAt: T1 }, { name: null }]) {
+      const listed = account('a', 'a@example.com', { name: 'Ada', login: 'ada', externalId: 'x1', updatedAt: T0, ...tweak });
+      const result = diff({ previous, listing: { accounts: [listed], invalid: [] } });
+      expect(result.events).toEqual([]);
+      expect(result.counts).toMatchObject({ changed: 0, new: 0 });
+      expect(result.writes.putAccounts).toEqual([expect.objectContaining({ ...tweak, lastChangedAt: T0, firstSeenAt: T0 })]);
+    }
+    const same = account('a', 'a@example.com', { name: 'Ada', login: 'ada', externalId: 'x1', updatedAt: T0 });
+    expect(diff({ previous, listing: { accounts: [same], invalid: [] } }).writes.putAccounts).toEqual([]);
+  });
+
   it('removes absent accounts within the safety share', () => {
     const previous = ['a', 'b', 'c'].map((id) => storedAccount(id, `${id}@example.com`));
     const result = diff({ previous, listing: { accounts: [account('a', 'a@example.com'), account('b', 'b@example.com')], invalid: [] } });

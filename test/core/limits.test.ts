@@ -3,6 +3,15 @@ import { checkAccount, checkInvalidRecord, INVENTORY_LIMITS, unusableCursorReaso
 import { account } from '../fakes/memory-store.ts';
 
 describe('checkAccount', () => {
+  it.each(['name', 'login', 'externalId', 'updatedAt'] as const)('counts %s: one too large makes the record invalid by id, naming the field, never its value', (field) => {
+    const value = 'Ñ'.repeat(INVENTORY_LIMITS.recordJsonBytes / 2);
+    const invalid = checkAccount(account('u1', 'ann@example.com', { [field]: value }));
+    expect(invalid?.id).toBe('u1');
+    expect(invalid?.reason).toContain(`largest field: ${field}`);
+    expect(invalid?.reason).not.toContain('ÑÑ');
+    expect(checkAccount(account('u1', 'ann@example.com', { [field]: 'Ñ'.repeat(1000) }))).toBeNull();
+  });
+
   it('accepts an ordinary record, and ids and emails at their byte limits in multi-byte characters', () => {
     expect(checkAccount(account('u1', 'ann@example.com'))).toBeNull();
     const idAtLimit = '\u00e9'.repeat(INVENTORY_LIMITS.accountIdBytes / 2);

@@ -96,12 +96,16 @@ function toAccount(id: string, fields: AccountFields): Account {
     id,
     email: fields.email,
     emailKey: fields.email === null ? null : normaliseEmail(fields.email),
+    name: null,
+    login: null,
+    externalId: null,
     roleId: fields.roleId,
     roleName: fields.roleId === null ? null : (ROLES[fields.roleId] ?? null),
     status: fields.status,
     state: torqState(fields.status),
     ssoProvisioned: fields.ssoProvisioned,
     createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: null,
     lastLoginAt: fields.lastLoginAt,
   };
 }
@@ -475,7 +479,7 @@ describe('a crash between the writes of one listing', () => {
 });
 
 function account(id: string, email: string | null): Account {
-  return { id, email, emailKey: email, roleId: null, roleName: null, status: 'VERIFIED', state: 'active', ssoProvisioned: null, createdAt: null, lastLoginAt: null };
+  return { id, email, emailKey: email, name: null, login: null, externalId: null, roleId: null, roleName: null, status: 'VERIFIED', state: 'active', ssoProvisioned: null, createdAt: null, updatedAt: null, lastLoginAt: null };
 }
 
 function sortById<T extends { id: unknown }>(items: readonly T[]): T[] {

@@ -80,7 +80,13 @@ describe('polls of a scimmy service provider', () => {
     expect(disabled.length).toBeGreaterThan(0);
     expect(accounts.filter((account) => account.state === 'disabled').map((account) => account.id).sort()).toEqual(disabled);
     const login = directory.users.find((user) => user.emails === undefined);
-    expect(accounts.find((account) => account.id === login?.id)).toMatchObject({ email: login?.userName, emailKey: null });
+    expect(accounts.find((account) => account.id === login?.id)).toMatchObject({
+      email: null,
+      emailKey: null,
+      login: login?.userName,
+      externalId: login?.externalId,
+      name: `${login?.name?.givenName} ${login?.name?.familyName}`,
+    });
     const groups = await env.store.queryGroups({ connectorId: CONNECTOR });
     expect(groups.map((group) => [group.id, group.name, group.memberCount]).sort()).toEqual(
       directory.groups.map((group) => [group.id, group.displayName, group.members.length]).sort(),

@@ -80,12 +80,16 @@ export const acmeApp: AppDefinition = {
             id: user.id,
             email: user.email,
             emailKey: normaliseEmail(user.email),
+            name: null,
+            login: null,
+            externalId: null,
             roleId: null,
             roleName: null,
             status: user.status,
             state: user.status === 'ACTIVE' ? 'active' : 'pending',
             ssoProvisioned: null,
             createdAt: null,
+            updatedAt: null,
             lastLoginAt: null,
           }));
           return { accounts, invalid: [], nextCursor: page.next ?? null };

@@ -73,12 +73,16 @@ export function accountToItem(account: StoredAccount): ItemToWrite {
     item.emailKey = account.emailKey;
   }
   if (account.email !== null) item.email = account.email;
+  if (account.name !== null) item.name = account.name;
+  if (account.login !== null) item.login = account.login;
+  if (account.externalId !== null) item.externalId = account.externalId;
   if (account.roleId !== null) item.roleId = account.roleId;
   if (account.roleName !== null) item.roleName = account.roleName;
   if (account.status !== null) item.status = account.status;
   if (account.state !== null) item.state = account.state;
   if (account.ssoProvisioned !== null) item.ssoProvisioned = account.ssoProvisioned;
   if (account.createdAt !== null) item.createdAt = account.createdAt;
+  if (account.updatedAt !== null) item.updatedAt = account.updatedAt;
   if (account.lastLoginAt !== null) item.lastLoginAt = account.lastLoginAt;
   if (account.removedAt !== null) item.removedAt = account.removedAt;
   return assertItemFits(item, 'account');
@@ -98,6 +102,10 @@ export function accountFromItem(item: StoredItem, pool: StringPool = unpooled): 
     email,
     // Most emails are stored lower-case already: one string serves both fields then.
     emailKey: emailKey !== null && emailKey === email ? email : emailKey,
+    // Items written before names, logins, external ids and update times existed read back `null`.
+    name: optionalString(item.name),
+    login: optionalString(item.login),
+    externalId: optionalString(item.externalId),
     roleId: pooled(pool, optionalString(item.roleId)),
     roleName: pooled(pool, optionalString(item.roleName)),
     status: pooled(pool, optionalString(item.status)),
@@ -105,6 +113,7 @@ export function accountFromItem(item: StoredItem, pool: StringPool = unpooled): 
     state: accountStateOf(item.state),
     ssoProvisioned: typeof item.ssoProvisioned === 'boolean' ? item.ssoProvisioned : null,
     createdAt: optionalString(item.createdAt),
+    updatedAt: optionalString(item.updatedAt),
     lastLoginAt: optionalString(item.lastLoginAt),
     connectorId: pool(requiredString(item, 'connectorId')),
     app: pool(requiredString(item, 'app')) as AppName,

@@ -3,9 +3,12 @@
  * without HTTP.
  *
  * What the inventory keeps of a user: `id`; the email (primary, else `type` work, else the first;
- * research-twingate-scim.md B2) as its identity; `active` as its status and state; `meta.created`.
- * `userName`, `name`, `displayName`, `externalId` and `meta.lastModified` are read too
- * (`describeUser`), but `Account` has no field for them: the inventory holds no names.
+ * research-twingate-scim.md B2) as its identity; `userName` as its login; the person's name
+ * (`name.formatted`, else `name.givenName` and `name.familyName` joined, else `displayName`);
+ * `externalId`; `active` as its status and state; `meta.created` and `meta.lastModified`.
+ * `displayName` is a fallback of the name rather than a field of its own: RFC 7643 section 4.1.1
+ * defines it as the name "suitable for display to end-users", the same person's name as `name`,
+ * and the other apps have one name only.
  *
  * `active` is the only thing SCIM says about whether an account can be used: `false` is
  * `disabled`, anything else (`true`, or no `active` at all) is `active`. Quali Torque's
@@ -16,7 +19,7 @@
  * `active` here, which is also what they are for access: the first SSO sign-in of that person
  * uses the account as it stands.
  */
-import { normaliseEmail } from '../../core/normalise.ts';
+import { joinNames, normaliseEmail, textOrNull } from '../../core/normalise.ts';
 import { unpooled, type StringPool } from '../../core/string-pool.ts';
 import type { Account, AccountState, Group } from '../../core/types.ts';
 import { readEmails, type ScimEmail, type ScimGroup, type ScimUser } from './schema.ts';
@@ -47,52 +50,30 @@ export function scimState(active: boolean | string | null | undefined): AccountS
 }
 
 /**
- * An account without an email keeps its `userName` as the login it is shown by (in `email`, the
- * field readers show); it has an identity (`emailKey`) only when that `userName` is an email
- * address, since another app's account can only be the same person through an email.
+ * Every account keeps its `userName` as its login. An account without an email has an email (and
+ * an identity, `emailKey`) only when that `userName` is an email address, since another app's
+ * account can only be the same person through an email; otherwise readers show it by its login.
  */
 export function toAccount(user: ScimUser, pool: StringPool = unpooled): Account {
-  const email = pickEmail(readEmails(user.emails));
-  const userName = user.userName?.trim() ?? '';
-  const login = email ?? (userName === '' ? null : userName);
-  const emailKey = email !== null ? normaliseEmail(email) : EMAIL_SHAPE.test(userName) ? normaliseEmail(userName) : null;
+  const login = textOrNull(user.userName);
+  const email = pickEmail(readEmails(user.emails)) ?? (login !== null && EMAIL_SHAPE.test(login) ? login : null);
+  const emailKey = email === null ? null : normaliseEmail(email);
   const active = readFlag(user.active);
   return {
     id: String(user.id),
-    email: login,
+    email,
     emailKey,
+    name: textOrNull(user.name?.formatted) ?? joinNames(user.name?.givenName, user.name?.familyName) ?? textOrNull(user.displayName),
+    login,
+    externalId: textOrNull(user.externalId),
     roleId: null,
     roleName: null,
     status: active === null ? null : pool(active ? 'active' : 'inactive'),
     state: scimState(user.active),
     ssoProvisioned: null,
     createdAt: user.meta?.created ?? null,
+    updatedAt: user.meta?.lastModified ?? null,
     lastLoginAt: null,
-  };
-}
-
-/** What SCIM says of a person beyond what the inventory keeps (see the module comment). */
-export interface ScimPerson {
-  readonly userName: string | null;
-  /** `name.formatted`, else given and family names joined. */
-  readonly name: string | null;
-  readonly displayName: string | null;
-  readonly externalId: string | null;
-  readonly lastModifiedAt: string | null;
-}
-
-export function describeUser(user: ScimUser): ScimPerson {
-  const formatted = user.name?.formatted?.trim();
-  const joined = [user.name?.givenName, user.name?.familyName]
-    .map((part) => part?.trim() ?? '')
-    .filter((part) => part !== '')
-    .join(' ');
-  return {
-    userName: user.userName ?? null,
-    name: formatted !== undefined && formatted !== '' ? formatted : joined === '' ? null : joined,
-    displayName: user.displayName ?? null,
-    externalId: user.externalId ?? null,
-    lastModifiedAt: user.meta?.lastModified ?? null,
   };
 }
 

@@ -37,12 +37,17 @@ export function toAccount(
     // A blank email is no email: it identifies nobody.
     email: emailKey === null ? null : (user.email ?? null),
     emailKey,
+    // Torq's user records carry no name, login or external id, nor a time of last change.
+    name: null,
+    login: null,
+    externalId: null,
     roleId,
     roleName: roleId === null ? null : (roleNames.get(roleId) ?? null),
     status: user.status == null ? null : pool(user.status),
     state: torqState(user.status),
     ssoProvisioned: user.sso_provision ?? ssoProvisionedDefault,
     createdAt: user.created_time ?? null,
+    updatedAt: null,
     lastLoginAt: user.last_login_time ?? null,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Twingate user and group records -> the collector's `Account` and `Group`. Pure: tested without HTTP.
  */
-import { normaliseEmail } from '../../core/normalise.ts';
+import { joinNames, normaliseEmail } from '../../core/normalise.ts';
 import { unpooled, type StringPool } from '../../core/string-pool.ts';
 import type { Account, AccountState, Group } from '../../core/types.ts';
 import type { TwingateGroup, TwingateUser } from './schema.ts';
@@ -20,7 +20,8 @@ export function twingateState(state: string | null | undefined): AccountState | 
 /**
  * The role is Twingate's `role` enum (ADMIN, DEVOPS, SUPPORT, ACCESS_REVIEWER, MEMBER): it is both
  * the role's id and its name. `type` SYNCED (from an identity provider) is Rollcall's SSO flag.
- * Twingate records no last sign-in on users.
+ * Twingate records no last sign-in on users. The name is the first and last names joined (either
+ * alone when the other is blank); Twingate has no login besides the email and no external id.
  */
 export function toAccount(user: TwingateUser, pool: StringPool = unpooled): Account {
   const emailKey = user.email == null ? null : normaliseEmail(user.email);
@@ -30,12 +31,16 @@ export function toAccount(user: TwingateUser, pool: StringPool = unpooled): Acco
     // A blank email is no email: it identifies nobody.
     email: emailKey === null ? null : (user.email ?? null),
     emailKey,
+    name: joinNames(user.firstName, user.lastName),
+    login: null,
+    externalId: null,
     roleId: role,
     roleName: role,
     status: user.state == null ? null : pool(user.state),
     state: twingateState(user.state),
     ssoProvisioned: user.type === 'SYNCED' ? true : user.type === 'MANUAL' ? false : null,
     createdAt: user.createdAt ?? null,
+    updatedAt: user.updatedAt ?? null,
     lastLoginAt: null,
   };
 }

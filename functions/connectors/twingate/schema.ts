@@ -55,6 +55,8 @@ export const usersDataSchema = z.object({
 export const twingateUserSchema = z.object({
   id: nonEmptyString,
   email: z.nullish(z.string()),
+  firstName: z.nullish(z.string()),
+  lastName: z.nullish(z.string()),
   role: z.nullish(z.string()),
   state: z.nullish(z.string()),
   type: z.nullish(z.string()),

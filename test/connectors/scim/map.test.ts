@@ -1,6 +1,6 @@
 /** SCIM resources -> accounts and groups: pure mapping, no HTTP. */
 import { describe, expect, it } from 'vitest';
-import { describeUser, pickEmail, scimState, toAccount, toGroup } from '../../../functions/connectors/scim/map.ts';
+import { pickEmail, scimState, toAccount, toGroup } from '../../../functions/connectors/scim/map.ts';
 import { parseUser, readEmails, readScimError, scimGroupSchema, type ScimUser } from '../../../functions/connectors/scim/schema.ts';
 
 function user(raw: Record<string, unknown>): ScimUser {
@@ -23,7 +23,7 @@ describe('the email a person is known by', () => {
 });
 
 describe('a user', () => {
-  it('maps id, email, active and created; names are read but not kept in the account', () => {
+  it('maps id, email, name, userName, externalId, active, created and last modified', () => {
     const scim = user({
       id: 'a1b2',
       userName: 'jdoe',
@@ -38,22 +38,34 @@ describe('a user', () => {
       id: 'a1b2',
       email: 'Jane.Doe@Example.com ',
       emailKey: 'jane.doe@example.com',
+      name: 'Jane Doe',
+      login: 'jdoe',
+      externalId: 'okta-00u1',
       roleId: null,
       roleName: null,
       status: 'active',
       state: 'active',
       ssoProvisioned: null,
       createdAt: '2026-01-02T03:04:05Z',
+      updatedAt: '2026-11-30T00:00:00Z',
       lastLoginAt: null,
     });
-    expect(describeUser(scim)).toEqual({
-      userName: 'jdoe',
-      name: 'Jane Doe',
-      displayName: 'Jane D.',
-      externalId: 'okta-00u1',
-      lastModifiedAt: '2026-11-30T00:00:00Z',
-    });
-    expect(describeUser(user({ name: { formatted: 'Dr. Jane Doe', givenName: 'Jane' } })).name).toBe('Dr. Jane Doe');
+  });
+
+  it.each([
+    ['name.formatted first', { name: { formatted: ' Dr. Jane Doe ', givenName: 'Jane', familyName: 'Doe' }, displayName: 'JD' }, 'Dr. Jane Doe'],
+    ['else given and family joined', { name: { formatted: '  ', givenName: ' Jane ', familyName: 'Doe' }, displayName: 'JD' }, 'Jane Doe'],
+    ['given name alone', { name: { givenName: 'Jane' } }, 'Jane'],
+    ['family name alone', { name: { familyName: 'Doe' }, displayName: 'JD' }, 'Doe'],
+    ['else displayName', { name: { givenName: ' ' }, displayName: ' Jane D. ' }, 'Jane D.'],
+    ['displayName without name', { displayName: 'Jane D.' }, 'Jane D.'],
+    ['none', { displayName: '' }, null],
+  ])('name: %s', (_case, raw, expected) => {
+    expect(toAccount(user(raw)).name).toBe(expected);
+  });
+
+  it('blank userName and externalId are none', () => {
+    expect(toAccount(user({ userName: '  ', externalId: '' }))).toMatchObject({ login: null, externalId: null });
   });
 
   it.each([
@@ -71,11 +83,19 @@ describe('a user', () => {
   });
 
   it('without an email keeps userName as its login, with an identity only when userName is an email', () => {
-    expect(toAccount(user({ userName: 'jdoe' }))).toMatchObject({ email: 'jdoe', emailKey: null });
-    expect(toAccount(user({ userName: ' Jane@Example.com ' }))).toMatchObject({ email: 'Jane@Example.com', emailKey: 'jane@example.com' });
-    expect(toAccount(user({}))).toMatchObject({ email: null, emailKey: null });
+    expect(toAccount(user({ userName: 'jdoe' }))).toMatchObject({ email: null, emailKey: null, login: 'jdoe' });
+    expect(toAccount(user({ userName: ' Jane@Example.com ' }))).toMatchObject({
+      email: 'Jane@Example.com',
+      emailKey: 'jane@example.com',
+      login: 'Jane@Example.com',
+    });
+    expect(toAccount(user({}))).toMatchObject({ email: null, emailKey: null, login: null });
     // An email wins over an email-shaped userName.
-    expect(toAccount(user({ userName: 'old@x.io', emails: [{ value: 'new@x.io' }] }))).toMatchObject({ email: 'new@x.io', emailKey: 'new@x.io' });
+    expect(toAccount(user({ userName: 'old@x.io', emails: [{ value: 'new@x.io' }] }))).toMatchObject({
+      email: 'new@x.io',
+      emailKey: 'new@x.io',
+      login: 'old@x.io',
+    });
   });
 
   it('takes a numeric id as its digits, and reports a user without an id by reason only', () => {

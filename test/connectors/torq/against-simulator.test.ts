@@ -42,12 +42,16 @@ describe('torq connector against the simulator', () => {
         id: user.id,
         email: user.email,
         emailKey: user.email.trim().toLowerCase(),
+        name: null,
+        login: null,
+        externalId: null,
         roleId: user.role_id,
         roleName: roleNames.get(user.role_id) ?? null,
         status: user.status,
         state: user.status === 'VERIFIED' ? 'active' : user.status === 'INVITATION_SENT' ? 'pending' : null,
         ssoProvisioned: user.sso_provision,
         createdAt: user.created_time,
+        updatedAt: null,
         lastLoginAt: user.last_login_time ?? null,
       });
     }

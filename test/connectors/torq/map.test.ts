@@ -35,12 +35,16 @@ describe('toAccount', () => {
       id: 'u-1',
       email: ' Ada@Example.com ',
       emailKey: 'ada@example.com',
+      name: null,
+      login: null,
+      externalId: null,
       roleId: 'r-owner',
       roleName: 'Owner',
       status: 'VERIFIED',
       state: 'active',
       ssoProvisioned: true,
       createdAt: '2025-01-02T03:04:05Z',
+      updatedAt: null,
       lastLoginAt: '2025-06-01T00:00:00Z',
     });
   });

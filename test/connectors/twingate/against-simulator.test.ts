@@ -50,12 +50,16 @@ describe('a complete listing', () => {
         id: user.id,
         email: user.email,
         emailKey: user.email?.toLowerCase() ?? null,
+        name: `${user.firstName} ${user.lastName}`,
+        login: null,
+        externalId: null,
         roleId: user.role,
         roleName: user.role,
         status: user.state,
         state: { ACTIVE: 'active', PENDING: 'pending', DISABLED: 'disabled' }[user.state],
         ssoProvisioned: user.type === 'SYNCED',
         createdAt: user.createdAt,
+        updatedAt: user.updatedAt,
         lastLoginAt: null,
       });
     }

@@ -5,6 +5,8 @@ import { toAccount, toGroup, twingateState } from '../../../functions/connectors
 const user = {
   id: 'VXNlcjox',
   email: ' Ada.Lovelace@Example.com ',
+  firstName: ' Ada ',
+  lastName: 'Lovelace',
   role: 'DEVOPS',
   state: 'PENDING',
   type: 'MANUAL',
@@ -18,15 +20,26 @@ describe('twingate mapping', () => {
       id: 'VXNlcjox',
       email: ' Ada.Lovelace@Example.com ',
       emailKey: 'ada.lovelace@example.com',
+      name: 'Ada Lovelace',
+      login: null,
+      externalId: null,
       roleId: 'DEVOPS',
       roleName: 'DEVOPS',
       status: 'PENDING',
       state: 'pending',
       ssoProvisioned: false,
       createdAt: '2025-01-02T03:04:05Z',
+      updatedAt: '2025-02-02T03:04:05Z',
       lastLoginAt: null,
     });
     expect(toAccount({ ...user, type: 'SYNCED' }).ssoProvisioned).toBe(true);
+  });
+
+  it('names the person by first and last names, either alone when the other is blank', () => {
+    expect(toAccount({ ...user, firstName: 'Ada', lastName: '' }).name).toBe('Ada');
+    expect(toAccount({ ...user, firstName: null, lastName: ' Lovelace ' }).name).toBe('Lovelace');
+    expect(toAccount({ ...user, firstName: ' ', lastName: null }).name).toBeNull();
+    expect(toAccount({ ...user, updatedAt: null }).updatedAt).toBeNull();
   });
 
   it('keeps an account without an email, keyed on its id', () => {
