@@ -3,6 +3,7 @@
  * own and off by default. Each one is a behaviour real SCIM servers show (research-twingate-scim.md
  * B1, B2, B5), so a client's handling of it can be tested for real.
  */
+import { mergeSwitches } from '../shared/switches.ts';
 
 export interface ScimSimQuirks {
   /** Pages hold at most this many resources, whatever `count` asks, without saying so (RFC 7644 §3.4.2.4 allows fewer). */
@@ -63,18 +64,7 @@ export const SCIM_QUIRK_KEYS: readonly (keyof ScimSimQuirks)[] = QUIRK_KEYS;
 
 /** Merges `update` into `current`: a key present with `undefined` clears that quirk. Throws `RangeError` on bad values. */
 export function mergeScimQuirks(current: ScimSimQuirks, update: Partial<ScimSimQuirks>): ScimSimQuirks {
-  for (const key of Object.keys(update)) {
-    if (!(QUIRK_KEYS as readonly string[]).includes(key)) throw new RangeError(`unknown quirk ${key}`);
-  }
-  const merged: ScimSimQuirks = { ...current };
-  for (const key of QUIRK_KEYS) {
-    if (!(key in update)) continue;
-    const value = update[key];
-    if (value === undefined) delete merged[key];
-    else Object.assign(merged, { [key]: value });
-  }
-  validate(merged);
-  return merged;
+  return mergeSwitches(QUIRK_KEYS, current, update, 'quirk', validate);
 }
 
 function validate(quirks: ScimSimQuirks): void {

@@ -2,6 +2,7 @@
  * Faults the simulator can inject, each independently settable and off by default. They model the
  * failures design.md sections 3 and 5 name, so a client's handling of each can be tested for real.
  */
+import { mergeSwitches } from '../shared/switches.ts';
 
 export type SimUserField =
   | 'id'
@@ -68,18 +69,7 @@ export const SIM_USER_FIELDS: readonly SimUserField[] = [
 
 /** Merges `update` into `current`: a key present with `undefined` clears that fault. Throws `RangeError` on bad values. */
 export function mergeFaults(current: SimFaults, update: Partial<SimFaults>): SimFaults {
-  const merged: SimFaults = { ...current };
-  for (const key of Object.keys(update)) {
-    if (!(FAULT_KEYS as readonly string[]).includes(key)) throw new RangeError(`unknown fault ${key}`);
-  }
-  for (const key of FAULT_KEYS) {
-    if (!(key in update)) continue;
-    const value = update[key];
-    if (value === undefined) delete merged[key];
-    else Object.assign(merged, { [key]: value });
-  }
-  validateFaults(merged);
-  return merged;
+  return mergeSwitches(FAULT_KEYS, current, update, 'fault', validateFaults);
 }
 
 function validateFaults(faults: SimFaults): void {

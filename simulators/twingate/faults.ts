@@ -3,6 +3,7 @@
  * model what Twingate's API and its own clients show (research-twingate-scim.md A1-A4), so a
  * client's handling of each can be tested for real.
  */
+import { mergeSwitches } from '../shared/switches.ts';
 
 export interface TwingateSimFaults {
   /** Every request answers 401, whatever its key (a revoked or IP-restricted API key). */
@@ -66,18 +67,7 @@ export const TWINGATE_FAULT_KEYS: readonly (keyof TwingateSimFaults)[] = FAULT_K
 
 /** Merges `update` into `current`: a key present with `undefined` clears that fault. Throws `RangeError` on bad values. */
 export function mergeTwingateFaults(current: TwingateSimFaults, update: Partial<TwingateSimFaults>): TwingateSimFaults {
-  for (const key of Object.keys(update)) {
-    if (!(FAULT_KEYS as readonly string[]).includes(key)) throw new RangeError(`unknown fault ${key}`);
-  }
-  const merged: TwingateSimFaults = { ...current };
-  for (const key of FAULT_KEYS) {
-    if (!(key in update)) continue;
-    const value = update[key];
-    if (value === undefined) delete merged[key];
-    else Object.assign(merged, { [key]: value });
-  }
-  validate(merged);
-  return merged;
+  return mergeSwitches(FAULT_KEYS, current, update, 'fault', validate);
 }
 
 function validate(faults: TwingateSimFaults): void {

@@ -5,7 +5,7 @@
  * checkpoint written by another layout fails loudly instead of skipping resources.
  */
 import * as z from 'zod/mini';
-import { ContractError } from '../../core/errors.ts';
+import { decodeOpaqueCursor, encodeOpaqueCursor } from '../http/opaque-cursor.ts';
 
 export type ScimPosition =
   | {
@@ -51,23 +51,11 @@ export function encodePosition(position: ScimPosition): string {
     position.mode === 'index'
       ? { m: 'i', i: position.startIndex, t: position.lowestTotal, f: position.previousFirst, r: position.restarted }
       : { m: 'c', c: position.cursor, f: position.previousFirst, r: position.restarted };
-  return PREFIX + Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
+  return encodeOpaqueCursor(PREFIX, wire);
 }
 
 export function decodePosition(cursor: string): ScimPosition {
-  const fail = (): never => {
-    throw new ContractError('scim cursor is not one this connector wrote: refusing to guess where the listing stood');
-  };
-  if (!cursor.startsWith(PREFIX)) return fail();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(cursor.slice(PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    return fail();
-  }
-  const parsed = wireSchema.safeParse(raw);
-  if (!parsed.success) return fail();
-  const wire = parsed.data;
+  const wire = decodeOpaqueCursor(PREFIX, cursor, wireSchema, 'scim cursor');
   return wire.m === 'i'
     ? { mode: 'index', startIndex: wire.i, lowestTotal: wire.t, previousFirst: wire.f, restarted: wire.r }
     : { mode: 'cursor', cursor: wire.c, previousFirst: wire.f, restarted: wire.r };

@@ -6,7 +6,7 @@
  * checkpoint written by another layout fails loudly instead of skipping members.
  */
 import * as z from 'zod/mini';
-import { ContractError } from '../../core/errors.ts';
+import { decodeOpaqueCursor, encodeOpaqueCursor } from '../http/opaque-cursor.ts';
 
 export interface GroupsPosition {
   /** `after` of the next groups page; `null` with `groupsDone` false means the first page. */
@@ -31,22 +31,11 @@ const positionSchema = z.object({
 export function encodeGroupsCursor(position: GroupsPosition): string | null {
   if (position.groupsDone && position.pending.length === 0) return null;
   const wire = { a: position.groupsAfter, d: position.groupsDone, p: position.pending };
-  return PREFIX + Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
+  return encodeOpaqueCursor(PREFIX, wire);
 }
 
 export function decodeGroupsCursor(cursor: string | null): GroupsPosition {
   if (cursor === null) return START;
-  const fail = (): never => {
-    throw new ContractError('twingate groups cursor is not one this connector wrote: refusing to guess where the listing stood');
-  };
-  if (!cursor.startsWith(PREFIX)) return fail();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(cursor.slice(PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    return fail();
-  }
-  const parsed = positionSchema.safeParse(raw);
-  if (!parsed.success) return fail();
-  return { groupsAfter: parsed.data.a, groupsDone: parsed.data.d, pending: parsed.data.p };
+  const wire = decodeOpaqueCursor(PREFIX, cursor, positionSchema, 'twingate groups cursor');
+  return { groupsAfter: wire.a, groupsDone: wire.d, pending: wire.p };
 }
