@@ -82,7 +82,7 @@ export async function loadAccountGroups(store: Pick<GroupStore, 'queryGroups' | 
   const wantedKey = query.groupName === undefined ? null : nameKey(query.groupName);
   const wanted = wantedKey === null ? null : groups.filter((group) => group.name !== null && nameKey(group.name) === wantedKey);
   if (wanted !== null && wanted.length > 0 && wanted.every((group) => group.implicit)) {
-    // Implicit groups (Twingate's "Everyone") have no stored members: an empty list would be a wrong answer.
+    // Implicit groups (such as an "Everyone" group) have no stored members: an empty list would be a wrong answer.
     throw new ConfigError('--group names a group whose membership is implicit (every account of its connector): its members are not stored per account');
   }
 

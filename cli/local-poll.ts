@@ -144,7 +144,7 @@ export function describePollResult(result: PollResult & { readonly notes?: PollN
   if (result.outcome === 'completed' && !emptyListing) {
     const c = result.counts;
     lines.push(renderTable([c], COUNT_COLUMNS));
-    // Only apps with groups grant or revoke access; a Torq poll's summary stays as it was.
+    // Only apps with groups grant or revoke access; an app without groups keeps the summary as it was.
     if (c.accessGranted > 0 || c.accessRevoked > 0) {
       lines.push(`group access: ${c.accessGranted} granted, ${c.accessRevoked} revoked (memberships)`);
     }

@@ -15,7 +15,7 @@ function field(header: string, name: StoredAccountField): Column<StoredAccount> 
 
 /**
  * The table and CSV columns of `rollcall users`: the app's own status with Rollcall's state beside
- * it. An account without an email (a SCIM user known by its `userName` only) is shown by its login;
+ * it. An account without an email (a user known by a login only) is shown by its login;
  * the JSON keeps both fields apart. The person's name is shown because it is how a reader tells
  * accounts apart; the external id and update time stay in the JSON.
  */

@@ -45,14 +45,14 @@ interface ProvisionFlags extends StoreOptions {
 }
 
 const PROVISION_HELP = `
-Rules: only groups created in the app (Twingate: MANUAL) can change; SYNCED and SYSTEM groups are
+Rules: only groups created in the app (MANUAL) can change; SYNCED and SYSTEM groups are
 refused. The account and the group must be in the inventory (poll the connector first), each
 naming exactly one. Granting a membership that exists, or revoking one that does not, changes
 nothing. Every change is read back from the app, then published (AccessGranted / AccessRevoked
 with initiatedBy, your OS user name, and a request id) and written to the inventory.
 
 Without --yes: prints what would change and writes nothing (on a terminal, asks first).
-The API key needs write access (Twingate: a Read & Write key); a read-only key is refused with
+The API key needs write access (a key that may write); a read-only key is refused with
 exit 2 and leaves the connector's status as it is.
 
 Exit codes:

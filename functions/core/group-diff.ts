@@ -21,7 +21,7 @@
  *   people did lose that access, and no other event tells them so;
  * - a removed account's memberships close with its `AccountRemoved`: stored as revoked, no
  *   `AccessRevoked`, not counted. An account whose removal is held keeps its memberships;
- * - implicit groups (Twingate's SYSTEM groups) keep their member count only: their memberships are
+ * - implicit groups (a SYSTEM group such as "Everyone") keep their member count only: their memberships are
  *   neither stored nor diffed;
  * - a membership naming an account the inventory will not hold (the listing never listed it) or a
  *   group it does not hold is not stored; once the listing is complete they are reported together

@@ -337,7 +337,7 @@ export interface GroupMembersPage {
  */
 export interface Provisioner {
   readonly app: AppName;
-  /** Group types whose membership the app lets a client change (Twingate: `MANUAL`). */
+  /** Group types whose membership the app lets a client change (e.g. `MANUAL`). */
   readonly changeableGroupTypes: readonly string[];
   /** Adds the account to the group; throws the core's errors (`WriteNotAllowedError`, `ChangeRejectedError`, ...). */
   addMember(groupId: string, accountId: string): Promise<void>;

@@ -10,13 +10,13 @@ import { ConfigError, RollcallError } from './errors.ts';
 export class ProvisioningRefusedError extends ConfigError {}
 
 /**
- * The key reads but may not write (Twingate: 401/403 on a mutation from a read-only key). A
+ * The key reads but may not write (401/403 on a mutation from a read-only key). A
  * configuration matter (exit 2), not a reason for RECONNECT_REQUIRED: polls keep working.
  */
 export class WriteNotAllowedError extends ConfigError {}
 
 /**
- * The app answered the change but refused it (Twingate: `ok: false` in HTTP 200), or the read-back
+ * The app answered the change but refused it (a GraphQL payload's `ok: false` in HTTP 200), or the read-back
  * did not show the change: exit 1, nothing written to the inventory.
  */
 export class ChangeRejectedError extends RollcallError {

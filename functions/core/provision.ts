@@ -6,7 +6,7 @@
  * The rules, in the order they apply:
  * 1. the account (by email or id) and the group (by name or id) are in the inventory, active, and
  *    each names exactly one; an unknown or ambiguous one is refused;
- * 2. only groups of a type the app lets change (Twingate: `MANUAL`): `SYNCED` membership belongs
+ * 2. only groups of a type the app lets change (e.g. `MANUAL`): `SYNCED` membership belongs
  *    to the identity provider and `SYSTEM` membership is implicit, so both are refused;
  * 3. idempotent: the group's members are read from the app; a grant of a membership that exists,
  *    or a revocation of one that does not, calls no mutation and writes nothing;

@@ -38,13 +38,13 @@ export interface Account {
   /** Lower-cased, trimmed email: the identity key across connectors. `null` when the app gave none. */
   readonly emailKey: string | null;
   /**
-   * The person's name as the app gives it (SCIM `name.formatted`, else given and family names,
-   * else `displayName`; Twingate's first and last names). Inventory, never log material.
+   * The person's name as the app gives it (a formatted name, else given and family names,
+   * else a display name). Inventory, never log material.
    */
   readonly name: string | null;
-  /** The name the person signs in with, when the app has one besides the email (SCIM `userName`). */
+  /** The name the person signs in with, when the app has one besides the email (e.g. a `userName`). */
   readonly login: string | null;
-  /** The id the app holds for the account in the system that provisions it (SCIM `externalId`). */
+  /** The id the app holds for the account in the system that provisions it (e.g. an `externalId`). */
   readonly externalId: string | null;
   readonly roleId: string | null;
   /** Resolved from the app's role list; `null` when the role is unknown. */
@@ -56,7 +56,7 @@ export interface Account {
   readonly ssoProvisioned: boolean | null;
   /** ISO-8601 timestamps as the app gave them. */
   readonly createdAt: string | null;
-  /** When the app last changed the record, as it says (SCIM `meta.lastModified`, Twingate `updatedAt`). */
+  /** When the app last changed the record, as it says (e.g. a `lastModified` or `updatedAt`). */
   readonly updatedAt: string | null;
   readonly lastLoginAt: string | null;
 }
