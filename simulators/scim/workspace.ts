@@ -9,6 +9,7 @@
  * plain logins; `name.formatted` and `externalId` are sometimes absent.
  */
 import { createSeededRandom, type SeededRandom } from '../shared/random.ts';
+import { FIRST_NAMES, GROUP_NAMES, LAST_NAMES } from '../shared/people.ts';
 
 export interface ScimEmail {
   value: string;
@@ -81,23 +82,6 @@ const UNFLAGGED_SINGLE_EMAIL_SHARE = 0.05;
 const EMAIL_USERNAME_SHARE = 0.6;
 const FORMATTED_NAME_SHARE = 0.7;
 const EXTERNAL_ID_SHARE = 0.85;
-
-const GROUP_NAMES = [
-  'Engineering', 'Sales', 'Customer Support', 'Finance', 'IT Admins', 'Contractors', 'Security',
-  'Marketing', 'Data Platform', 'Design', 'Legal', 'People Ops', 'SRE On-call', 'Partners',
-] as const;
-
-const FIRST_NAMES = [
-  'Ada', 'Alan', 'Amara', 'Ben', 'Carlos', 'Chen', 'Dana', 'Elena', 'Emeka', 'Farah', 'Felix', 'Grace',
-  'Hana', 'Hugo', 'Ines', 'Ivan', 'Jamal', 'Jin', 'Kai', 'Lara', 'Leo', 'Maya', 'Mei', 'Nadia', 'Noah',
-  'Omar', 'Priya', 'Rafael', 'Rosa', 'Sam', 'Sofia', 'Tariq', 'Uma', 'Victor', 'Wei', 'Yara', 'Zoe',
-] as const;
-
-const LAST_NAMES = [
-  'Adams', 'Alvarez', 'Bauer', 'Brown', 'Castro', 'Cohen', 'Dubois', 'Eriksson', 'Fischer', 'Garcia',
-  'Haddad', 'Hansen', 'Ibrahim', 'Ito', 'Kim', 'Kumar', 'Larsen', 'Lee', 'Lopez', 'Meyer', 'Nguyen',
-  'Novak', 'Okafor', 'Patel', 'Perez', 'Rossi', 'Santos', 'Silva', 'Singh', 'Tanaka', 'Wang', 'Weber',
-] as const;
 
 /** Reserved documentation domains only (RFC 2606), so no generated address can reach anyone. */
 const WORK_DOMAIN = 'example.com';

@@ -3,7 +3,7 @@
  * one is asked for), answers delayed by a simulated latency that a closed connection cancels, and
  * a close that ends the delays, the server and its open connections at once.
  */
-import { createServer, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface LoopbackServer {
@@ -55,4 +55,18 @@ export async function listenOnLoopback(listener: RequestListener, options: { hos
       return closing;
     },
   };
+}
+
+/** Reads a request body up to `limit` bytes; `null` when it is larger (the rest is drained unread). */
+export function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks).toString('utf8') : null));
+    req.on('error', reject);
+  });
 }

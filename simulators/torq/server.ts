@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback, type LoopbackServer } from '../shared/loopback-server.ts';
+import { listenOnLoopback, readBody, type LoopbackServer } from '../shared/loopback-server.ts';
 import { consumeCounted } from '../shared/counted-fault.ts';
 import { mergeFaults, type SimFaults, type SimUserListing } from './faults.ts';
 import { UserListingIndex, usersForAnswer } from './listings.ts';
@@ -163,20 +163,6 @@ function parseSsoProvision(value: string | null): boolean | null {
     default:
       return null;
   }
-}
-
-/** Reads a request body up to `limit` bytes; `null` when it is larger (the rest is drained). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks).toString('utf8') : null));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, answer: Answer): void {

@@ -3,6 +3,7 @@
  * generator and a churn step that mutates a workspace the way a real tenant changes between polls.
  */
 import { createSeededRandom, type SeededRandom } from '../shared/random.ts';
+import { pickDistinctIndexes } from '../shared/people.ts';
 
 export type TorqUserStatus = 'STATUS_UNSPECIFIED' | 'INVITATION_SENT' | 'VERIFIED';
 
@@ -394,17 +395,6 @@ class EmailMinter {
   }
 }
 
-/** `count` distinct indexes in [0, length), by a partial Fisher-Yates shuffle. */
-function pickDistinctIndexes(random: SeededRandom, length: number, count: number): number[] {
-  const indexes = Array.from({ length }, (_, i) => i);
-  for (let i = 0; i < count; i++) {
-    const j = i + random.int(length - i);
-    const swap = indexes[i] as number;
-    indexes[i] = indexes[j] as number;
-    indexes[j] = swap;
-  }
-  return indexes.slice(0, count);
-}
 
 /** The same address in a different case: Title.Case, UPPER or lower, whichever differs from now. */
 function recaseEmail(random: SeededRandom, email: string): string {

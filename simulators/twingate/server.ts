@@ -15,7 +15,7 @@
  * the `groupUpdateNotOk` fault), as Twingate answers it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback, type LoopbackServer } from '../shared/loopback-server.ts';
+import { listenOnLoopback, readBody, type LoopbackServer } from '../shared/loopback-server.ts';
 import { execute, getOperationAST, GraphQLError, parse, validate, type DocumentNode } from 'graphql';
 import { connection, type ConnectionArgs, type PagingRules } from './connections.ts';
 import { consumeCounted } from '../shared/counted-fault.ts';
@@ -104,19 +104,6 @@ function json(status: number, value: unknown, headers?: Record<string, string>):
 function assertApiKey(apiKey: string): string {
   if (typeof apiKey !== 'string' || apiKey.trim() === '') throw new RangeError('apiKey must be a non-empty string');
   return apiKey;
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks).toString('utf8') : null));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, answer: Answer): void {

@@ -4,6 +4,7 @@
  * between polls (people join and leave, roles and states change, group memberships move).
  */
 import { createSeededRandom, type SeededRandom } from '../shared/random.ts';
+import { FIRST_NAMES, GROUP_NAMES, LAST_NAMES, pickDistinctIndexes } from '../shared/people.ts';
 
 export const TWINGATE_USER_ROLES = ['ADMIN', 'DEVOPS', 'SUPPORT', 'ACCESS_REVIEWER', 'MEMBER'] as const;
 export type TwingateUserRole = (typeof TWINGATE_USER_ROLES)[number];
@@ -86,23 +87,6 @@ const ROLE_WEIGHTS: readonly (readonly [TwingateUserRole, number])[] = [
   ['ACCESS_REVIEWER', 5],
   ['ADMIN', 3],
 ];
-
-const GROUP_NAMES = [
-  'Engineering', 'Sales', 'Customer Support', 'Finance', 'IT Admins', 'Contractors', 'Security',
-  'Marketing', 'Data Platform', 'Design', 'Legal', 'People Ops', 'SRE On-call', 'Partners',
-] as const;
-
-const FIRST_NAMES = [
-  'Ada', 'Alan', 'Amara', 'Ben', 'Carlos', 'Chen', 'Dana', 'Elena', 'Emeka', 'Farah', 'Felix', 'Grace',
-  'Hana', 'Hugo', 'Ines', 'Ivan', 'Jamal', 'Jin', 'Kai', 'Lara', 'Leo', 'Maya', 'Mei', 'Nadia', 'Noah',
-  'Omar', 'Priya', 'Rafael', 'Rosa', 'Sam', 'Sofia', 'Tariq', 'Uma', 'Victor', 'Wei', 'Yara', 'Zoe',
-] as const;
-
-const LAST_NAMES = [
-  'Adams', 'Alvarez', 'Bauer', 'Brown', 'Castro', 'Cohen', 'Dubois', 'Eriksson', 'Fischer', 'Garcia',
-  'Haddad', 'Hansen', 'Ibrahim', 'Ito', 'Kim', 'Kumar', 'Larsen', 'Lee', 'Lopez', 'Meyer', 'Nguyen',
-  'Novak', 'Okafor', 'Patel', 'Perez', 'Rossi', 'Santos', 'Silva', 'Singh', 'Tanaka', 'Wang', 'Weber',
-] as const;
 
 /** Reserved documentation domains only (RFC 2606), so no generated address can reach anyone. */
 const EMAIL_DOMAINS = ['example.com', 'example.net'] as const;
@@ -400,14 +384,3 @@ class EmailMinter {
   }
 }
 
-/** `count` distinct indexes in [0, length), by a partial Fisher-Yates shuffle. */
-function pickDistinctIndexes(random: SeededRandom, length: number, count: number): number[] {
-  const indexes = Array.from({ length }, (_, i) => i);
-  for (let i = 0; i < count; i++) {
-    const j = i + random.int(length - i);
-    const swap = indexes[i] as number;
-    indexes[i] = indexes[j] as number;
-    indexes[j] = swap;
-  }
-  return indexes.slice(0, count);
-}
