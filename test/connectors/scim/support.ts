@@ -1,8 +1,9 @@
 /** Shared by the SCIM connector's tests: small loopback SCIM servers, a connector built through the registry, paging helpers. */
+import { capturingLogger } from '../../support/capturing-logger.ts';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createConnectorFactory, type ConnectorRuntimeOptions } from '../../../functions/connectors/index.ts';
-import type { AccountPage, Connector, Logger } from '../../../functions/core/ports.ts';
+import type { AccountPage, Connector } from '../../../functions/core/ports.ts';
 
 /** A token no output may ever contain. */
 export const TOKEN = 'scim-canary-token-7c41be09';
@@ -122,15 +123,6 @@ export function scimError(status: number, scimType?: string, detail?: string, st
   };
 }
 
-/** Log lines as they were written, message and attributes. */
-export function capturingLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const write = (level: string) => (message: string, attributes?: object) => {
-    lines.push(`${level} ${message} ${JSON.stringify(attributes ?? {})}`);
-  };
-  return { logger: { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }, lines };
-}
-
 export function connect(
   baseUrl: string,
   config: Record<string, unknown> = {},
@@ -169,3 +161,5 @@ export async function until(condition: () => boolean): Promise<void> {
   }
   throw new Error('condition not reached');
 }
+
+export { capturingLogger };

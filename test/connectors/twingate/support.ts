@@ -1,8 +1,9 @@
 /** Shared by the Twingate connector's tests: the simulator, a connector built through the registry, and loopback helpers. */
+import { capturingLogger } from '../../support/capturing-logger.ts';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createConnectorFactory, type ConnectorRuntimeOptions } from '../../../functions/connectors/index.ts';
-import type { AccountPage, Connector, Logger } from '../../../functions/core/ports.ts';
+import type { AccountPage, Connector } from '../../../functions/core/ports.ts';
 import {
   generateTwingateWorkspace,
   startTwingateSimulator,
@@ -32,15 +33,6 @@ export async function simulator(
   });
   running.push(sim);
   return sim;
-}
-
-/** Log lines as they were written, message and attributes. */
-export function capturingLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const write = (level: string) => (message: string, attributes?: object) => {
-    lines.push(`${level} ${message} ${JSON.stringify(attributes ?? {})}`);
-  };
-  return { logger: { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }, lines };
 }
 
 export function connect(
@@ -152,3 +144,5 @@ export async function until(condition: () => boolean): Promise<void> {
   }
   throw new Error('condition not reached');
 }
+
+export { capturingLogger };
