@@ -37,7 +37,9 @@ export function selfSignedCertificate(commonName = 'rollcall-test'): { key: stri
   const ecdsaWithSha256 = sequence(objectId('1.2.840.10045.4.3.2'));
   const name = sequence(set(sequence(objectId('2.5.4.3'), der(0x0c, Buffer.from(commonName)))));
   const serial = randomBytes(8);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  // DER integers are minimal and signed: a first byte of 0x01–0x7f is positive and never a
+  // redundant leading zero (a zero byte followed by one below 0x80 is "illegal padding" to OpenSSL).
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x01;
   const now = Date.now();
   const tbs = sequence(
     der(0xa0, der(0x02, Buffer.from([2]))),
