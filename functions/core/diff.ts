@@ -287,7 +287,12 @@ export class InventoryDiff {
       const generation = this.lastRemovalByEmail.get(emailKey) ?? 'first';
       if (!everHeld && !input.knownEmails.has(emailKey)) {
         this.newUsers += 1;
-        putIdentities.push({ emailKey, firstSeenAt: now, firstConnectorId: connectorId });
+        putIdentities.push({
+          emailKey,
+          firstSeenAt: now,
+          firstConnectorId: connectorId,
+          ...(representative.name === null ? {} : { name: representative.name }),
+        });
         events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(representative) }, 'global'));
       }
       events.push(

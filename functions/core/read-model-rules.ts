@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from './errors.ts';
+import { searchKey } from './normalise.ts';
 import type { AccountChangeRecord } from './ports.ts';
 import {
   ADMIN_ROLE_PATTERN,
@@ -180,10 +181,6 @@ export function matchesSearch(emailKey: string, names: readonly (string | null)[
   return names.some((name) => name !== null && searchKey(name).includes(search));
 }
 
-/** The form a search and the searched names are compared in. */
-export function searchKey(text: string): string {
-  return text.normalize('NFC').toLowerCase().trim();
-}
 
 /** An account's history, oldest first: first seen, then the recorded changes, removals and returns. */
 export function historyOf(account: StoredAccount, records: readonly AccountChangeRecord[]): AccountHistoryEntry[] {

@@ -4,7 +4,7 @@
  * DynamoDB reader. The read-model contract suite runs against both, so neither drifts.
  */
 import { ConfigError } from '../../functions/core/errors.ts';
-import { normaliseEmail } from '../../functions/core/normalise.ts';
+import { normaliseEmail, searchKey } from '../../functions/core/normalise.ts';
 import {
   activityDays,
   checkAccountFilter,
@@ -23,7 +23,6 @@ import {
   personName,
   personState,
   reviewRows,
-  searchKey,
   sortAccounts,
   sortGroupRefs,
   stringPosition,
