@@ -12,7 +12,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDynamoClients } from '../adapters/dynamodb/client.ts';
 import { DynamoInventoryStore } from '../adapters/dynamodb/store.ts';
 import { EventBridgeEventSink, type EventBridgeSinkOptions } from '../adapters/eventbridge-sink.ts';
-import { toLoggerPort } from '../adapters/powertools.ts';
+import { toLoggerPort } from '../adapters/powertools-logger-port.ts';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.ts';
 import { appRegistry, type AppRegistry, type ConnectorRuntimeOptions, type ProvisionerFactory } from '../connectors/index.ts';
 import { ConfigError } from '../core/errors.ts';
