@@ -91,7 +91,8 @@ export const deliveredEventSchema = z.looseObject({
   id: z.string().check(z.minLength(1)),
   'detail-type': z.string(),
   source: z.string(),
-  account: z.string(),
+  /** Always set by EventBridge; optional here so that an emulator's delivery without it is still read as an event. */
+  account: z.optional(z.string()),
   detail: z.unknown(),
   'replay-name': z.optional(z.string()),
 });

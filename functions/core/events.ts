@@ -116,7 +116,7 @@ export interface AccessDetail {
  * EventBridge reports, and the event's id) or a direct invocation of the function.
  */
 export type AccessRequestChannel =
-  | { kind: 'event'; source: string; account: string; eventId: string }
+  | { kind: 'event'; source: string; account: string | null; eventId: string }
   | { kind: 'invoke'; functionName: string; invocationId: string };
 
 /** What every answer to a provisioning request carries. */

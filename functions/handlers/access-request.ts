@@ -57,7 +57,7 @@ export function readAccessRequest(input: unknown, invocation: Invocation): ReadR
   let detail: unknown;
   if (delivered.success) {
     const event = delivered.data;
-    via = { kind: 'event', source: event.source, account: event.account, eventId: event.id };
+    via = { kind: 'event', source: event.source, account: event.account ?? null, eventId: event.id };
     detailType = event['detail-type'];
     detail = event.detail;
     const fallbackId = eventRequestId(event.id, invocation);
@@ -124,7 +124,8 @@ function eventRequestId(eventId: string, invocation: Invocation): string {
 }
 
 function channelText(via: AccessRequestChannel): string {
-  return via.kind === 'event' ? `event from ${via.source}, account ${via.account}` : `direct invocation of ${via.functionName}`;
+  if (via.kind === 'invoke') return `direct invocation of ${via.functionName}`;
+  return via.account === null ? `event from ${via.source}` : `event from ${via.source}, account ${via.account}`;
 }
 
 /** A refusal that still names what could be read safely: a valid request id and connector id, never other values. */

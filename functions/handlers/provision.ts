@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { classifyError, ConfigError, safeMessage } from '../core/errors.ts';
 import type { RollcallEvent } from '../core/events.ts';
 import { provisionMembership } from '../core/provision.ts';
+import { ProvisioningRefusedError } from '../core/provision-errors.ts';
 import { completedEvent, failedEvent, readAccessRequest } from './access-request.ts';
 import { createProvisionerRuntime, type ProvisionerRuntime } from './provisioner-runtime.ts';
 import type { LambdaContext } from './poll.ts';
@@ -72,7 +73,9 @@ export function createProvisionHandler(runtime: ProvisionerRuntime): ProvisionHa
           logger.info('provisioning request completed', { action: request.action, outcome: result.outcome, groupId: result.group.id });
         } catch (error) {
           const { kind, logLevel } = classifyError(error);
-          logger[logLevel]('provisioning request failed', { action: request.action, errorKind: kind, reason: safeMessage(error) });
+          // A refused request is the requester's to fix, and is answered: a warning, not an error of the function.
+          const level = error instanceof ProvisioningRefusedError ? 'warn' : logLevel;
+          logger[level]('provisioning request failed', { action: request.action, errorKind: kind, reason: safeMessage(error) });
           answer = failedEvent(error, read.answer, { connectorId: request.connectorId, app: connector?.app ?? '' }, now(runtime));
         }
       }

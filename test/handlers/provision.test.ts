@@ -299,6 +299,8 @@ describe('the provisioning handler', () => {
     expect(publishedAnswer(answer)).toMatchObject({ connectorId: 'tg', app: 'twingate' });
     expect(JSON.stringify(answer) + output.join('')).not.toContain('nobody@');
     expect(synced.memberIds).not.toContain(outsider.id);
+    // Answered to the requester: a warning in the function's log, not an error of the function.
+    expect(logLines().filter((line) => line.message === 'provisioning request failed')).toEqual([expect.objectContaining({ level: 'WARN', errorKind: 'config' })]);
   });
 
   it('a read-only key: "the API key does not allow writes", and the connector stays CONNECTED', async () => {
