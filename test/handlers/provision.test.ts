@@ -338,6 +338,31 @@ describe('the provisioning handler', () => {
     expect(completed(await revoke({ group: 'Engineering', accountId: outsider.id }))).toMatchObject({ outcome: 'changed' });
   });
 
+  it('a running poll (the lease held) is answered busy and retryable, calling nothing; the request succeeds once it ends', async () => {
+    const now = new Date();
+    const owner = 'poll-in-progress';
+    const before = await store.acquireLease({
+      connectorId: 'tg', app: 'twingate', owner, holder: { kind: 'lambda', requestId: 'poll-1', functionName: 'rollcall-poller' },
+      now: now.toISOString(), nowMs: now.getTime(), leaseMs: 60_000,
+    });
+    const requests = simulator.stats().requests;
+    const answer = await grant({ group: 'Engineering', accountId: outsider.id });
+    expect(failed(answer)).toMatchObject({ kind: 'busy', retryable: true });
+    expect(simulator.stats().requests).toBe(requests);
+
+    await store.finishSync(before ?? (await store.getConnector('tg'))!, owner);
+    expect(completed(await grant({ group: 'Engineering', accountId: outsider.id }))).toMatchObject({ outcome: 'changed' });
+    expect(completed(await revoke({ group: 'Engineering', accountId: outsider.id }))).toMatchObject({ outcome: 'changed' });
+  });
+
+  it("a secret without a value yet is answered as a configuration failure naming the connector, not the secret's content", async () => {
+    secretsManager.on(GetSecretValueCommand).rejects(Object.assign(new Error('Secrets Manager cannot find the specified secret value'), { name: 'ResourceNotFoundException' }));
+    const answer = await grant({ group: 'Engineering', accountId: outsider.id });
+
+    expect(failed(answer)).toMatchObject({ kind: 'config', retryable: false, reason: 'secret of connector tg cannot be read: the secret does not exist or has no value yet' });
+    expect(manual.memberIds).not.toContain(outsider.id);
+  });
+
   it('a connector without provisioning enabled is refused clearly, its secret never read', async () => {
     const answer = await invoke({ 'detail-type': 'AccessRequested', detail: { connectorId: 'tg-poll-only', group: 'Engineering', accountId: outsider.id, requestedBy: 'alice' } });
 
