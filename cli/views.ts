@@ -81,11 +81,11 @@ export interface ConnectorRow {
 export const CONNECTOR_ROW_COLUMNS: readonly Column<ConnectorRow>[] = [
   { header: 'connector', value: (r) => r.connectorId },
   { header: 'app', value: (r) => r.definition?.app ?? r.state?.app ?? null },
+  { header: 'status', value: (r) => r.state?.status ?? null },
   { header: 'schedule', value: (r) => r.definition?.schedule ?? null },
   { header: 'enabled', value: (r) => r.definition?.enabled ?? null },
   { header: 'origin', value: (r) => r.definition?.origin ?? null },
   { header: 'next due', value: (r) => r.definition?.nextDueAt ?? null },
-  { header: 'status', value: (r) => r.state?.status ?? null },
   { header: 'last success', value: (r) => r.state?.lastSuccessAt ?? null },
   { header: 'accounts', value: (r) => r.state?.counts.total ?? null },
 ];
