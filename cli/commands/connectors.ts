@@ -185,8 +185,9 @@ export function registerConnectorsCommand(program: Command, exit: ExitCodeSink, 
     const message = await withInventory(flags, async (inventory) => {
       const target = await removeTarget(inventory.store, flags.connector, purge);
       if (!purge) return removeDefinition(inventory.store, target);
-      const plan = await inventory.store.planPurge(flags.connector);
       if (flags.yes !== true) {
+        // What is about to go, counted for the question only: with --yes nobody reads it.
+        const plan = await inventory.store.planPurge(flags.connector);
         const what = `${target.definition === null ? '' : 'its definition, '}${describeCounts(plan)}`;
         const secret = isDeployment(flags) ? ` and its secret ${connectorSecretName(flags.connector)}` : '';
         if (!(await confirm(`Delete connector ${flags.connector}: ${what}${secret}?`))) return null;

@@ -32,6 +32,13 @@ import { GSI1, keys } from './table-definition.ts';
 /** Keys read per round of deletes: a page deleted in 40 batches, then the next one queried. */
 const PAGE_SIZE = 1_000;
 
+/**
+ * Per-person lookups (is this person known elsewhere?) in flight at once: one small Query each, a
+ * purge of 100,000 people makes 100,000 of them. A purge is a one-off command, not a poll with a
+ * request budget, so it reads wider than the store's default.
+ */
+const PERSON_CHECK_CONCURRENCY = 16;
+
 type PartitionKind = Exclude<keyof PurgeCounts, 'identities' | 'states'>;
 
 /** In the order they are deleted (see the module comment). */
@@ -147,7 +154,7 @@ export class DynamoPurge implements ConnectorPurge {
    * is that connector's history of the person, so it keeps the identity.
    */
   private async knownOnlyThrough(connectorId: string, emailKeys: readonly string[]): Promise<string[]> {
-    const elsewhere = await runWithConcurrency(emailKeys, this.table.readConcurrency, (emailKey) =>
+    const elsewhere = await runWithConcurrency(emailKeys, Math.max(this.table.readConcurrency, PERSON_CHECK_CONCURRENCY), (emailKey) =>
       this.knownElsewhere(connectorId, emailKey),
     );
     return emailKeys.filter((_, index) => !elsewhere[index]);
