@@ -76,7 +76,7 @@ export function appConfigFromFlags(
   registry: AppRegistry,
   appName: string,
 ): { readonly app: AppDefinition; readonly config: Record<string, unknown> } {
-  const { app, config } = appFlagsGiven(command, registry, appName);
+  const { app, config } = appConfigGiven(command, registry, appName);
   const missing = app.configFields.filter((field) => field.required && config[field.key] === undefined);
   if (missing.length > 0) {
     throw new ConfigError(
@@ -90,7 +90,7 @@ export function appConfigFromFlags(
  * Only the app's fields given as flags, none required: what `rollcall connectors set` lays over
  * a connector's stored config. A flag of another app is refused as by `appConfigFromFlags`.
  */
-export function appFlagsGiven(
+export function appConfigGiven(
   command: Command,
   registry: AppRegistry,
   appName: string,

@@ -15,7 +15,7 @@ import { ConfigError } from '../../functions/core/errors.ts';
 import type { FleetStore } from '../../functions/core/ports.ts';
 import { nextDueAfter, parseSchedule, rateFromEvery } from '../../functions/core/schedule.ts';
 import type { ConnectorDefinition } from '../../functions/core/types.ts';
-import { addAppOptions, appConfigFromFlags, appFlagsGiven, appHelp } from '../app-flags.ts';
+import { addAppOptions, appConfigFromFlags, appConfigGiven, appHelp } from '../app-flags.ts';
 import type { ExitCodeSink } from '../command.ts';
 import { assertCanConfirm, confirm } from '../confirm.ts';
 import {
@@ -285,7 +285,7 @@ async function setConnector(store: FleetStore, command: Command, registry: AppRe
     throw new ConfigError(`connector ${current.connectorId} is a ${current.app} connector; its app cannot change: remove it and add a new one`);
   }
   if (!registry.has(current.app)) throw new ConfigError(`connector ${current.connectorId}: its app is not one of ${registry.names.join(', ')}`);
-  const { app, config: given } = appFlagsGiven(command, registry, current.app);
+  const { app, config: given } = appConfigGiven(command, registry, current.app);
   const schedule = scheduleOf(flags);
   if (Object.keys(given).length === 0 && schedule === null) {
     throw new ConfigError('nothing to change: give app options (see --help), --every or --cron');
