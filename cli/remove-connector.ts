@@ -111,6 +111,7 @@ export function describeCounts(counts: PurgeCounts): string {
     plural(counts.groups, 'group'),
     plural(counts.runs, 'sync run'),
     plural(counts.checkpoints, 'checkpoint item'),
+    plural(counts.other, 'other item'),
     counts.identities === 0 ? '' : `${plural(counts.identities, 'person', 'people')} known only through it`,
     counts.states === 0 ? '' : 'its status row',
   ].filter((part) => part !== '');

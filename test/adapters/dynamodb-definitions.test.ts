@@ -77,4 +77,17 @@ describe('connector definition items', () => {
     await expect(read).rejects.toThrow('inventory item CONNECTOR#damaged / DEFINITION has an unknown origin');
     await expect(store.getDefinition('damaged')).rejects.not.toThrow('secret-origin-value');
   });
+
+  it('are left by a purge, which deletes every other item of the partition, of kinds it does not name too', async () => {
+    await store.createDefinition(definitionOf('kept'));
+    for (const sk of ['STATE', 'ZZZ#an-item-kind-added-later', 'HISTORY#3:u-1#2026']) {
+      await fixture.documentClient.send(
+        new PutCommand({ TableName: fixture.tableName, Item: { PK: 'CONNECTOR#kept', SK: sk, connectorId: 'kept', leaseOwner: 'purge-1' } }),
+      );
+    }
+    expect(await store.planPurge('kept')).toMatchObject({ other: 2, states: 1, accounts: 0 });
+    expect(await store.purgeConnector('kept', 'purge-1')).toMatchObject({ other: 2, states: 1 });
+    expect(await store.getDefinition('kept')).toEqual(definitionOf('kept'));
+    expect(await store.planPurge('kept')).toMatchObject({ other: 0, states: 0 });
+  });
 });

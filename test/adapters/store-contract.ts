@@ -472,7 +472,7 @@ export function describeStoreContract(name: string, newStore: StoreFactory): voi
       expect((await store.listDefinitions()).map((d) => d.connectorId)).toEqual(['c2']);
 
       // Nothing is left to purge.
-      expect(await store.planPurge('c1')).toEqual({ accounts: 0, groups: 0, memberships: 0, runs: 0, checkpoints: 0, identities: 0, states: 0 });
+      expect(await store.planPurge('c1')).toEqual({ accounts: 0, groups: 0, memberships: 0, runs: 0, checkpoints: 0, other: 0, identities: 0, states: 0 });
     });
 
     it("deletes nothing of a connector whose lease is not the purge's", async () => {

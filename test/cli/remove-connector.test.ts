@@ -55,7 +55,7 @@ describe('a purge that stops part-way', () => {
     // The people of the page of accounts went before any of its accounts: the 40 accounts left
     // are how the re-run finds what remains, and no person is left behind without them.
     const left = await store.planPurge('c1');
-    expect(left).toEqual({ accounts: 40, groups: 0, memberships: 0, runs: 2, checkpoints: 0, identities: 0, states: 1 });
+    expect(left).toEqual({ accounts: 40, groups: 0, memberships: 0, runs: 2, checkpoints: 0, other: 0, identities: 0, states: 1 });
     expect(await snapshotConnector(store, 'c2')).toEqual(c2Before);
 
     // Run again (its lease is the dead purge's, on this host: taken over, as its process is gone).
@@ -68,10 +68,10 @@ describe('a purge that stops part-way', () => {
   });
 
   it('says in words what a purge deletes', () => {
-    expect(describeCounts({ accounts: 5, groups: 2, memberships: 1, runs: 2, checkpoints: 0, identities: 1, states: 1 })).toBe(
+    expect(describeCounts({ accounts: 5, groups: 2, memberships: 1, runs: 2, checkpoints: 0, other: 0, identities: 1, states: 1 })).toBe(
       '5 accounts, 1 membership, 2 groups, 2 sync runs, 1 person known only through it, its status row',
     );
-    expect(describeCounts({ accounts: 0, groups: 0, memberships: 0, runs: 0, checkpoints: 0, identities: 0, states: 0 })).toBe('no inventory');
+    expect(describeCounts({ accounts: 0, groups: 0, memberships: 0, runs: 0, checkpoints: 0, other: 0, identities: 0, states: 0 })).toBe('no inventory');
   });
 });
 
