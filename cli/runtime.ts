@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../functions/core/errors.ts';
 import type { EventSink, InventoryStore } from '../functions/core/ports.ts';
+import type { ConsoleReader } from '../functions/core/read-model.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { StoreOptions } from './options.ts';
 import { noInventoryError, prepareDataDir } from './store/data-dir.ts';
@@ -15,6 +16,8 @@ export const EMBEDDED_TABLE = 'rollcall-inventory';
 
 export interface Inventory {
   readonly store: InventoryStore;
+  /** The console's read model of the same inventory (pages, insights, the access review). */
+  readonly reader: ConsoleReader;
   readonly events: EventSink;
   /** Where events are appended (JSON lines). */
   readonly eventsFile: string;
@@ -37,11 +40,12 @@ export interface OpenInventoryOptions {
 
 export async function openInventory(options: StoreOptions, open: OpenInventoryOptions = {}): Promise<Inventory> {
   // Loaded here, not at the top: `--help` and usage errors then start without the AWS SDK.
-  const [{ ensureTable }, { createDynamoClients }, { DynamoInventoryStore }, { JsonLinesEventSink }, { connectStore }] =
+  const [{ ensureTable }, { createDynamoClients }, { DynamoInventoryStore }, { DynamoConsoleReader }, { JsonLinesEventSink }, { connectStore }] =
     await Promise.all([
       import('../functions/adapters/dynamodb/create-table.ts'),
       import('../functions/adapters/dynamodb/client.ts'),
       import('../functions/adapters/dynamodb/store.ts'),
+      import('../functions/adapters/dynamodb/console-reader.ts'),
       import('../functions/adapters/jsonl-event-sink.ts'),
       import('./store/connect.ts'),
     ]);
@@ -65,6 +69,7 @@ export async function openInventory(options: StoreOptions, open: OpenInventoryOp
     if (options.endpoint !== undefined) await ensureTable(clients.client, options.table);
     return {
       store: new DynamoInventoryStore(clients.documentClient, options.table),
+      reader: new DynamoConsoleReader(clients.documentClient, options.table),
       events,
       eventsFile,
       description: `DynamoDB table ${options.table}${options.endpoint ? ` at ${options.endpoint}` : ''}`,
@@ -89,6 +94,7 @@ export async function openInventory(options: StoreOptions, open: OpenInventoryOp
   }
   return {
     store: new DynamoInventoryStore(clients.documentClient, EMBEDDED_TABLE),
+    reader: new DynamoConsoleReader(clients.documentClient, EMBEDDED_TABLE),
     events,
     eventsFile,
     description: `embedded store in ${dataDir}`,
