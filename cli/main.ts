@@ -13,6 +13,7 @@ import { registerProvisionCommands } from './commands/provision.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
 import { registerRolesCommand } from './commands/roles.ts';
 import { registerRunsCommand } from './commands/runs.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStoreServerCommand } from './commands/store-server.ts';
 import { registerUnlockCommand } from './commands/unlock.ts';
@@ -30,6 +31,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerUnlockCommand,
   registerProvisionCommands,
   registerRunsCommand,
+  registerServeCommand,
   registerSimulateCommand,
   registerDemoCommand,
   registerStoreServerCommand,

@@ -100,7 +100,7 @@ export function createConsoleApp(options: ConsoleAppOptions): Hono {
   app.get('/people/:email', async (c) => {
     const person = await reader.getPerson(c.req.param('email'));
     if (person === null) throw new BadRequestError('No person with that email in this inventory.', 404);
-    return page(c, person.name ?? person.emailKey, 'people', <PersonPage person={person} />);
+    return page(c, person.emailKey, 'people', <PersonPage person={person} />);
   });
 
   app.get('/changes', async (c) => {

@@ -35,6 +35,8 @@ export interface RunningConsole {
   readonly origin: string;
   readonly port: number;
   readonly token: string;
+  /** Bound to an address other than loopback. */
+  readonly remote: boolean;
   close(): Promise<void>;
 }
 
@@ -46,9 +48,14 @@ export class RemoteBindingError extends Error {
   }
 }
 
+/** Whether binding to `host` makes the console reachable from other machines (anything but loopback). */
+export function isRemoteHost(host: string): boolean {
+  return !isLoopbackHost(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+}
+
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   const host = options.host ?? DEFAULT_CONSOLE_HOST;
-  const remote = !isLoopbackHost(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+  const remote = isRemoteHost(host);
   if (remote && options.allowRemote !== true) throw new RemoteBindingError();
   const token = options.token ?? createToken();
   const assets = options.assets ?? loadAssets();
@@ -75,6 +82,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     origin,
     port,
     token,
+    remote,
     close: () =>
       new Promise<void>((resolve, reject) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
