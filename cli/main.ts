@@ -8,9 +8,11 @@ import type { ExitCodeSink, RegisterCommand } from './command.ts';
 import { registerConnectorsCommand } from './commands/connectors.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerGroupsCommand } from './commands/groups.ts';
+import { registerInsightsCommand } from './commands/insights.ts';
 import { registerPollCommand } from './commands/poll.ts';
 import { registerProvisionCommands } from './commands/provision.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
+import { registerReviewCommand } from './commands/review.ts';
 import { registerRolesCommand } from './commands/roles.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerServeCommand } from './commands/serve.ts';
@@ -26,6 +28,8 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerUsersCommand,
   registerGroupsCommand,
   registerRolesCommand,
+  registerInsightsCommand,
+  registerReviewCommand,
   registerConnectorsCommand,
   registerReconnectCommand,
   registerUnlockCommand,

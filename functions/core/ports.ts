@@ -5,6 +5,7 @@
 import type {
   Account,
   AppName,
+  ConnectorDefinition,
   ConnectorState,
   Group,
   InvalidRecord,
@@ -287,6 +288,32 @@ export interface InventoryReader {
   queryGroups(query: GroupQuery): Promise<StoredGroup[]>;
   queryMemberships(query: MembershipQuery): Promise<StoredMembership[]>;
   listRuns(connectorId: string, limit?: number): Promise<SyncRun[]>;
+}
+
+/**
+ * Connectors as data (their definitions), and the claim that makes one poll per due time however
+ * many dispatchers or watchers look at once.
+ */
+export interface ConnectorDefinitionStore {
+  getDefinition(connectorId: string): Promise<ConnectorDefinition | null>;
+  /** Every definition, sorted by connector id. */
+  listDefinitions(): Promise<ConnectorDefinition[]>;
+  /** Creates it, or throws `ConnectorExistsError` (core/definition-errors.ts) when the id is taken. */
+  createDefinition(definition: ConnectorDefinition): Promise<void>;
+  /**
+   * Replaces it, conditional on the stored one still having `expectedUpdatedAt` (another writer in
+   * between: `ConcurrentChangeError`); a definition that is gone: `ConnectorNotFoundError`.
+   */
+  updateDefinition(definition: ConnectorDefinition, expectedUpdatedAt: string): Promise<void>;
+  /** Deletes the definition only (not the inventory); deleting one that is gone is no error. */
+  deleteDefinition(connectorId: string): Promise<void>;
+  /** Enabled definitions with `nextDueAt` at or before `now`, earliest first, at most `limit`. */
+  listDue(now: string, limit: number): Promise<ConnectorDefinition[]>;
+  /**
+   * Moves `nextDueAt` from `expected` to `next`, only if it still is `expected`: `true` when this
+   * caller won the poll, `false` when another dispatcher or watcher claimed it first.
+   */
+  claimDue(connectorId: string, expected: string, next: string): Promise<boolean>;
 }
 
 /** Both sides: what an adapter (DynamoDB, the in-memory fake) implements. */

@@ -423,6 +423,7 @@ export function reviewRows(
     if (list === undefined) groupsOf.set(membership.accountId, [membership]);
     else list.push(membership);
   }
+  const lastLoginReported = accounts.some((account) => account.lastLoginAt !== null);
   return accounts
     .filter((account) => account.removedAt === null)
     .sort(
@@ -440,6 +441,7 @@ export function reviewRows(
       state: account.state,
       status: account.status,
       lastLoginAt: account.lastLoginAt,
+      lastLoginReported,
       firstSeenAt: account.firstSeenAt,
     }));
 }

@@ -336,6 +336,11 @@ export interface ReviewRow {
   /** The app's status, verbatim. */
   readonly status: string | null;
   readonly lastLoginAt: string | null;
+  /**
+   * Whether the connector's app reports last logins at all (some account of it carries one): when
+   * not, an empty `lastLoginAt` means "not reported", never "never logged in".
+   */
+  readonly lastLoginReported: boolean;
   readonly firstSeenAt: string;
 }
 

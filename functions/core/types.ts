@@ -208,6 +208,39 @@ export interface ConnectorState {
 }
 
 /**
+ * A connector as configuration (what to poll, how and when), stored in the inventory beside its
+ * state, so connectors are added, changed and removed without a redeploy. The poller, the
+ * deployment's dispatcher and `rollcall watch` read it; `rollcall connectors add|set|enable|
+ * disable|remove` and the deployment's reconciliation of cdk.json write it.
+ */
+export interface ConnectorDefinition {
+  readonly connectorId: string;
+  readonly app: AppName;
+  /** The app's own fields (its registry entry's `configFields`: a region, a network, a base URL). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** `rate(...)` or `cron(...)`, as `core/schedule.ts` reads it. */
+  readonly schedule: string;
+  readonly enabled: boolean;
+  /**
+   * `declared`: listed in cdk.json and reconciled into the table at deploy time (cdk.json owns it:
+   * the CLI refuses to remove it); `added`: by `rollcall connectors add`.
+   */
+  readonly origin: ConnectorOrigin;
+  /** A secret brought by ARN; `null`: the one named `rollcall/<connectorId>` (design.md section 8). */
+  readonly secretArn: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** When the connector is next due (ISO); `null` while disabled. Moved forward by whoever claims the poll. */
+  readonly nextDueAt: string | null;
+}
+
+export const CONNECTOR_ORIGINS = ['declared', 'added'] as const;
+export type ConnectorOrigin = (typeof CONNECTOR_ORIGINS)[number];
+
+/** Secrets of connectors without a `secretArn` are named `<prefix><connectorId>`; the poller may read exactly these. */
+export const CONNECTOR_SECRET_PREFIX = 'rollcall/';
+
+/**
  * Who holds a connector's lease: a process on a host (the CLI), or a Lambda invocation. Ids only:
  * a host name and a pid, or a request id, never credentials.
  */
