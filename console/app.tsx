@@ -4,6 +4,8 @@
  * the only script is the changes chart's, served from /assets/ with Chart.js.
  */
 import { Hono, type Context } from 'hono';
+import { renderCsv } from '../cli/output.ts';
+import { REVIEW_COLUMNS } from '../cli/read-model-views.ts';
 import type { Child } from 'hono/jsx';
 import { ConfigError } from '../functions/core/errors.ts';
 import { systemClock, type Clock } from '../functions/core/ports.ts';
@@ -19,7 +21,6 @@ import { Layout, type Section } from './pages/layout.tsx';
 import { PeoplePage, PersonPage } from './pages/people.tsx';
 import { ReviewIndexPage, ReviewPage } from './pages/review.tsx';
 import { accountFilterOf, BadRequestError, cursorOf, daysOf, searchOf } from './query.ts';
-import { reviewCsv } from './review-csv.ts';
 
 const CHANGE_DAYS = [7, 30, 90, 365];
 const INSIGHT_DAYS = [30, 60, 90, 180, 365];
@@ -140,7 +141,8 @@ export function createConsoleApp(options: ConsoleAppOptions): Hono {
   app.get('/review/:id/csv', async (c) => {
     const found = await connector(c.req.param('id'));
     const day = clock.now().toISOString().slice(0, 10);
-    return c.body(reviewCsv(await reader.review(found.connectorId)), 200, {
+    // The same columns and cells as `rollcall review --format csv`.
+    return c.body(renderCsv(await reader.review(found.connectorId), REVIEW_COLUMNS), 200, {
       'Content-Type': 'text/csv; charset=utf-8',
       // The connector id is plain (CONNECTOR_ID_PATTERN): it needs no quoting in a file name.
       'Content-Disposition': `attachment; filename="rollcall-review-${found.connectorId}-${day}.csv"`,

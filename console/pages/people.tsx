@@ -1,4 +1,5 @@
 /** People across connectors (one row per normalised email), and one person with every account and its history. */
+import type { FieldChange } from '../../functions/core/events.ts';
 import type { AccountHistoryEntry, Page, PersonDetail, PersonRow, PersonState } from '../../functions/core/read-model.ts';
 import { CursorPager, connectorHref, Day, GroupTags, personHref, StateBadge, Text, Time } from './parts.tsx';
 
@@ -73,6 +74,14 @@ export function PeoplePage(props: { readonly search: string; readonly rows: Page
   );
 }
 
+/** How a person reads a changed field: role ids are the app's opaque keys, so only the fact shows, the ids on hover. */
+function ChangeText(props: { readonly change: FieldChange }) {
+  const { field, from, to } = props.change;
+  if (field === 'roleId') return <span title={`${String(from)} → ${String(to)}`}>role changed</span>;
+  const label = field === 'ssoProvisioned' ? 'SSO' : field === 'emailKey' ? 'email' : field;
+  return <>{`${label} ${from === null ? '–' : String(from)} → ${to === null ? '–' : String(to)}`}</>;
+}
+
 function HistoryEntry(props: { readonly entry: AccountHistoryEntry }) {
   const { entry } = props;
   switch (entry.kind) {
@@ -97,7 +106,13 @@ function HistoryEntry(props: { readonly entry: AccountHistoryEntry }) {
     case 'changed':
       return (
         <li>
-          <Time value={entry.at} /> changed: {entry.changes.map((change) => `${change.field} ${String(change.from)} → ${String(change.to)}`).join(', ')}
+          <Time value={entry.at} /> changed:{' '}
+          {entry.changes.map((change, index) => (
+            <>
+              {index > 0 ? ', ' : ''}
+              <ChangeText change={change} />
+            </>
+          ))}
         </li>
       );
   }

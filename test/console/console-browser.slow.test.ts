@@ -11,12 +11,13 @@ import { CHANGE_SERIES } from '../../console/pages/changes.tsx';
 import { tokenCookieName } from '../../console/guard.ts';
 import { launchChromium } from '../../scripts/chromium.ts';
 import { DEMO_TORQ_EMAILS, HISTORY_DAYS, HOSTILE_EMAIL, OFFBOARDING_GAP_EMAIL, SANDBOX_CONNECTOR, seedConsoleInventory } from '../../scripts/console-inventory.ts';
-import { createTestbed, startCli, type CliProcess } from '../cli/support.ts';
+import { createTestbed, runCli, startCli, type CliProcess } from '../cli/support.ts';
 import { send } from './http-client.ts';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 240_000 });
 
 const bed = createTestbed();
+let dataDir: string;
 let serve: CliProcess;
 let url: string;
 let origin: string;
@@ -32,7 +33,7 @@ const cspViolations: string[] = [];
 const SHARED_EMAIL = DEMO_TORQ_EMAILS[0] ?? '';
 
 beforeAll(async () => {
-  const dataDir = await bed.tempDir('rollcall-console-');
+  dataDir = await bed.tempDir('rollcall-console-');
   await seedConsoleInventory(dataDir, { hostileEmail: true });
   serve = startCli(['serve', '--data-dir', dataDir]);
   const printed = await serve.waitForStdout(/Open: (http\S+)/);
@@ -205,6 +206,10 @@ describe('rollcall serve in a browser', () => {
     expect(rows.length).toBe(shown.length);
     expect(rows.map((cells) => cells[3]).sort()).toEqual(shown);
     for (const cells of rows) expect(cells.slice(0, 2)).toEqual(['tg-acme', 'twingate']);
+    // The same file as the CLI's review prints, byte for byte.
+    const cli = await runCli(['review', '--connector', 'tg-acme', '--format', 'csv', '--data-dir', dataDir]);
+    expect(cli.code).toBe(0);
+    expect(csv).toBe(cli.stdout);
   });
 
   it('shows an email that is markup as text, and runs none of it', async () => {

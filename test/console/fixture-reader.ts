@@ -76,6 +76,7 @@ const review: ReviewRow[] = [
     state: 'active',
     status: 'VERIFIED',
     lastLoginAt: null,
+    lastLoginReported: true,
     firstSeenAt: '2026-11-29T11:00:00.000Z',
   },
 ];
