@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsole } from '../console/server.ts';
 import { openInventory } from '../cli/runtime.ts';
+import { stopStoreServer } from '../cli/store/connect.ts';
 import { launchChromium } from './chromium.ts';
 import { OFFBOARDING_GAP_EMAIL, seedConsoleInventory } from './console-inventory.ts';
 
@@ -55,5 +56,7 @@ try {
     await inventory.close();
   }
 } finally {
+  // The store server stops on its own once idle; the data dir goes only after it has ended.
+  await stopStoreServer(dataDir);
   await rm(dataDir, { recursive: true, force: true });
 }
