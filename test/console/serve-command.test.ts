@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHILD_PROCESS_TIMEOUTS, createTestbed, credentialsEnv, pollArgs, runCli, startCli, TEST_CREDENTIALS } from '../cli/support.ts';
-import { ensureCliBundle } from '../../scripts/build-cli.ts';
+import { startEmbeddedDynamo } from '../../functions/adapters/local-dynamodb.ts';
 import { generateWorkspace } from '../../simulators/torq/index.ts';
 import { cookiePair, send } from './http-client.ts';
 
@@ -61,23 +61,24 @@ describe('rollcall serve', () => {
     expect(run.stderr).toBe('');
   });
 
-  it('serves its stylesheet, chart script and Chart.js from the bundled CLI too', async () => {
-    await ensureCliBundle();
+  it('reads a DynamoDB table with --table and --endpoint, as it reads a deployed one', async () => {
+    const dynamo = await startEmbeddedDynamo();
+    bed.onCleanup(() => dynamo.close());
     const dataDir = await bed.tempDir();
-    const simulator = await bed.simulator({ workspace: generateWorkspace({ users: 3, seed: 5 }) });
-    expect((await runCli(pollArgs(simulator, dataDir, 'torq-small'), credentialsEnv(TEST_CREDENTIALS))).code).toBe(0);
+    const store = ['--table', 'rollcall-console', '--endpoint', dynamo.endpoint];
+    const simulator = await bed.simulator({ workspace: generateWorkspace({ users: 4, seed: 5 }) });
+    expect((await runCli([...pollArgs(simulator, dataDir, 'torq-table'), ...store], credentialsEnv(TEST_CREDENTIALS))).code).toBe(0);
 
-    const serve = startCli(['serve', '--data-dir', dataDir], { ROLLCALL_CLI_FROM: 'bundle' });
+    const serve = startCli(['serve', ...store]);
     try {
-      const url = new URL(/Open: (http\S+)/.exec(await serve.waitForStdout(/Open: http\S+\n/))?.[1] ?? '');
+      const printed = await serve.waitForStdout(/Open: http\S+\n/);
+      expect(printed).toContain(`on the DynamoDB table rollcall-console at ${dynamo.endpoint}`);
+      const url = new URL(/Open: (http\S+)/.exec(printed)?.[1] ?? '');
       const port = Number(url.port);
       const cookie = cookiePair(await send({ port, path: `${url.pathname}${url.search}` }));
-      const chart = await send({ port, path: '/assets/chart.umd.min.js', cookie });
-      expect(chart.status).toBe(200);
-      expect(chart.body).toMatch(/^\/\*!\n \* Chart\.js v4/);
-      expect((await send({ port, path: '/assets/console.css', cookie })).status).toBe(200);
-      expect((await send({ port, path: '/assets/changes-chart.js', cookie })).status).toBe(200);
-      expect((await send({ port, path: '/changes', cookie })).status).toBe(200);
+      const page = await send({ port, path: '/', cookie });
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<tr id="connector-torq-table">');
     } finally {
       serve.child.kill('SIGTERM');
     }
