@@ -12,6 +12,7 @@ import { registerInsightsCommand } from './commands/insights.ts';
 import { registerPollCommand } from './commands/poll.ts';
 import { registerProvisionCommands } from './commands/provision.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
+import { registerReindexCommand } from './commands/reindex.ts';
 import { registerReviewCommand } from './commands/review.ts';
 import { registerRolesCommand } from './commands/roles.ts';
 import { registerRunsCommand } from './commands/runs.ts';
@@ -35,6 +36,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerUnlockCommand,
   registerProvisionCommands,
   registerRunsCommand,
+  registerReindexCommand,
   registerServeCommand,
   registerSimulateCommand,
   registerDemoCommand,

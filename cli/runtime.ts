@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../functions/core/errors.ts';
 import type { EventSink, InventoryStore } from '../functions/core/ports.ts';
 import type { ConsoleReader } from '../functions/core/read-model.ts';
+import type { PeopleIndexReport } from '../functions/adapters/dynamodb/people-index.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { StoreOptions } from './options.ts';
 import { noInventoryError, prepareDataDir } from './store/data-dir.ts';
@@ -18,6 +19,8 @@ export interface Inventory {
   readonly store: InventoryStore;
   /** The console's read model of the same inventory (pages, insights, the access review). */
   readonly reader: ConsoleReader;
+  /** Adds identity items written before the people index to it (`rollcall reindex`). */
+  reindexPeople(): Promise<PeopleIndexReport>;
   readonly events: EventSink;
   /** Where events are appended (JSON lines). */
   readonly eventsFile: string;
@@ -67,9 +70,11 @@ export async function openInventory(options: StoreOptions, open: OpenInventoryOp
     }
     // Only an explicit endpoint (DynamoDB Local, a test) gets its table created; in AWS the stack owns it.
     if (options.endpoint !== undefined) await ensureTable(clients.client, options.table);
+    const store = new DynamoInventoryStore(clients.documentClient, options.table);
     return {
-      store: new DynamoInventoryStore(clients.documentClient, options.table),
+      store,
       reader: new DynamoConsoleReader(clients.documentClient, options.table),
+      reindexPeople: () => store.reindexPeople(),
       events,
       eventsFile,
       description: `DynamoDB table ${options.table}${options.endpoint ? ` at ${options.endpoint}` : ''}`,
@@ -92,9 +97,11 @@ export async function openInventory(options: StoreOptions, open: OpenInventoryOp
     await detach();
     throw error;
   }
+  const store = new DynamoInventoryStore(clients.documentClient, EMBEDDED_TABLE);
   return {
-    store: new DynamoInventoryStore(clients.documentClient, EMBEDDED_TABLE),
+    store,
     reader: new DynamoConsoleReader(clients.documentClient, EMBEDDED_TABLE),
+    reindexPeople: () => store.reindexPeople(),
     events,
     eventsFile,
     description: `embedded store in ${dataDir}`,

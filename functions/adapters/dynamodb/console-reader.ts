@@ -272,8 +272,12 @@ export class DynamoConsoleReader implements ConsoleReader {
     }
   }
 
-  /** Rows with each account's current groups: one Query of its memberships, group names by BatchGet. */
+  /**
+   * Rows with each account's current groups: one Query of its memberships, group names by
+   * BatchGet; none at all for a connector without groups (one Query of one item says so).
+   */
   private async withGroups(connectorId: string, accounts: readonly StoredAccount[]): Promise<AccountRow[]> {
+    if (accounts.length === 0 || !(await this.hasGroups(connectorId))) return accounts.map((account) => ({ account, groups: [] }));
     const memberships = await runWithConcurrency(accounts, this.table.readConcurrency, (account) =>
       this.accountMemberships(connectorId, account.id),
     );
@@ -597,9 +601,30 @@ export class DynamoConsoleReader implements ConsoleReader {
     return records;
   }
 
+  /** Whether a connector has any group item: apps without groups then cost no membership reads. */
+  private async hasGroups(connectorId: string): Promise<boolean> {
+    const answer = await this.query(
+      `Query whether connector ${connectorId} has groups`,
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ProjectionExpression: 'SK',
+        ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': keys.groupSkPrefix },
+        Limit: 1,
+      },
+      undefined,
+    );
+    return (answer.Items ?? []).length > 0;
+  }
+
   /** The current groups of many accounts (of any connectors), for people rows. */
   private async membershipsOfAccounts(accounts: readonly StoredAccount[]): Promise<{ groupsOf(account: StoredAccount): ReturnType<typeof currentGroups> }> {
-    const present = accounts.filter((account) => account.removedAt === null);
+    const connectorIds = [...new Set(accounts.map((account) => account.connectorId))];
+    const grouped = new Set(
+      (await runWithConcurrency(connectorIds, this.table.readConcurrency, async (id) => ((await this.hasGroups(id)) ? id : null))).filter(
+        (id): id is string => id !== null,
+      ),
+    );
+    const present = accounts.filter((account) => account.removedAt === null && grouped.has(account.connectorId));
     const memberships = await runWithConcurrency(present, this.table.readConcurrency, (account) =>
       this.accountMemberships(account.connectorId, account.id),
     );

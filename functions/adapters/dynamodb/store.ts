@@ -21,6 +21,7 @@ import {
 import type { ConnectorState, StoredAccount, StoredGroup, StoredIdentity, StoredMembership, SyncRun } from '../../core/types.ts';
 import { DynamoCheckpointStore } from './checkpoint.ts';
 import { InventoryQueries } from './queries.ts';
+import { reindexPeople, type PeopleIndexReport } from './people-index.ts';
 import { TableRequests, type TableRequestOptions } from './requests.ts';
 import { ConnectorStates } from './state.ts';
 import { InventoryWriter } from './writes.ts';
@@ -35,9 +36,11 @@ export class DynamoInventoryStore implements InventoryStore {
   private readonly writer: InventoryWriter;
   private readonly queries: InventoryQueries;
   private readonly checkpoints: DynamoCheckpointStore;
+  private readonly table: TableRequests;
 
   constructor(documentClient: DynamoDBDocumentClient, tableName: string, options: DynamoStoreOptions = {}) {
     const table = new TableRequests(documentClient, tableName, options);
+    this.table = table;
     this.states = new ConnectorStates(table);
     this.writer = new InventoryWriter(table);
     this.queries = new InventoryQueries(table, this.states, options.clock ?? systemClock);
@@ -118,5 +121,10 @@ export class DynamoInventoryStore implements InventoryStore {
 
   listRuns(connectorId: string, limit?: number): Promise<SyncRun[]> {
     return this.states.listRuns(connectorId, limit);
+  }
+
+  /** Adds identity items written before the people index to it (`rollcall reindex`; people-index.ts). */
+  reindexPeople(): Promise<PeopleIndexReport> {
+    return reindexPeople(this.table, this.states);
   }
 }
