@@ -131,6 +131,21 @@ describe('rollcall serve in a browser', () => {
     await expect(page.locator('.callout').textContent()).resolves.toContain('new since');
   });
 
+  it('pages through people by the store\'s cursor', async () => {
+    await page.goto(`${origin}/people`);
+    const first = await page.locator('table.people tbody td.email').allTextContents();
+    expect(first.length).toBe(50);
+    expect([...first].sort()).toEqual(first);
+    await page.click('nav.pager a[rel=next]');
+    await page.waitForURL(/\/people\?cursor=/);
+    const second = await page.locator('table.people tbody td.email').allTextContents();
+    expect(second.length).toBeGreaterThan(0);
+    expect((second[0] ?? '') > (first.at(-1) ?? '')).toBe(true);
+    await page.click('nav.pager a:text("first page")');
+    await page.waitForURL(`${origin}/people`);
+    await expect(page.locator('table.people tbody td.email').allTextContents()).resolves.toEqual(first);
+  });
+
   it('searches people and follows one person across apps', async () => {
     await page.goto(`${origin}/people`);
     await page.fill('input[name=q]', SHARED_EMAIL.split('@')[0] ?? '');
