@@ -96,7 +96,9 @@ export interface AccountFilter {
 
 /**
  * Sort orders a connector's accounts page offers. The store answers each from a key order:
- * `accountId` is the inventory's own order of a connector's accounts.
+ * `accountId` is the inventory's own order of a connector's accounts. With a group filter the
+ * page walks the group's members instead, in the order the store keeps them (stable from page to
+ * page, but not by account id).
  */
 export type AccountSortKey = 'accountId';
 
@@ -148,8 +150,8 @@ export interface PersonRow {
 
 export interface PeopleQuery extends PageRequest {
   /**
-   * Case-insensitive text the email or the name contains. Without it, every person, sorted by
-   * normalised email.
+   * Case-insensitive text the normalised email, or the name the person was first recorded with
+   * (`StoredIdentity.name`), contains. Without it, every person. Sorted by normalised email.
    */
   readonly search?: string;
 }

@@ -44,7 +44,7 @@ import type {
   PersonRow,
   ReviewRow,
 } from '../../functions/core/read-model.ts';
-import type { StoredAccount, StoredGroup, StoredMembership, SyncRun } from '../../functions/core/types.ts';
+import type { StoredAccount, StoredGroup, StoredIdentity, StoredMembership, SyncRun } from '../../functions/core/types.ts';
 import type { Clock } from '../../functions/core/ports.ts';
 import type { MemoryStore } from './memory-store.ts';
 
@@ -105,8 +105,8 @@ export class MemoryConsoleReader implements ConsoleReader {
     const rows: { key: string; row: PersonRow }[] = [];
     for (const identity of this.store.identities.values()) {
       const accounts = this.accountsOf(identity.emailKey);
-      if (search !== '' && !matchesSearch(identity.emailKey, accounts.map((a) => a.name), search)) continue;
-      rows.push({ key: identity.emailKey, row: this.personRow(identity.emailKey, identity.firstSeenAt, accounts) });
+      if (search !== '' && !matchesSearch(identity.emailKey, [identity.name ?? null], search)) continue;
+      rows.push({ key: identity.emailKey, row: this.personRow(identity, accounts) });
     }
     return pageOf({ kind: 'people', search }, rows, query, 'asc');
   }
@@ -120,7 +120,7 @@ export class MemoryConsoleReader implements ConsoleReader {
     return {
       emailKey,
       identity,
-      name: personName(accounts),
+      name: personName(accounts) ?? identity?.name ?? null,
       state: personState(accounts),
       accounts: accounts.map((account) => {
         const groupsById = this.groupsById(account.connectorId);
@@ -171,11 +171,11 @@ export class MemoryConsoleReader implements ConsoleReader {
     );
   }
 
-  private personRow(emailKey: string, firstSeenAt: string, accounts: readonly StoredAccount[]): PersonRow {
+  private personRow(identity: StoredIdentity, accounts: readonly StoredAccount[]): PersonRow {
     return {
-      emailKey,
-      name: personName(accounts),
-      firstSeenAt,
+      emailKey: identity.emailKey,
+      name: personName(accounts) ?? identity.name ?? null,
+      firstSeenAt: identity.firstSeenAt,
       state: personState(accounts),
       accounts: accounts.map((account) => ({
         connectorId: account.connectorId,

@@ -83,6 +83,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  */
 export const PAGE_READ_BUDGET = 2_000;
 
+/**
+ * What one page of a people search may evaluate: identity items are small (a sixth of an account),
+ * and a search is expected to find a few people among many.
+ */
+const SEARCH_READ_BUDGET = 12_000;
+
 /** Items per Query request of a filtered page walk. */
 const FILTERED_READ_LIMIT = 500;
 
@@ -99,7 +105,7 @@ export class DynamoConsoleReader implements ConsoleReader {
 
   constructor(documentClient: DynamoDBDocumentClient, tableName: string, options: ConsoleReaderOptions = {}) {
     // Reads of a page fan out (one Query per person or account): a wider pool than a sync's.
-    this.table = new TableRequests(documentClient, tableName, { readConcurrency: 16, ...options });
+    this.table = new TableRequests(documentClient, tableName, { readConcurrency: 32, ...options });
     this.clock = options.clock ?? systemClock;
   }
 
@@ -176,11 +182,14 @@ export class DynamoConsoleReader implements ConsoleReader {
     const cursorQuery = { kind: 'accounts', connectorId, filter, direction };
     const after = decodeCursor(cursorQuery, query.cursor);
     const position = after === null ? null : stringPosition(after);
+    // Asked while the page is read: whether its rows need membership look-ups at all.
+    const grouped = this.hasGroups(connectorId);
+    grouped.catch(() => undefined);
     const walk =
       filter.groupId === undefined
         ? await this.walkAccounts(connectorId, filter, direction, limit, position)
         : await this.walkGroupMembers(connectorId, filter.groupId, filter, direction, limit, position);
-    const rows = await this.withGroups(connectorId, walk.accounts);
+    const rows = await this.withGroups(connectorId, walk.accounts, grouped);
     return { items: rows, nextCursor: walk.next === null ? null : encodeCursor(cursorQuery, walk.next) };
   }
 
@@ -276,8 +285,8 @@ export class DynamoConsoleReader implements ConsoleReader {
    * Rows with each account's current groups: one Query of its memberships, group names by
    * BatchGet; none at all for a connector without groups (one Query of one item says so).
    */
-  private async withGroups(connectorId: string, accounts: readonly StoredAccount[]): Promise<AccountRow[]> {
-    if (accounts.length === 0 || !(await this.hasGroups(connectorId))) return accounts.map((account) => ({ account, groups: [] }));
+  private async withGroups(connectorId: string, accounts: readonly StoredAccount[], grouped: Promise<boolean>): Promise<AccountRow[]> {
+    if (!(await grouped) || accounts.length === 0) return accounts.map((account) => ({ account, groups: [] }));
     const memberships = await runWithConcurrency(accounts, this.table.readConcurrency, (account) =>
       this.accountMemberships(connectorId, account.id),
     );
@@ -298,8 +307,20 @@ export class DynamoConsoleReader implements ConsoleReader {
     const cursorQuery = { kind: 'people', search };
     const after = decodeCursor(cursorQuery, query.cursor);
     const { identities, next } = await this.walkPeople(search, limit, after === null ? null : stringPosition(after));
-    const accountsByPerson = await runWithConcurrency(identities, this.table.readConcurrency, (identity) => this.accountsByEmail(identity.emailKey));
-    const memberships = await this.membershipsOfAccounts(accountsByPerson.flat());
+    // One task per person: their accounts, then the memberships of those in connectors with
+    // groups, so the two look-ups of one person overlap with the others' (no wave after wave).
+    const hasGroups = this.groupsCheck();
+    const perPerson = await runWithConcurrency(identities, this.table.readConcurrency, async (identity) => {
+      const accounts = await this.accountsByEmail(identity.emailKey);
+      const memberships = await Promise.all(
+        accounts.map(async (account) =>
+          account.removedAt === null && (await hasGroups(account.connectorId)) ? this.accountMemberships(account.connectorId, account.id) : [],
+        ),
+      );
+      return { accounts, memberships };
+    });
+    const accountsByPerson = perPerson.map((person) => person.accounts);
+    const memberships = await this.groupNamesOf(perPerson.flatMap((person) => person.accounts.map((account, index) => ({ account, memberships: person.memberships[index] ?? [] }))));
     const rows = identities.map((identity, index): PersonRow => {
       const accounts = sortAccounts(accountsByPerson[index] ?? []);
       return {
@@ -333,8 +354,8 @@ export class DynamoConsoleReader implements ConsoleReader {
     let evaluated = 0;
     for (;;) {
       const perShard = Math.min(
-        search === '' ? limit - found.length + 1 : Math.ceil(PAGE_READ_BUDGET / PEOPLE_SHARDS),
-        FILTERED_READ_LIMIT * 2,
+        search === '' ? limit - found.length + 1 : Math.ceil(SEARCH_READ_BUDGET / PEOPLE_SHARDS),
+        SEARCH_READ_BUDGET,
       );
       const shards = Array.from({ length: PEOPLE_SHARDS }, (_, shard) => shard);
       const answers = await runWithConcurrency(shards, this.table.readConcurrency, (shard) => this.peopleShard(shard, from, search, perShard));
@@ -351,7 +372,7 @@ export class DynamoConsoleReader implements ConsoleReader {
         found.push(identity);
       }
       if (settledUpTo === null) return { identities: found, next: null };
-      if (evaluated >= PAGE_READ_BUDGET) {
+      if (evaluated >= (search === '' ? PAGE_READ_BUDGET : SEARCH_READ_BUDGET)) {
         return { identities: found, next: found.length === limit ? (found[limit - 1]?.emailKey ?? null) : settledUpTo };
       }
       from = settledUpTo;
@@ -616,21 +637,26 @@ export class DynamoConsoleReader implements ConsoleReader {
     return (answer.Items ?? []).length > 0;
   }
 
-  /** The current groups of many accounts (of any connectors), for people rows. */
-  private async membershipsOfAccounts(accounts: readonly StoredAccount[]): Promise<{ groupsOf(account: StoredAccount): ReturnType<typeof currentGroups> }> {
-    const connectorIds = [...new Set(accounts.map((account) => account.connectorId))];
-    const grouped = new Set(
-      (await runWithConcurrency(connectorIds, this.table.readConcurrency, async (id) => ((await this.hasGroups(id)) ? id : null))).filter(
-        (id): id is string => id !== null,
-      ),
+  /** `hasGroups`, asked once per connector within one page. */
+  private groupsCheck(): (connectorId: string) => Promise<boolean> {
+    const answers = new Map<string, Promise<boolean>>();
+    return (connectorId) => {
+      let answer = answers.get(connectorId);
+      if (answer === undefined) answers.set(connectorId, (answer = this.hasGroups(connectorId)));
+      return answer;
+    };
+  }
+
+  /** The current groups of accounts whose memberships were read, with names from one BatchGet per connector. */
+  private async groupNamesOf(
+    entries: readonly { readonly account: StoredAccount; readonly memberships: readonly StoredMembership[] }[],
+  ): Promise<{ groupsOf(account: StoredAccount): ReturnType<typeof currentGroups> }> {
+    const groups = await this.groupsOfMemberships(
+      entries.map((entry) => entry.account),
+      entries.map((entry) => entry.memberships),
     );
-    const present = accounts.filter((account) => account.removedAt === null && grouped.has(account.connectorId));
-    const memberships = await runWithConcurrency(present, this.table.readConcurrency, (account) =>
-      this.accountMemberships(account.connectorId, account.id),
-    );
-    const groups = await this.groupsOfMemberships(present, memberships);
-    const byAccount = new Map<string, StoredMembership[]>();
-    present.forEach((account, index) => byAccount.set(`${account.connectorId}\u0000${account.id}`, memberships[index] ?? []));
+    const byAccount = new Map<string, readonly StoredMembership[]>();
+    for (const entry of entries) byAccount.set(`${entry.account.connectorId}\u0000${entry.account.id}`, entry.memberships);
     return {
       groupsOf: (account) =>
         currentGroups(byAccount.get(`${account.connectorId}\u0000${account.id}`) ?? [], groups.get(account.connectorId) ?? new Map()),
