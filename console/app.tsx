@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { renderCsv } from '../cli/output.ts';
-import { REVIEW_COLUMNS } from '../cli/read-model-views.ts';
+import { INSIGHT_COLUMNS, insightRows, REVIEW_COLUMNS } from '../cli/read-model-views.ts';
 import type { Child } from 'hono/jsx';
 import { ConfigError } from '../functions/core/errors.ts';
 import { systemClock, type Clock } from '../functions/core/ports.ts';
@@ -127,6 +127,16 @@ export function createConsoleApp(options: ConsoleAppOptions): Hono {
   app.get('/insights', async (c) => {
     const days = daysOf(urlOf(c), INSIGHT_DAYS, 90);
     return page(c, 'Insights', 'insights', <InsightsPage insights={await reader.insights({ days })} />);
+  });
+
+  app.get('/insights/csv', async (c) => {
+    const days = daysOf(urlOf(c), INSIGHT_DAYS, 90);
+    const day = clock.now().toISOString().slice(0, 10);
+    // The same rows as `rollcall insights --days N --format csv`.
+    return c.body(renderCsv(insightRows(await reader.insights({ days })), INSIGHT_COLUMNS), 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="rollcall-insights-${days}d-${day}.csv"`,
+    });
   });
 
   app.get('/review', async (c) => page(c, 'Access review', 'review', <ReviewIndexPage connectors={await connectors()} />));

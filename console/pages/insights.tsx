@@ -2,8 +2,34 @@
  * Insights (read-model.ts, `insights`): offboarding gaps, dormant accounts, invitations left
  * pending, admins per app, accounts without email, and which apps report last login at all.
  */
-import type { InsightAccount, Insights } from '../../functions/core/read-model.ts';
+import type { InsightAccount, Insights, OffboardingGap } from '../../functions/core/read-model.ts';
 import { connectorHref, Day, personHref, StateBadge, Text, Time } from './parts.tsx';
+
+/**
+ * Rows each list shows: an inventory of 100,000 accounts may hold tens of thousands of dormant
+ * ones, which no page should carry; the CSV download holds every finding.
+ */
+export const INSIGHT_ROWS_SHOWN = 100;
+
+export function insightsCsvHref(days: number): string {
+  return `/insights/csv?days=${days}`;
+}
+
+/** The first rows of a list, and a line saying how many more the CSV holds. */
+function Shown<T>(props: { readonly rows: readonly T[]; readonly days: number; readonly render: (rows: readonly T[]) => unknown }) {
+  const hidden = props.rows.length - INSIGHT_ROWS_SHOWN;
+  return (
+    <>
+      {props.render(props.rows.slice(0, INSIGHT_ROWS_SHOWN))}
+      {hidden > 0 ? (
+        <p class="hint more">
+          {`The first ${INSIGHT_ROWS_SHOWN} of ${props.rows.length}; `}
+          <a href={insightsCsvHref(props.days)}>the CSV</a> lists all of them.
+        </p>
+      ) : null}
+    </>
+  );
+}
 
 function Card(props: { readonly label: string; readonly value: number; readonly href: string; readonly alert?: boolean }) {
   return (
@@ -65,6 +91,47 @@ function AccountTable(props: { readonly accounts: readonly InsightAccount[] }) {
   );
 }
 
+function GapsTable(props: { readonly gaps: readonly OffboardingGap[] }) {
+  return (
+    <table class="data gaps">
+      <thead>
+        <tr>
+          <th>person</th>
+          <th>name</th>
+          <th>gone or disabled in</th>
+          <th>still active in</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.gaps.map((gap) => (
+          <tr class="attention">
+            <td class="email">
+              <a href={personHref(gap.emailKey)}>{gap.emailKey}</a>
+            </td>
+            <td>
+              <Text value={gap.name} />
+            </td>
+            <td>
+              {gap.offboarded.map((account) => (
+                <div>
+                  {account.connectorId} <StateBadge state={account.state} removed={account.removedAt !== null} />
+                </div>
+              ))}
+            </td>
+            <td class="reason">
+              {gap.stillActive.map((account) => (
+                <div>
+                  {account.connectorId} ({account.roleName ?? 'no role'})
+                </div>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function None(props: { readonly text: string }) {
   return <p class="empty">{props.text}</p>;
 }
@@ -87,7 +154,12 @@ export function InsightsPage(props: { readonly insights: Insights }) {
           </select>
         </label>
         <button type="submit">Apply</button>
-        <span class="hint">as of <Time value={insights.generatedAt} /></span>
+        <a href={insightsCsvHref(insights.days)} download>
+          Download CSV (every finding)
+        </a>
+        <span class="hint">
+          as of <Time value={insights.generatedAt} />
+        </span>
       </form>
       <div class="cards">
         <Card label="offboarding gaps (gone in one app, active in another)" value={insights.offboardingGaps.length} href="#gaps" alert={true} />
@@ -101,42 +173,7 @@ export function InsightsPage(props: { readonly insights: Insights }) {
       {insights.offboardingGaps.length === 0 ? (
         <None text="No person is removed or disabled in one app while still active in another." />
       ) : (
-        <table class="data gaps">
-          <thead>
-            <tr>
-              <th>person</th>
-              <th>name</th>
-              <th>gone or disabled in</th>
-              <th>still active in</th>
-            </tr>
-          </thead>
-          <tbody>
-            {insights.offboardingGaps.map((gap) => (
-              <tr class="attention">
-                <td class="email">
-                  <a href={personHref(gap.emailKey)}>{gap.emailKey}</a>
-                </td>
-                <td>
-                  <Text value={gap.name} />
-                </td>
-                <td>
-                  {gap.offboarded.map((account) => (
-                    <div>
-                      {account.connectorId} <StateBadge state={account.state} removed={account.removedAt !== null} />
-                    </div>
-                  ))}
-                </td>
-                <td class="reason">
-                  {gap.stillActive.map((account) => (
-                    <div>
-                      {account.connectorId} ({account.roleName ?? 'no role'})
-                    </div>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Shown rows={insights.offboardingGaps} days={insights.days} render={(gaps) => <GapsTable gaps={gaps} />} />
       )}
 
       <h2 id="dormant">No login for more than {insights.days} days</h2>
@@ -145,10 +182,18 @@ export function InsightsPage(props: { readonly insights: Insights }) {
           Not reported by {silent.map((c) => `${c.connectorId} (${c.app})`).join(', ')}: their apps give no last-login time, so none of their accounts is called dormant.
         </p>
       ) : null}
-      {insights.dormant.length === 0 ? <None text="None." /> : <AccountTable accounts={insights.dormant} />}
+      {insights.dormant.length === 0 ? (
+        <None text="None." />
+      ) : (
+        <Shown rows={insights.dormant} days={insights.days} render={(rows) => <AccountTable accounts={rows} />} />
+      )}
 
       <h2 id="pending">Invitations pending for more than {insights.pendingDays} days</h2>
-      {insights.pendingInvitations.length === 0 ? <None text="None." /> : <AccountTable accounts={insights.pendingInvitations} />}
+      {insights.pendingInvitations.length === 0 ? (
+        <None text="None." />
+      ) : (
+        <Shown rows={insights.pendingInvitations} days={insights.days} render={(rows) => <AccountTable accounts={rows} />} />
+      )}
 
       <h2 id="admins">Admins per app</h2>
       {insights.adminsPerApp.length === 0 ? (
@@ -174,11 +219,12 @@ export function InsightsPage(props: { readonly insights: Insights }) {
                 <td class="num">{app.admins.length}</td>
                 <td class="num">{app.activeAccounts}</td>
                 <td>
-                  {app.admins.map((account) => (
+                  {app.admins.slice(0, INSIGHT_ROWS_SHOWN).map((account) => (
                     <div class="email">
                       <Who account={account} /> <span class="tag">{account.roleName ?? ''}</span>
                     </div>
                   ))}
+                  {app.admins.length > INSIGHT_ROWS_SHOWN ? <div class="hint">{`and ${app.admins.length - INSIGHT_ROWS_SHOWN} more (in the CSV)`}</div> : null}
                 </td>
               </tr>
             ))}
@@ -187,7 +233,11 @@ export function InsightsPage(props: { readonly insights: Insights }) {
       )}
 
       <h2 id="no-email">Active accounts without email</h2>
-      {insights.withoutEmail.length === 0 ? <None text="None: every active account can be matched to a person." /> : <AccountTable accounts={insights.withoutEmail} />}
+      {insights.withoutEmail.length === 0 ? (
+        <None text="None: every active account can be matched to a person." />
+      ) : (
+        <Shown rows={insights.withoutEmail} days={insights.days} render={(rows) => <AccountTable accounts={rows} />} />
+      )}
     </>
   );
 }

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostAllowed, sameToken, tokenCookieName } from '../../console/guard.ts';
 import { RemoteBindingError, startConsole, type RunningConsole } from '../../console/server.ts';
 import { cookiePair, send } from './http-client.ts';
-import { fixtureReader, REASON, XSS_EMAIL, XSS_NAME } from './fixture-reader.ts';
+import { INSIGHT_ROWS_SHOWN } from '../../console/pages/insights.tsx';
+import { DORMANT_ACCOUNTS, fixtureReader, REASON, XSS_EMAIL, XSS_NAME } from './fixture-reader.ts';
 
 const EXPECTED_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -205,6 +206,24 @@ describe('the review CSV', () => {
     expect(lines[0]).toBe('connector,app,account id,email,name,role,groups,state,status,last login,first seen');
     expect(lines[1]).toContain(`torq-prod,torq,u-1,${XSS_EMAIL},"'=HYPERLINK(""http://x"")",Owner,<b>Admins</b>,active,VERIFIED,`);
     expectSecurityHeaders(answer.headers);
+  });
+});
+
+describe('insights', () => {
+  it('show the first rows of a long list on the page and every finding in the CSV', async () => {
+    const page = await get('/insights');
+    expect(page.status).toBe(200);
+    expect(page.body.match(/dormant-\d{3}@example\.com<\/a>/g)?.length).toBe(INSIGHT_ROWS_SHOWN);
+    expect(page.body).toContain(`The first ${INSIGHT_ROWS_SHOWN} of ${DORMANT_ACCOUNTS}; `);
+    expect(page.body).toContain('href="/insights/csv?days=90"');
+
+    const csv = await get('/insights/csv?days=90');
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="rollcall-insights-90d-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const lines = csv.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('insight,connector,app,account id,email,name,role,state,detail');
+    expect(lines.filter((line) => line.startsWith('dormant,')).length).toBe(DORMANT_ACCOUNTS);
+    expect((await get('/insights/csv?days=8')).status).toBe(400);
   });
 });
 

@@ -89,12 +89,27 @@ const person: PersonDetail = {
   accounts: [{ account: hostile, history: [{ kind: 'first-seen', at: hostile.firstSeenAt }], memberships: [] }],
 };
 
+/** More dormant accounts than the insights page shows. */
+export const DORMANT_ACCOUNTS = 150;
+
 const insights: Insights = {
   generatedAt: '2026-12-01T00:00:00.000Z',
   days: 90,
   pendingDays: 90,
   coverage: [],
-  dormant: [],
+  dormant: Array.from({ length: DORMANT_ACCOUNTS }, (_, i) => ({
+    connectorId: 'tg-acme',
+    app: 'twingate',
+    accountId: `d-${i}`,
+    email: `dormant-${String(i).padStart(3, '0')}@example.com`,
+    name: null,
+    roleName: 'MEMBER',
+    state: 'active' as const,
+    removedAt: null,
+    lastLoginAt: '2026-01-01T00:00:00.000Z',
+    firstSeenAt: '2026-01-01T00:00:00.000Z',
+    daysSinceLogin: 334,
+  })),
   pendingInvitations: [],
   offboardingGaps: [],
   adminsPerApp: [],
