@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../functions/core/errors.ts';
-import type { EventSink, InventoryStore } from '../functions/core/ports.ts';
+import type { EventSink, FleetStore } from '../functions/core/ports.ts';
 import type { ConsoleReader } from '../functions/core/read-model.ts';
 import type { PeopleIndexReport } from '../functions/adapters/dynamodb/people-index.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,7 +16,7 @@ import { noInventoryError, prepareDataDir } from './store/data-dir.ts';
 export const EMBEDDED_TABLE = 'rollcall-inventory';
 
 export interface Inventory {
-  readonly store: InventoryStore;
+  readonly store: FleetStore;
   /** The console's read model of the same inventory (pages, insights, the access review). */
   readonly reader: ConsoleReader;
   /** Adds identity items written before the people index to it (`rollcall reindex`). */

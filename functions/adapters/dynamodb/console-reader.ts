@@ -263,7 +263,8 @@ export class DynamoConsoleReader implements ConsoleReader {
     let evaluated = 0;
     let lastSk: string | null = null;
     for (;;) {
-      const want = Math.min(FILTERED_READ_LIMIT, PAGE_READ_BUDGET - evaluated, limit - accounts.length + BATCH_GET_LIMIT);
+      // One more than the page still needs: its accounts are fetched by key, each one a read.
+      const want = Math.max(1, Math.min(FILTERED_READ_LIMIT, PAGE_READ_BUDGET - evaluated, limit - accounts.length + 1));
       const answer = await this.query(`Query members page of connector ${connectorId}`, { ...input, Limit: want }, startKey);
       evaluated += answer.ScannedCount ?? 0;
       const members = (answer.Items ?? []).map((item) => ({ accountId: String(item.accountId), sk: String(item.SK) }));
