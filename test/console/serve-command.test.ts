@@ -79,6 +79,11 @@ describe('rollcall serve', () => {
       const page = await send({ port, path: '/', cookie });
       expect(page.status).toBe(200);
       expect(page.body).toContain('<tr id="connector-torq-table">');
+
+      // A second console on the same port: a usage error naming the flags, not a stack trace.
+      const second = await runCli(['serve', '--port', String(port), ...store]);
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain(`cannot listen on 127.0.0.1 port ${port} (EADDRINUSE): choose another --port or --host`);
     } finally {
       serve.child.kill('SIGTERM');
     }
