@@ -16,6 +16,7 @@ import { registerReindexCommand } from './commands/reindex.ts';
 import { registerReviewCommand } from './commands/review.ts';
 import { registerRolesCommand } from './commands/roles.ts';
 import { registerRunsCommand } from './commands/runs.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStoreServerCommand } from './commands/store-server.ts';
 import { registerUnlockCommand } from './commands/unlock.ts';
@@ -36,6 +37,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerProvisionCommands,
   registerRunsCommand,
   registerReindexCommand,
+  registerServeCommand,
   registerSimulateCommand,
   registerDemoCommand,
   registerStoreServerCommand,
