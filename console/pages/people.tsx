@@ -74,10 +74,14 @@ export function PeoplePage(props: { readonly search: string; readonly rows: Page
   );
 }
 
-/** How a person reads a changed field: role ids are the app's opaque keys, so only the fact shows, the ids on hover. */
+/** How a person reads a changed field: a role by its names (its ids, the app's opaque keys, on hover). */
 function ChangeText(props: { readonly change: FieldChange }) {
-  const { field, from, to } = props.change;
-  if (field === 'roleId') return <span title={`${String(from)} → ${String(to)}`}>role changed</span>;
+  const { field, from, to, fromName, toName } = props.change;
+  if (field === 'roleId') {
+    // Entries recorded before role names were kept show the fact only, the ids on hover.
+    if (fromName === undefined && toName === undefined) return <span title={`${String(from)} → ${String(to)}`}>role changed</span>;
+    return <span title={`${String(from)} → ${String(to)}`}>{`role ${fromName ?? '–'} → ${toName ?? '–'}`}</span>;
+  }
   const label = field === 'ssoProvisioned' ? 'SSO' : field === 'emailKey' ? 'email' : field;
   return <>{`${label} ${from === null ? '–' : String(from)} → ${to === null ? '–' : String(to)}`}</>;
 }

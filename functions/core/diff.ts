@@ -111,7 +111,11 @@ function materialChanges(before: Account, after: Account): FieldChange[] {
     if (before[field] === after[field]) continue;
     // A stored account without a state predates states: the listing fills it in, it did not change.
     if (field === 'state' && before.state === null) continue;
-    changes.push({ field, from: before[field], to: after[field] });
+    changes.push(
+      field === 'roleId'
+        ? { field, from: before.roleId, to: after.roleId, fromName: before.roleName, toName: after.roleName }
+        : { field, from: before[field], to: after[field] },
+    );
   }
   return changes;
 }

@@ -38,6 +38,9 @@ export interface FieldChange {
   readonly field: MaterialField;
   readonly from: string | boolean | null;
   readonly to: string | boolean | null;
+  /** For `roleId`: the role's names before and after, as the app reported them (ids are opaque to a reader). */
+  readonly fromName?: string | null;
+  readonly toName?: string | null;
 }
 
 export type AnomalyKind =

@@ -180,6 +180,14 @@ describe('pages', () => {
     expect(accounts.body).toContain('&lt;b&gt;Admins&lt;/b&gt;');
   });
 
+  it('show a role change by the role names, escaped, and an entry recorded without names as the fact only', async () => {
+    const answer = await get(`/people/${encodeURIComponent(XSS_EMAIL)}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('role Viewer → &lt;b&gt;Owner&lt;/b&gt;');
+    expect(answer.body).not.toContain('<b>Owner</b>');
+    expect(answer.body).toContain('title="r-0 → r-1">role changed</span>');
+  });
+
   it('answer a bad filter with 400 naming the field, and an unknown connector or person with 404', async () => {
     const badState = await get('/connectors/torq-prod/accounts?state=gone');
     expect(badState.status).toBe(400);

@@ -86,7 +86,22 @@ const person: PersonDetail = {
   identity: { emailKey: XSS_EMAIL, firstSeenAt: '2026-11-29T11:00:00.000Z', firstConnectorId: 'torq-prod' },
   name: XSS_NAME,
   state: 'active',
-  accounts: [{ account: hostile, history: [{ kind: 'first-seen', at: hostile.firstSeenAt }], memberships: [] }],
+  accounts: [
+    {
+      account: hostile,
+      history: [
+        { kind: 'first-seen', at: hostile.firstSeenAt },
+        // Recorded before role names were kept: the fact only.
+        { kind: 'changed', at: '2026-11-29T12:00:00.000Z', changes: [{ field: 'roleId', from: 'r-0', to: 'r-1' }] },
+        {
+          kind: 'changed',
+          at: '2026-11-30T12:00:00.000Z',
+          changes: [{ field: 'roleId', from: 'r-1', to: 'r-2', fromName: 'Viewer', toName: '<b>Owner</b>' }],
+        },
+      ],
+      memberships: [],
+    },
+  ],
 };
 
 /** More dormant accounts than the insights page shows. */

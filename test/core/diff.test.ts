@@ -73,7 +73,7 @@ describe('diffInventory', () => {
     const changed = result.events.find((e) => e.detailType === 'AccountChanged');
     expect(changed?.detail).toMatchObject({
       changes: [
-        { field: 'roleId', from: 'role-viewer', to: 'role-owner' },
+        { field: 'roleId', from: 'role-viewer', to: 'role-owner', fromName: 'Viewer', toName: 'Owner' },
         { field: 'status', from: 'VERIFIED', to: 'INVITATION_SENT' },
         { field: 'ssoProvisioned', from: false, to: true },
         { field: 'emailKey', from: 'a@example.com', to: 'other@example.com' },
@@ -95,7 +95,7 @@ describe('diffInventory', () => {
     ];
     const result = diff({ previous, listing: { accounts: listed, invalid: [] }, knownEmails: new Set(['a@example.com', 'b@example.com', 'c@example.com']) });
     expect(result.writes.recordChanges).toEqual([
-      { connectorId: 'c1', accountId: 'a', at: T1, kind: 'changed', changes: [{ field: 'roleId', from: 'role-viewer', to: 'role-owner' }] },
+      { connectorId: 'c1', accountId: 'a', at: T1, kind: 'changed', changes: [{ field: 'roleId', from: 'role-viewer', to: 'role-owner', fromName: 'Viewer', toName: 'Owner' }] },
       { connectorId: 'c1', accountId: 'b', at: T1, kind: 'restored', changes: [] },
     ]);
     const unchanged = diff({ previous: [storedAccount('a', 'a@example.com')], listing: { accounts: [account('a', 'a@example.com')], invalid: [] } });

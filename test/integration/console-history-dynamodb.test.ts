@@ -55,7 +55,7 @@ describe('account history and people pages from polls on the DynamoDB store', ()
     const u01 = await reader.getPerson('U01@example.com');
     expect(u01?.accounts[0]?.history).toEqual([
       { kind: 'first-seen', at: firstAt },
-      { kind: 'changed', at: changedAt, changes: [{ field: 'roleId', from: 'role-viewer', to: 'role-owner' }] },
+      { kind: 'changed', at: changedAt, changes: [{ field: 'roleId', from: 'role-viewer', to: 'role-owner', fromName: 'Viewer', toName: 'Owner' }] },
     ]);
     const u02 = await reader.getPerson('u02@example.com');
     expect(u02?.accounts[0]?.history).toEqual([
