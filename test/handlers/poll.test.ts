@@ -401,7 +401,7 @@ describe('the poller handler', () => {
       /^connector torq-refused: torq config apiUrl \(--api-url\): plain http is allowed only to loopback/,
     );
     const refusals = logLines().filter((line) => line.message === 'poll refused');
-    expect(refusals.map((line) => line.connectorId)).toEqual(['torq-other', 'torq-disabled', 'torq-refused']);
+    expect(refusals.map((line) => line.connectorId)).toEqual(['torq-other', 'torq-disabled', 'torq-disabled', 'torq-refused']);
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 });
