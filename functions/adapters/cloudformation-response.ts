@@ -4,7 +4,8 @@
  * CDK's provider framework, which would add a second function (and its role and log group) per
  * stack for what is one HTTPS request.
  */
-import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /** The fields of a custom resource request the reconciler reads. */
 export interface CustomResourceRequest {
@@ -34,6 +35,8 @@ export type ResponseSender = (url: string, response: CustomResourceResponse) => 
 export const sendResponse: ResponseSender = (url, response) =>
   new Promise((resolve, reject) => {
     const body = JSON.stringify(response);
+    // CloudFormation's URLs are https; plain http serves the tests' loopback server.
+    const request = url.startsWith('http://') ? httpRequest : httpsRequest;
     const put = request(url, { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } }, (answer) => {
       answer.resume();
       answer.on('end', () =>
