@@ -6,9 +6,11 @@
  * with `rollcall connectors disable`; a redeploy does not undo that).
  *
  * - declared and absent from the table: created, enabled, due at once (origin `declared`);
- * - declared and present: updated when a field differs (a connector added with the CLI under the
- *   same id becomes `declared`: cdk.json wins); a new schedule moves its next due time to the
- *   schedule's next firing;
+ * - declared and present: updated when a field differs; a new schedule moves its next due time to
+ *   the schedule's next firing. A connector of the CLI (origin `added`) under a declared id is
+ *   taken over: it becomes `declared` and enabled (declaring it is asking for it to be polled;
+ *   this is also how a connector released below, and declared again, or a deployment rolled back
+ *   after releasing it, polls again);
  * - in the table as `declared` but no longer in cdk.json ("released"): disabled, and handed over
  *   to the CLI (origin `added`). Its polling stops, as when its schedule was deleted with it from
  *   the stack before; its inventory and secret stay; `rollcall connectors remove [--purge]`
@@ -102,6 +104,9 @@ function declaredUpdate(current: ConnectorDefinition, entry: DeclaredDefinition,
     current.secretArn === entry.secretArn &&
     sameJson(current.config, entry.config);
   if (same) return null;
+  if (current.origin !== 'declared' && !current.enabled) {
+    return { ...newDefinition(entry, now), createdAt: current.createdAt };
+  }
   const nextDueAt =
     current.enabled && current.schedule !== entry.schedule
       ? new Date(nextDueAfter(parseSchedule(entry.schedule), entry.connectorId, now.getTime())).toISOString()

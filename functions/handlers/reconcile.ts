@@ -54,6 +54,8 @@ export function createReconcileHandler(runtime: ReconcilerRuntime): ReconcileHan
         return;
       }
       const declared = decodeDeclaredConnectors(event.ResourceProperties[DECLARED_PROPERTY]);
+      // Every app is known before anything is written: a refused list changes nothing.
+      const apps = new Map(declared.map((entry) => [entry.id, runtime.registry.get(entry.app)]));
       const result = await reconcileDeclared(
         runtime.definitions,
         declared.map((entry) => ({ connectorId: entry.id, app: entry.app, config: entry.config, schedule: entry.schedule, secretArn: entry.secretArn })),
@@ -62,7 +64,7 @@ export function createReconcileHandler(runtime: ReconcilerRuntime): ReconcileHan
       let secretsCreated = 0;
       for (const entry of declared) {
         if (entry.secretArn !== null) continue;
-        const app = runtime.registry.get(entry.app);
+        const app = apps.get(entry.id) ?? runtime.registry.get(entry.app);
         const description = `Rollcall connector ${entry.id} (${entry.app}): put JSON ${secretTemplate(app.credentialFields)}`;
         if (await runtime.ensureSecret(entry.id, description)) secretsCreated += 1;
       }

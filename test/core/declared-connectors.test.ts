@@ -86,6 +86,23 @@ describe('reconcileDeclared', () => {
     expect((await store.getDefinition('cli'))?.origin).toBe('declared');
   });
 
+  it('polls again, due at once, a released connector declared again (or a deployment rolled back after releasing it)', async () => {
+    const store = new MemoryDefinitions();
+    await reconcileDeclared(store, [declared('back')], DEPLOY_1);
+    await reconcileDeclared(store, [], DEPLOY_1);
+    expect(await store.getDefinition('back')).toMatchObject({ origin: 'added', enabled: false });
+
+    const result = await reconcileDeclared(store, [declared('back')], DEPLOY_2);
+
+    expect(result.updated).toEqual(['back']);
+    expect(await store.getDefinition('back')).toMatchObject({
+      origin: 'declared',
+      enabled: true,
+      nextDueAt: DEPLOY_2.toISOString(),
+      createdAt: DEPLOY_1.toISOString(),
+    });
+  });
+
   it('disables a connector dropped from cdk.json and hands it to the CLI (origin added), leaving CLI connectors alone', async () => {
     const store = new MemoryDefinitions();
     await reconcileDeclared(store, [declared('dropped'), declared('stays')], DEPLOY_1);
