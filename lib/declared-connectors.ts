@@ -20,7 +20,7 @@ import {
   RECONCILER_ENV,
   type DeclaredConnector,
 } from '../functions/contract/fleet-contract.ts';
-import { connectorSecretsArn } from './connector-secrets.ts';
+import { connectorSecretsArn, connectorSecretsFinding } from './connector-secrets.ts';
 import { appConfigOf, type ConnectorConfig } from './deployment-config.ts';
 import type { InventoryTable } from './inventory-table.ts';
 import { RECONCILER_ENTRY } from './poller-bundling.ts';
@@ -80,7 +80,7 @@ export class DeclaredConnectors extends Construct {
     props.inventory.grantInventoryAccess(this.role);
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:CreateSecret'], resources: [connectorSecretsArn(this)] }));
     Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rollcall/*]`,
+      id: connectorSecretsFinding(this),
       reason: 'Creates the empty secret rollcall/<id> of each declared connector (never a value); the prefix holds only connector secrets.',
     });
 

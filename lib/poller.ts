@@ -23,7 +23,7 @@ import { Construct } from 'constructs';
 import { ConfigError } from '../functions/core/errors.ts';
 import { DEFAULT_POLL_SETTINGS } from '../functions/core/poll.ts';
 import { POLLER_ENV } from '../functions/contract/poller-contract.ts';
-import { connectorSecretsArn } from './connector-secrets.ts';
+import { connectorSecretsArn, connectorSecretsFinding } from './connector-secrets.ts';
 import type { InventoryTable } from './inventory-table.ts';
 import { ENVIRONMENT_LIMIT_BYTES, worstCaseEnvironment } from './lambda-environment-size.ts';
 import { POLLER_ENTRY } from './poller-bundling.ts';
@@ -156,7 +156,7 @@ export class Poller extends Construct {
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [connectorSecretsArn(this), ...declaredSecretArns] }),
     );
     Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rollcall/*]`,
+      id: connectorSecretsFinding(this),
       reason:
         'Connectors are data: one added with "rollcall connectors add" has its secret named rollcall/<id>, readable without a redeploy; the prefix holds only connector secrets, in this account and region.',
     });
