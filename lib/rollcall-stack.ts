@@ -14,6 +14,7 @@ import { InventoryTable } from './inventory-table.ts';
 import { DeclaredConnectors, type DeclaredConnectorRef } from './declared-connectors.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { Poller } from './poller.ts';
+import { addProvisioning, type Provisioning } from './provisioning.ts';
 import { knownRegion, supportsEventArchive } from './region-support.ts';
 import { ConfigError } from '../functions/core/errors.ts';
 import { CONNECTOR_SECRET_PREFIX } from '../functions/core/types.ts';
@@ -43,6 +44,8 @@ export class RollcallStack extends Stack {
   /** The connectors declared in cdk.json, each with its secret. */
   readonly connectors: readonly DeclaredConnectorRef[];
   readonly alarms: RollcallAlarms;
+  /** Present only when a connector sets `"provisioning": true`: a default deployment has no write path. */
+  readonly provisioning: Provisioning | undefined;
 
   constructor(scope: Construct, id: string, props: RollcallStackProps) {
     const { config } = props;
@@ -70,6 +73,14 @@ export class RollcallStack extends Stack {
       ...(props.registry !== undefined ? { registry: props.registry } : {}),
     });
     this.connectors = this.declared.connectors;
+    this.provisioning = addProvisioning(this, {
+      config,
+      connectors: this.connectors,
+      inventory: this.inventory,
+      eventBus: this.events.bus,
+      deadLetterQueue: this.poller.deadLetterQueue,
+      ...(props.registry !== undefined ? { registry: props.registry } : {}),
+    });
     this.alarms = new RollcallAlarms(this, 'Alarms', {
       poller: this.poller,
       dispatcher: this.dispatcher,

@@ -10,7 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError } from '../core/errors.ts';
-import { CONNECTOR_ID_PATTERN } from '../core/types.ts';
+import { CONNECTOR_ID_PATTERN, type AppName } from '../core/types.ts';
 
 export const POLLER_ENV = {
   tableName: 'ROLLCALL_TABLE_NAME',
@@ -28,6 +28,38 @@ export const connectorIdSchema = z
 
 /** A complete secret ARN (with Secrets Manager's six-character suffix), so grants need no wildcard. */
 export const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
+
+/**
+ * A secret as a function may be told to read it: a complete ARN, or the ARN of a connector
+ * secret named by convention (`rollcall/<id>`) without the random suffix, which Secrets Manager
+ * accepts as a secret id too (the stack knows the name, not the suffix).
+ */
+export const SECRET_REFERENCE_PATTERN = new RegExp(
+  `${SECRET_ARN_PATTERN.source}|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:rollcall/[a-z0-9-]+$`,
+);
+
+/** Any name here; the registry refuses an unknown app where the connector is used. */
+const appNameSchema: z.ZodMiniType<AppName> = z.string().check(z.minLength(1));
+
+/**
+ * A connector as a function's environment carries it: the provisioning function's, which serves
+ * only the few connectors that enable provisioning (the poller reads definitions from the table).
+ * `config` is the app's own config, validated by the app at cold start.
+ */
+export const pollerConnectorSchema = z.object({
+  id: connectorIdSchema,
+  app: appNameSchema,
+  secretArn: z.string().check(z.regex(SECRET_REFERENCE_PATTERN, 'must be a complete Secrets Manager secret ARN, or the ARN of rollcall/<id> without its suffix')),
+  config: z.record(z.string(), z.unknown()),
+});
+export type PollerConnector = z.infer<typeof pollerConnectorSchema>;
+
+export const pollerConnectorsSchema = z.array(pollerConnectorSchema).check(
+  z.minLength(1, 'must list at least one connector'),
+  z.refine((connectors) => new Set(connectors.map((connector) => connector.id)).size === connectors.length, {
+    message: 'connector ids must be unique',
+  }),
+);
 
 /**
  * What asks for one poll: `{ "connectorId": "<id>" }`, as the body of a poll-queue message (the
