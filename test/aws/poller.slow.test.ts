@@ -82,7 +82,7 @@ let queueUrl: string;
 let pollQueueUrl: string;
 let store: DynamoInventoryStore;
 let responseServer: Server;
-let responses: CustomResourceResponse[] = [];
+const responses: CustomResourceResponse[] = [];
 let secrets: SecretsManagerClient;
 let dynamo: DynamoDBClient;
 let sqs: SQSClient;
