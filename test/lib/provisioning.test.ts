@@ -40,7 +40,8 @@ beforeAll(() => {
   plainResources = plain.template.toJSON().Resources as Resources;
   enabledResources = enabled.template.toJSON().Resources as Resources;
   added = Object.keys(enabledResources).filter((id) => !(id in plainResources));
-});
+  // Two synthesized stacks: tens of seconds on a loaded machine.
+}, 120_000);
 
 const secretOf = (stack: SynthesizedStack, connectorId: string) =>
   stack.stack.connectors.find((connector) => connector.connectorId === connectorId)?.secret.secretArn;
