@@ -25,4 +25,9 @@ export default tseslint.config(
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
+  {
+    // The console's browser script: a classic script beside Chart.js's UMD build, which defines `Chart`.
+    files: ['console/assets/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', Chart: 'readonly' } },
+  },
 );

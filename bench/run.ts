@@ -4,16 +4,19 @@
  *   npm run bench -- [--users 1000,10000 --users 100000] [--pacing 50000,100000 | --no-pacing] [--latency 25]
  *                    [--json | --markdown] [--no-handler] [--no-startup]
  *                    [--twingate-users 10000] [--twingate-groups 50 | --no-twingate]
+ *                    [--console-accounts 100000 | --no-console]
  *
  * `--pacing` alone (without `--users`) runs only the pacing measurement, e.g.
  * `npm run bench -- --pacing 50000 --no-handler` for a quick look at it; `--twingate-users` or
- * `--twingate-groups` alone likewise only the Twingate requests measurement (with `--pacing`, both).
+ * `--twingate-groups` alone likewise only the Twingate requests measurement (with `--pacing`, both);
+ * `--console-accounts` alone only the console pages measurement.
  *
  * Exit code 0 when every target holds, 1 when one fails, 2 on bad usage.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LATENCY_MS, DEFAULT_SIZES, runBenchmark } from './lib/benchmark.ts';
 import { DEFAULT_PACING_SIZES } from './lib/pacing.ts';
+import { DEFAULT_CONSOLE_ACCOUNTS } from './lib/console-pages.ts';
 import { DEFAULT_TWINGATE_GROUPS, DEFAULT_TWINGATE_USERS } from './lib/twingate-requests.ts';
 import { renderMarkdown, renderTables } from './lib/report.ts';
 import { runAsMain } from './lib/run-as-main.ts';
@@ -51,6 +54,9 @@ interface Flags {
   twingate: boolean;
   twingateUsers: number;
   twingateGroups: number;
+  /** `false` with --no-console. */
+  console: boolean;
+  consoleAccounts: number;
 }
 
 runAsMain(async () => {
@@ -76,6 +82,13 @@ runAsMain(async () => {
     )
     .option('--twingate-groups <n>', 'groups of that network, besides Everyone', positive, DEFAULT_TWINGATE_GROUPS)
     .option('--no-twingate', 'skip counting Twingate requests against the minimum')
+    .option(
+      '--console-accounts <n>',
+      "accounts of the console pages' inventory (a Twingate-like connector of a fifth of it besides); alone, without --users, only that measurement runs",
+      positive,
+      DEFAULT_CONSOLE_ACCOUNTS,
+    )
+    .option('--no-console', 'skip timing the console pages')
     .exitOverride((error) => {
       process.exit(error.exitCode === 0 ? 0 : 2);
     })
@@ -83,8 +96,9 @@ runAsMain(async () => {
   const flags = command.opts<Flags>();
 
   const twingateGiven = ['twingateUsers', 'twingateGroups'].some((name) => command.getOptionValueSource(name) === 'cli');
-  // --pacing or --twingate-* without --users run only the measurements they name.
-  const selective = flags.users === undefined && (Array.isArray(flags.pacing) || twingateGiven);
+  const consoleGiven = command.getOptionValueSource('consoleAccounts') === 'cli';
+  // --pacing, --twingate-* or --console-accounts without --users run only the measurements they name.
+  const selective = flags.users === undefined && (Array.isArray(flags.pacing) || twingateGiven || consoleGiven);
   const report = await runBenchmark({
     users: selective ? [] : flags.users === undefined ? DEFAULT_SIZES : [...new Set(flags.users)],
     pacing: Array.isArray(flags.pacing) ? [...new Set(flags.pacing)] : flags.pacing === false || selective ? [] : DEFAULT_PACING_SIZES,
@@ -92,6 +106,7 @@ runAsMain(async () => {
     measureHandler: flags.handler,
     measureStartup: flags.startup,
     ...(flags.twingate && (!selective || twingateGiven) ? { twingate: { users: flags.twingateUsers, groups: flags.twingateGroups } } : {}),
+    ...(flags.console && (!selective || consoleGiven) ? { consoleAccounts: flags.consoleAccounts } : {}),
     onProgress: (message) => process.stderr.write(`${message}\n`),
   });
   const output = flags.json ? `${JSON.stringify(report, null, 2)}\n` : flags.markdown ? renderMarkdown(report) : renderTables(report);

@@ -61,8 +61,8 @@ function noteTaker(events: EventSink): { sink: EventSink; notes: PollNotes } {
   };
 }
 
-/** One poll against an open inventory, with credentials from the environment. */
-export async function pollLocally(inventory: Inventory, request: LocalPollRequest): Promise<LocalPollResult> {
+/** One poll against an open inventory (its store and events: a poll reads no console pages), with credentials from the environment. */
+export async function pollLocally(inventory: Omit<Inventory, 'reader' | 'reindexPeople'>, request: LocalPollRequest): Promise<LocalPollResult> {
   const credentials = new EnvCredentialSource((request.registry ?? appRegistry).get(request.app).credentialFields, request.env);
   // Missing variables are a usage error here (exit 2), not a connector status.
   await credentials.get(request.connectorId);

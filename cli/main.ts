@@ -8,11 +8,15 @@ import type { ExitCodeSink, RegisterCommand } from './command.ts';
 import { registerConnectorsCommand } from './commands/connectors.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerGroupsCommand } from './commands/groups.ts';
+import { registerInsightsCommand } from './commands/insights.ts';
 import { registerPollCommand } from './commands/poll.ts';
 import { registerProvisionCommands } from './commands/provision.ts';
 import { registerReconnectCommand } from './commands/reconnect.ts';
+import { registerReindexCommand } from './commands/reindex.ts';
+import { registerReviewCommand } from './commands/review.ts';
 import { registerRolesCommand } from './commands/roles.ts';
 import { registerRunsCommand } from './commands/runs.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStoreServerCommand } from './commands/store-server.ts';
 import { registerUnlockCommand } from './commands/unlock.ts';
@@ -25,11 +29,15 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerUsersCommand,
   registerGroupsCommand,
   registerRolesCommand,
+  registerInsightsCommand,
+  registerReviewCommand,
   registerConnectorsCommand,
   registerReconnectCommand,
   registerUnlockCommand,
   registerProvisionCommands,
   registerRunsCommand,
+  registerReindexCommand,
+  registerServeCommand,
   registerSimulateCommand,
   registerDemoCommand,
   registerStoreServerCommand,

@@ -6,6 +6,8 @@
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../functions/core/errors.ts';
 import type { EventSink, FleetStore } from '../functions/core/ports.ts';
+import type { ConsoleReader } from '../functions/core/read-model.ts';
+import type { PeopleIndexReport } from '../functions/adapters/dynamodb/people-index.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { StoreOptions } from './options.ts';
 import { noInventoryError, prepareDataDir } from './store/data-dir.ts';
@@ -15,6 +17,10 @@ export const EMBEDDED_TABLE = 'rollcall-inventory';
 
 export interface Inventory {
   readonly store: FleetStore;
+  /** The console's read model of the same inventory (pages, insights, the access review). */
+  readonly reader: ConsoleReader;
+  /** Adds identity items written before the people index to it (`rollcall reindex`). */
+  reindexPeople(): Promise<PeopleIndexReport>;
   readonly events: EventSink;
   /** Where events are appended (JSON lines). */
   readonly eventsFile: string;
@@ -37,11 +43,12 @@ export interface OpenInventoryOptions {
 
 export async function openInventory(options: StoreOptions, open: OpenInventoryOptions = {}): Promise<Inventory> {
   // Loaded here, not at the top: `--help` and usage errors then start without the AWS SDK.
-  const [{ ensureTable }, { createDynamoClients }, { DynamoInventoryStore }, { JsonLinesEventSink }, { connectStore }] =
+  const [{ ensureTable }, { createDynamoClients }, { DynamoInventoryStore }, { DynamoConsoleReader }, { JsonLinesEventSink }, { connectStore }] =
     await Promise.all([
       import('../functions/adapters/dynamodb/create-table.ts'),
       import('../functions/adapters/dynamodb/client.ts'),
       import('../functions/adapters/dynamodb/store.ts'),
+      import('../functions/adapters/dynamodb/console-reader.ts'),
       import('../functions/adapters/jsonl-event-sink.ts'),
       import('./store/connect.ts'),
     ]);
@@ -63,8 +70,11 @@ export async function openInventory(options: StoreOptions, open: OpenInventoryOp
     }
     // Only an explicit endpoint (DynamoDB Local, a test) gets its table created; in AWS the stack owns it.
     if (options.endpoint !== undefined) await ensureTable(clients.client, options.table);
+    const store = new DynamoInventoryStore(clients.documentClient, options.table);
     return {
-      store: new DynamoInventoryStore(clients.documentClient, options.table),
+      store,
+      reader: new DynamoConsoleReader(clients.documentClient, options.table),
+      reindexPeople: () => store.reindexPeople(),
       events,
       eventsFile,
       description: `DynamoDB table ${options.table}${options.endpoint ? ` at ${options.endpoint}` : ''}`,
@@ -87,8 +97,11 @@ export async function openInventory(options: StoreOptions, open: OpenInventoryOp
     await detach();
     throw error;
   }
+  const store = new DynamoInventoryStore(clients.documentClient, EMBEDDED_TABLE);
   return {
-    store: new DynamoInventoryStore(clients.documentClient, EMBEDDED_TABLE),
+    store,
+    reader: new DynamoConsoleReader(clients.documentClient, EMBEDDED_TABLE),
+    reindexPeople: () => store.reindexPeople(),
     events,
     eventsFile,
     description: `embedded store in ${dataDir}`,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { TORQ_PAGE_SIZE } from '../../functions/connectors/torq/index.ts';
 import { DEFAULT_REQUESTS_PER_SECOND } from '../../functions/connectors/torq/torq-connector.ts';
 import { helpStartupTarget, measureCliStartup, type StartupMeasurement } from './cli-startup.ts';
+import { consoleTargets, measureConsolePages, type ConsolePagesResult } from './console-pages.ts';
 import { costModel } from './cost-model.ts';
 import { measureHandler, type HandlerMeasurement } from './handler-bundle.ts';
 import { measureTableRender, tableRenderTarget, TABLE_RENDER_SIZES } from './table-render.ts';
@@ -35,6 +36,8 @@ export interface BenchmarkOptions {
   readonly tableRows?: readonly number[];
   /** The Twingate requests measurement's network; skipped (n/a) when absent. */
   readonly twingate?: { readonly users: number; readonly groups: number };
+  /** Accounts of the console pages measurement's inventory; skipped (n/a) when absent. */
+  readonly consoleAccounts?: number;
 }
 
 export async function runBenchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
@@ -58,6 +61,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   let twingate: TwingateRequestsResult = { status: 'n/a', reason: 'skipped (--no-twingate)' };
   if (options.twingate !== undefined) twingate = await measureTwingateRequests({ ...options.twingate, onProgress: progress });
 
+  let consolePages: ConsolePagesResult = { status: 'n/a', reason: 'skipped (--no-console)' };
+  if (options.consoleAccounts !== undefined) consolePages = await measureConsolePages({ accounts: options.consoleAccounts, onProgress: progress });
+
   let handler: HandlerMeasurement = { status: 'n/a', entry: 'functions/handlers/poll.ts', reason: 'skipped (--no-handler)' };
   if (options.measureHandler) {
     progress('bundling the poller and timing its module init...');
@@ -79,7 +85,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     startup = await measureCliStartup();
   }
 
-  const targets = [...evaluateTargets(sizes), tableRenderTarget(tableRender), helpStartupTarget(startup), ...pacingTargets(pacing), ...twingateTargets(twingate)];
+  const targets = [...evaluateTargets(sizes), tableRenderTarget(tableRender), helpStartupTarget(startup), ...pacingTargets(pacing), ...twingateTargets(twingate), ...consoleTargets(consolePages)];
   const firstSlopes = memorySlopes(sizes, (size) => size.memory.firstPollPeakRssMb);
   const unchangedSlopes = memorySlopes(sizes, (size) => size.memory.secondPollPeakRssMb);
   const processors = cpus();
@@ -104,6 +110,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     sizes,
     pacing,
     twingate,
+    console: consolePages,
     memorySlopes: firstSlopes.map((slope, index) => ({
       fromUsers: slope.fromUsers,
       toUsers: slope.toUsers,

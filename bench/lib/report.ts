@@ -4,6 +4,7 @@
  */
 import Table from 'cli-table3';
 import type { StartupMeasurement } from './cli-startup.ts';
+import { consoleSection, type ConsolePagesResult } from './console-pages.ts';
 import type { CostModel } from './cost-model.ts';
 import type { HandlerMeasurement } from './handler-bundle.ts';
 import { TERMINAL_COLUMNS, type TableRenderMeasurement } from './table-render.ts';
@@ -36,6 +37,8 @@ export interface BenchmarkReport {
   readonly pacing: readonly PacingMeasurement[];
   /** Twingate requests against the fewest its API allows, and an unchanged poll's writes. */
   readonly twingate: TwingateRequestsResult;
+  /** The console's pages on a large inventory (`--console-accounts`). */
+  readonly console: ConsolePagesResult;
   readonly memorySlopes: readonly {
     readonly fromUsers: number;
     readonly toUsers: number;
@@ -108,6 +111,8 @@ function sections(report: BenchmarkReport): Section[] {
   const pacing = pacingSection(report.pacing);
   if (pacing !== null) result.push(pacing);
   result.push(...twingateSections(report.twingate));
+  const consolePages = consoleSection(report.console);
+  if (consolePages !== null) result.push(consolePages);
   const { handler } = report;
   result.push({
     title: 'Poller bundle (esbuild: node22, ESM, minified)',

@@ -33,7 +33,9 @@ export type TargetId =
   | 'pacing-to-floor-ratio'
   | 'twingate-requests-to-minimum'
   | 'twingate-unchanged-inventory-writes'
-  | 'twingate-first-poll-inventory';
+  | 'twingate-first-poll-inventory'
+  | 'console-page-time'
+  | 'console-no-scan';
 
 export const TARGET_LIMITS = {
   /** Write requests of a poll that finds nothing changed (bookkeeping only). */

@@ -125,7 +125,14 @@ export function registerConnectorsCommand(program: Command, exit: ExitCodeSink, 
     if (isDeployment(flags)) {
       const client = await openSecretsClient();
       try {
-        const secret = await createConnectorSecret(client, definition.connectorId, app);
+        const secret = await createConnectorSecret(client, definition.connectorId, app).catch((error: unknown) => {
+          // The definition is written: say so, and how to finish by hand, before the error itself.
+          process.stderr.write(
+            `the connector is added, but its secret could not be created: create it with ` +
+              `"aws secretsmanager create-secret --name ${connectorSecretName(definition.connectorId)}", then put its value\n`,
+          );
+          throw error;
+        });
         const name = connectorSecretName(definition.connectorId);
         process.stdout.write(
           `${secret === 'created' ? `created the empty secret ${name}` : `the secret ${name} exists already (kept as it is)`}; ` +

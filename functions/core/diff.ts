@@ -7,7 +7,7 @@
  */
 import { makeEvent, MAX_ANOMALY_ACCOUNT_IDS, type AccountRef, type AnomalyKind, type FieldChange, type RollcallEvent } from './events.ts';
 import { diffGroups, type AccessChange, type AccountView, type GroupInventory, type GroupListing } from './group-diff.ts';
-import type { InventoryWrites } from './ports.ts';
+import type { AccountChangeRecord, InventoryWrites } from './ports.ts';
 import {
   MATERIAL_FIELDS,
   type Account,
@@ -241,6 +241,7 @@ export class InventoryDiff {
     const { now, connectorId } = input;
     const putAccounts: StoredAccount[] = [];
     const putIdentities: StoredIdentity[] = [];
+    const recordChanges: AccountChangeRecord[] = [];
     const events: RollcallEvent[] = [];
     for (const account of accounts) {
       const before = this.previousById.get(account.id);
@@ -252,8 +253,10 @@ export class InventoryDiff {
         if (before.removedAt !== null) {
           this.restored += 1;
           putAccounts.push(stored(account, base, before.firstSeenAt, now));
+          recordChanges.push({ connectorId, accountId: account.id, at: now, kind: 'restored', changes });
         } else if (changes.length > 0) {
           putAccounts.push(stored(account, base, before.firstSeenAt, now));
+          recordChanges.push({ connectorId, accountId: account.id, at: now, kind: 'changed', changes });
         } else if (refreshOnlyDiffers(before, account)) {
           putAccounts.push(stored(account, base, before.firstSeenAt, before.lastChangedAt));
         }
@@ -284,7 +287,12 @@ export class InventoryDiff {
       const generation = this.lastRemovalByEmail.get(emailKey) ?? 'first';
       if (!everHeld && !input.knownEmails.has(emailKey)) {
         this.newUsers += 1;
-        putIdentities.push({ emailKey, firstSeenAt: now, firstConnectorId: connectorId });
+        putIdentities.push({
+          emailKey,
+          firstSeenAt: now,
+          firstConnectorId: connectorId,
+          ...(representative.name === null ? {} : { name: representative.name }),
+        });
         events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(representative) }, 'global'));
       }
       events.push(
@@ -298,7 +306,9 @@ export class InventoryDiff {
         ),
       );
     }
-    return { writes: { putAccounts, putIdentities, removeAccounts: [] }, events };
+    // Only when some account changed: an unchanged slice's writes stay empty.
+    const history = recordChanges.length > 0 ? { recordChanges } : {};
+    return { writes: { putAccounts, putIdentities, removeAccounts: [], ...history }, events };
   }
 
   /**
@@ -517,6 +527,7 @@ export function diffInventory(input: DiffInput): DiffResult {
       putAccounts: accounts.writes.putAccounts,
       putIdentities: accounts.writes.putIdentities,
       removeAccounts: rest.writes.removeAccounts,
+      ...(accounts.writes.recordChanges === undefined ? {} : { recordChanges: accounts.writes.recordChanges }),
       ...groupWrites,
     },
     events: [...accounts.events, ...access.events, ...rest.events],

@@ -61,7 +61,7 @@ export function repairIdentities(input: {
   const base = { connectorId, app, time: now };
   for (const emailKey of [...missing.keys()].sort()) {
     const { firstSeenAt, account } = missing.get(emailKey) as { firstSeenAt: string; account: StoredAccount };
-    putIdentities.push({ emailKey, firstSeenAt, firstConnectorId: connectorId });
+    putIdentities.push({ emailKey, firstSeenAt, firstConnectorId: connectorId, ...(account.name === null ? {} : { name: account.name }) });
     events.push(makeEvent('UserDiscovered', base, [emailKey], { emailKey, account: accountRef(account) }, 'global'));
   }
   return { writes: { putAccounts: [], putIdentities, removeAccounts: [] }, events, repaired: putIdentities.length };

@@ -44,3 +44,8 @@ export function textOrNull(value: string | null | undefined): string | null {
   const text = value?.trim() ?? '';
   return text === '' ? null : text;
 }
+
+/** The form a people search and the names it searches are compared in: trimmed, NFC, lower-cased. */
+export function searchKey(text: string): string {
+  return text.trim().normalize('NFC').toLowerCase().normalize('NFC');
+}

@@ -17,7 +17,7 @@ import type {
   SyncCounts,
   SyncRun,
 } from './types.ts';
-import type { RollcallEvent } from './events.ts';
+import type { FieldChange, RollcallEvent } from './events.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Connector
@@ -105,8 +105,13 @@ export interface CredentialSource {
 export interface InventoryWrites {
   /** Accounts to create or overwrite (new, changed, refreshed, back from removal). */
   readonly putAccounts: readonly StoredAccount[];
-  /** Accounts to mark removed. */
+  /** Accounts to mark removed (each also recorded in the account's history by the store). */
   readonly removeAccounts: readonly { readonly id: string; readonly removedAt: string }[];
+  /**
+   * The material changes and returns of accounts in `putAccounts`, kept as their history (the
+   * console's person page). Only accounts that changed have one: an unchanged poll writes none.
+   */
+  readonly recordChanges?: readonly AccountChangeRecord[];
   /** People seen for the first time in any connector (written only if still absent). */
   readonly putIdentities: readonly StoredIdentity[];
   /** Groups to create or overwrite (new, changed, back from removal). */
@@ -120,6 +125,20 @@ export interface InventoryWrites {
    * not hold: nothing to mark, no error.
    */
   readonly revokeMemberships?: readonly { readonly groupId: string; readonly accountId: string; readonly revokedAt: string }[];
+}
+
+/**
+ * One entry of an account's history: a material change (the fields, from and to), a return after
+ * a removal, or a removal. Kept per account and time, so writing one twice (a re-run after a
+ * crash) keeps one.
+ */
+export interface AccountChangeRecord {
+  readonly connectorId: string;
+  readonly accountId: string;
+  readonly at: string;
+  readonly kind: 'changed' | 'restored' | 'removed';
+  /** The material fields that changed (none for a removal; a return may come with changes). */
+  readonly changes: readonly FieldChange[];
 }
 
 export interface GroupQuery {

@@ -128,6 +128,11 @@ export interface StoredIdentity {
   readonly emailKey: string;
   readonly firstSeenAt: string;
   readonly firstConnectorId: string;
+  /**
+   * The name the account that introduced the person gave, when it gave one: what the console's
+   * people search matches besides the email. Absent on records written before it was kept.
+   */
+  readonly name?: string;
 }
 
 /** A record the connector could not accept; reported by id and reason, never by content. */

@@ -16,7 +16,7 @@ import { classifyError, ConfigError, safeMessage } from '../core/errors.ts';
 import type { RollcallEvent } from '../core/events.ts';
 import { provisionMembership } from '../core/provision.ts';
 import { ProvisioningRefusedError } from '../core/provision-errors.ts';
-import { completedEvent, failedEvent, readAccessRequest } from './access-request.ts';
+import { completedEvent, failedEvent, readAccessRequest, type Invocation, type ReadRequest } from './access-request.ts';
 import { createProvisionerRuntime, type ProvisionerRuntime } from './provisioner-runtime.ts';
 import type { LambdaContext } from './poll.ts';
 
@@ -34,57 +34,62 @@ export type ProvisionHandler = (event: unknown, context?: LambdaContext) => Prom
 const DEFAULT_FUNCTION_NAME = 'rollcall-provisioner';
 
 export function createProvisionHandler(runtime: ProvisionerRuntime): ProvisionHandler {
-  const { logger, log } = runtime;
+  const { logger } = runtime;
   return async (input, context) => {
     if (context !== undefined) logger.addContext(context);
-    const invocationId = context?.awsRequestId ?? randomUUID();
-    const functionName = context?.functionName ?? DEFAULT_FUNCTION_NAME;
-    const read = readAccessRequest(input, { invocationId, functionName });
+    const invocation = { invocationId: context?.awsRequestId ?? randomUUID(), functionName: context?.functionName ?? DEFAULT_FUNCTION_NAME };
+    const read = readAccessRequest(input, invocation);
     logger.appendKeys({ requestId: read.answer.requestId });
     try {
-      let answer: RollcallEvent<'AccessRequestCompleted' | 'AccessRequestFailed'>;
-      if (!read.ok) {
-        logger.warn('provisioning request refused: malformed', { reason: read.error.message });
-        const known = read.connectorId === null ? null : runtime.connectors.get(read.connectorId);
-        answer = failedEvent(read.error, read.answer, read.connectorId === null ? null : { connectorId: read.connectorId, app: known?.app ?? '' }, now(runtime));
-      } else {
-        const { request } = read;
-        logger.appendKeys({ connectorId: request.connectorId });
-        const connector = runtime.connectors.get(request.connectorId);
-        try {
-          if (connector === undefined) {
-            throw new ConfigError(
-              `connector ${request.connectorId} does not enable provisioning in this deployment (set "provisioning": true on it in cdk.json)`,
-            );
-          }
-          const { credentials } = await runtime.credentials.get(request.connectorId);
-          const result = await provisionMembership(
-            {
-              store: runtime.store,
-              events: runtime.events,
-              provisioner: connector.createProvisioner(credentials),
-              clock: runtime.clock,
-              logger: log,
-              holder: { kind: 'lambda', requestId: invocationId, functionName },
-            },
-            request,
-          );
-          answer = completedEvent(result, { ...read.answer, initiatedBy: request.initiatedBy }, now(runtime));
-          logger.info('provisioning request completed', { action: request.action, outcome: result.outcome, groupId: result.group.id });
-        } catch (error) {
-          const { kind, logLevel } = classifyError(error);
-          // A refused request is the requester's to fix, and is answered: a warning, not an error of the function.
-          const level = error instanceof ProvisioningRefusedError ? 'warn' : logLevel;
-          logger[level]('provisioning request failed', { action: request.action, errorKind: kind, reason: safeMessage(error) });
-          answer = failedEvent(error, read.answer, { connectorId: request.connectorId, app: connector?.app ?? '' }, now(runtime));
-        }
-      }
+      const answer = read.ok ? await carryOut(runtime, read, invocation) : refuse(runtime, read);
       await runtime.events.publish([answer]);
       return { eventId: answer.id, detailType: answer.detailType, detail: answer.detail };
     } finally {
       logger.removeKeys(['requestId', 'connectorId']);
     }
   };
+}
+
+type Answer = RollcallEvent<'AccessRequestCompleted' | 'AccessRequestFailed'>;
+
+/** A request that could not be read: answered, naming the connector only when it was named validly. */
+function refuse(runtime: ProvisionerRuntime, read: Extract<ReadRequest, { ok: false }>): Answer {
+  runtime.logger.warn('provisioning request refused: malformed', { reason: read.error.message });
+  const connector = read.connectorId === null ? null : { connectorId: read.connectorId, app: runtime.connectors.get(read.connectorId)?.app ?? '' };
+  return failedEvent(read.error, read.answer, connector, now(runtime));
+}
+
+/** Runs the core's `provisionMembership` for a connector that enables provisioning; any failure becomes the answer. */
+async function carryOut(runtime: ProvisionerRuntime, read: Extract<ReadRequest, { ok: true }>, invocation: Invocation): Promise<Answer> {
+  const { request } = read;
+  const { logger } = runtime;
+  logger.appendKeys({ connectorId: request.connectorId });
+  const connector = runtime.connectors.get(request.connectorId);
+  try {
+    if (connector === undefined) {
+      throw new ConfigError(`connector ${request.connectorId} does not enable provisioning in this deployment (set "provisioning": true on it in cdk.json)`);
+    }
+    const { credentials } = await runtime.credentials.get(request.connectorId);
+    const result = await provisionMembership(
+      {
+        store: runtime.store,
+        events: runtime.events,
+        provisioner: connector.createProvisioner(credentials),
+        clock: runtime.clock,
+        logger: runtime.log,
+        holder: { kind: 'lambda', requestId: invocation.invocationId, functionName: invocation.functionName },
+      },
+      request,
+    );
+    logger.info('provisioning request completed', { action: request.action, outcome: result.outcome, groupId: result.group.id });
+    return completedEvent(result, { ...read.answer, initiatedBy: request.initiatedBy }, now(runtime));
+  } catch (error) {
+    const { kind, logLevel } = classifyError(error);
+    // A refused request is the requester's to fix, and is answered: a warning, not an error of the function.
+    const level = error instanceof ProvisioningRefusedError ? 'warn' : logLevel;
+    logger[level]('provisioning request failed', { action: request.action, errorKind: kind, reason: safeMessage(error) });
+    return failedEvent(error, read.answer, { connectorId: request.connectorId, app: connector?.app ?? '' }, now(runtime));
+  }
 }
 
 const now = (runtime: ProvisionerRuntime) => runtime.clock.now().toISOString();

@@ -221,7 +221,7 @@ describe('DynamoInventoryStore accounts and identities', () => {
     expect(counter.counts().byCommand).toEqual({ BatchWriteItem: Math.ceil(80 / 25) });
   });
 
-  it('marks removed accounts with one UpdateItem each and keeps them loadable', async () => {
+  it('marks removed accounts with one UpdateItem each, their history in one batch, and keeps them loadable', async () => {
     const connectorId = newConnectorId('remove');
     await store.applyWrites(connectorId, {
       ...NO_WRITES,
@@ -237,7 +237,9 @@ describe('DynamoInventoryStore accounts and identities', () => {
       ],
     });
 
-    expect(counter.counts().byCommand).toEqual({ UpdateItem: 2 });
+    // The history entry of the one removal that took (none for an account never stored).
+    expect(counter.counts().byCommand).toEqual({ UpdateItem: 2, BatchWriteItem: 1 });
+    expect(counter.counts().itemsWritten).toBe(3);
     const loaded = await store.loadAccounts(connectorId);
     expect(loaded.map((a) => [a.id, a.removedAt]).sort()).toEqual([
       ['gone', NOW],

@@ -82,6 +82,26 @@ describe('diffInventory', () => {
     expect(result.writes.putAccounts[0]).toMatchObject({ firstSeenAt: T0, lastChangedAt: T1 });
   });
 
+  it('records each material change and each return as history, and nothing for a silent refresh', () => {
+    const previous = [
+      storedAccount('a', 'a@example.com'),
+      storedAccount('b', 'b@example.com', { removedAt: T0 }),
+      storedAccount('c', 'c@example.com', { name: 'Cy' }),
+    ];
+    const listed = [
+      account('a', 'a@example.com', { roleId: 'role-owner', roleName: 'Owner' }),
+      account('b', 'b@example.com'),
+      account('c', 'c@example.com', { name: 'Cyrus' }),
+    ];
+    const result = diff({ previous, listing: { accounts: listed, invalid: [] }, knownEmails: new Set(['a@example.com', 'b@example.com', 'c@example.com']) });
+    expect(result.writes.recordChanges).toEqual([
+      { connectorId: 'c1', accountId: 'a', at: T1, kind: 'changed', changes: [{ field: 'roleId', from: 'role-viewer', to: 'role-owner' }] },
+      { connectorId: 'c1', accountId: 'b', at: T1, kind: 'restored', changes: [] },
+    ]);
+    const unchanged = diff({ previous: [storedAccount('a', 'a@example.com')], listing: { accounts: [account('a', 'a@example.com')], invalid: [] } });
+    expect(unchanged.writes.recordChanges).toBeUndefined();
+  });
+
   it('treats an email case change as no change, refreshing the stored spelling silently', () => {
     const previous = [storedAccount('a', 'a@example.com')];
     const result = diff({ previous, listing: { accounts: [account('a', 'A@Example.COM')], invalid: [] } });

@@ -2,6 +2,7 @@
 import { LeaseBusyError } from '../../functions/core/errors.ts';
 import type { EventType, RollcallEvent } from '../../functions/core/events.ts';
 import type {
+  AccountChangeRecord,
   AccountPage,
   AccountQuery,
   Clock,
@@ -32,6 +33,8 @@ export class MemoryStore implements FleetStore {
   /** Per connector: groups by id, and memberships by group id and account id. */
   readonly groups = new Map<string, Map<string, StoredGroup>>();
   readonly memberships = new Map<string, Map<string, StoredMembership>>();
+  /** Per connector and account (`connectorId\u0000accountId`): the account's history, by time and kind. */
+  readonly history = new Map<string, Map<string, AccountChangeRecord>>();
   writeCalls = 0;
   /** Group and membership loads (a connector without groups must cost none). */
   groupReads = 0;
@@ -93,9 +96,12 @@ export class MemoryStore implements FleetStore {
   async applyWrites(connectorId: string, writes: InventoryWrites) {
     const map = this.accountsOf(connectorId);
     for (const account of writes.putAccounts) map.set(account.id, account);
+    for (const record of writes.recordChanges ?? []) this.recordHistory(record);
     for (const removal of writes.removeAccounts) {
       const account = map.get(removal.id);
-      if (account) map.set(removal.id, { ...account, removedAt: removal.removedAt });
+      if (!account) continue;
+      map.set(removal.id, { ...account, removedAt: removal.removedAt });
+      this.recordHistory({ connectorId, accountId: removal.id, at: removal.removedAt, kind: 'removed', changes: [] });
     }
     for (const identity of writes.putIdentities) {
       if (!this.identities.has(identity.emailKey)) this.identities.set(identity.emailKey, identity);
@@ -114,12 +120,23 @@ export class MemoryStore implements FleetStore {
     }
     this.writeCalls +=
       writes.putAccounts.length +
-      writes.removeAccounts.length +
+      writes.removeAccounts.length * 2 +
+      (writes.recordChanges?.length ?? 0) +
       writes.putIdentities.length +
       (writes.putGroups?.length ?? 0) +
       (writes.removeGroups?.length ?? 0) +
       (writes.putMemberships?.length ?? 0) +
       (writes.revokeMemberships?.length ?? 0);
+  }
+  private recordHistory(record: AccountChangeRecord) {
+    const key = `${record.connectorId}\u0000${record.accountId}`;
+    let records = this.history.get(key);
+    if (!records) this.history.set(key, (records = new Map()));
+    records.set(`${record.at}\u0000${record.kind}`, record);
+  }
+  /** An account's history, oldest first. */
+  historyOf(connectorId: string, accountId: string): AccountChangeRecord[] {
+    return [...(this.history.get(`${connectorId}\u0000${accountId}`)?.values() ?? [])].sort((a, b) => compare(a.at, b.at));
   }
   private inConnector<T>(maps: Map<string, Map<string, T>>, connectorId: string): Map<string, T> {
     let map = maps.get(connectorId);

@@ -40,8 +40,8 @@ beforeAll(() => {
   plainResources = plain.template.toJSON().Resources as Resources;
   enabledResources = enabled.template.toJSON().Resources as Resources;
   added = Object.keys(enabledResources).filter((id) => !(id in plainResources));
-  // Two synthesized stacks: tens of seconds on a loaded machine.
-}, 120_000);
+  // Two synths, CPU-bound: on a busy machine they outlast the default hook timeout.
+}, 90_000);
 
 const secretOf = (stack: SynthesizedStack, connectorId: string) =>
   stack.stack.connectors.find((connector) => connector.connectorId === connectorId)?.secret.secretArn;
@@ -54,7 +54,7 @@ function statementsOf(resources: Resources, roleId: string): { Action: string | 
 }
 const actionsOf = (statement: { Action: string | string[] }) => [statement.Action].flat();
 
-describe('a default deployment', () => {
+describe('a default deployment', { timeout: 60_000 }, () => {
   it('has no provisioning function, rule, output or write path', () => {
     for (const stack of [plain, synth(false)]) {
       const resources = stack.template.toJSON().Resources as Resources;
@@ -77,7 +77,7 @@ describe('a default deployment', () => {
   });
 });
 
-describe('one connector with "provisioning": true', () => {
+describe('one connector with "provisioning": true', { timeout: 60_000 }, () => {
   it("adds exactly the function, its role, log group and policy, its rule and the rule's invoke permission; only the dead-letter queue's policy changes", () => {
     expect(added.map((id) => enabledResources[id]?.Type).sort()).toEqual(
       [
@@ -167,7 +167,7 @@ describe('one connector with "provisioning": true', () => {
   });
 });
 
-describe('the connector setting', () => {
+describe('the connector setting', { timeout: 60_000 }, () => {
   it('is refused for an app without a provisioner, and must be a boolean', () => {
     expect(() => parseDeploymentConfig({ connectors: [{ id: 'torq-prod', app: 'torq', provisioning: true }] })).toThrow(
       new ConfigError('cdk.json context "rollcall": connectors.0.provisioning: Torq connectors are read-only: Rollcall cannot grant or revoke there'),

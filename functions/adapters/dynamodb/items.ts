@@ -9,6 +9,7 @@ import { STORED_ACCOUNT_FIELDS, accountAttributeOf } from '../../core/account-fi
 import { ContractError } from '../../core/errors.ts';
 import {
   ACCOUNT_STATES,
+  MATERIAL_FIELDS,
   ZERO_COUNTS,
   type AccountState,
   CONNECTOR_ORIGINS,
@@ -26,7 +27,10 @@ import {
   type SyncOutcome,
   type SyncRun,
 } from '../../core/types.ts';
-import { GLOBAL_SECONDARY_INDEXES, RUN_RETENTION_DAYS, TABLE_KEYS, keys, monthOf, shardOf } from './table-definition.ts';
+import { GLOBAL_SECONDARY_INDEXES, PEOPLE_SHARDS, RUN_RETENTION_DAYS, TABLE_KEYS, keys, monthOf, shardOf } from './table-definition.ts';
+import type { FieldChange } from '../../core/events.ts';
+import type { AccountChangeRecord } from '../../core/ports.ts';
+import { searchKey } from '../../core/normalise.ts';
 import { INVENTORY_LIMITS, fitsBytes } from '../../core/limits.ts';
 import { unpooled, type StringPool } from '../../core/string-pool.ts';
 
@@ -242,21 +246,81 @@ export function identityToItem(identity: StoredIdentity): ItemToWrite {
   const item: ItemToWrite = {
     PK: keys.identityPk(identity.emailKey),
     SK: keys.identitySk,
+    GSI1PK: keys.peopleGsi1Pk(shardOf(identity.emailKey, PEOPLE_SHARDS)),
+    GSI1SK: identity.emailKey,
     GSI2PK: keys.identityFirstSeenGsi2Pk(monthOf(identity.firstSeenAt), shardOf(identity.emailKey)),
     GSI2SK: `${identity.firstSeenAt}#${identity.emailKey}`,
     emailKey: identity.emailKey,
     firstSeenAt: identity.firstSeenAt,
     firstConnectorId: identity.firstConnectorId,
   };
+  if (identity.name !== undefined) {
+    item.name = identity.name;
+    item.searchName = searchKey(identity.name);
+  }
   return assertItemFits(item, 'identity');
 }
 
+/** The attributes the people index adds to an identity item (`rollcall reindex` sets them on older items). */
+export function peopleIndexAttributes(emailKey: string): { GSI1PK: string; GSI1SK: string } {
+  return { GSI1PK: keys.peopleGsi1Pk(shardOf(emailKey, PEOPLE_SHARDS)), GSI1SK: emailKey };
+}
+
 export function identityFromItem(item: StoredItem): StoredIdentity {
+  const name = optionalString(item.name);
   return {
     emailKey: requiredString(item, 'emailKey'),
     firstSeenAt: requiredString(item, 'firstSeenAt'),
     firstConnectorId: requiredString(item, 'firstConnectorId'),
+    ...(name === null ? {} : { name }),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account history
+// ---------------------------------------------------------------------------------------------
+
+export function historyToItem(record: AccountChangeRecord): ItemToWrite {
+  const item: ItemToWrite = {
+    PK: keys.connectorPk(record.connectorId),
+    SK: keys.historySk(record.accountId, record.at, record.kind),
+    accountId: record.accountId,
+    at: record.at,
+    kind: record.kind,
+  };
+  // A list of maps whose values may be null: one JSON string is smaller and reads back exactly.
+  if (record.changes.length > 0) item.changes = JSON.stringify(record.changes);
+  return assertItemFits(item, 'history');
+}
+
+const HISTORY_KINDS: readonly string[] = ['changed', 'restored', 'removed'];
+
+export function historyFromItem(item: StoredItem, connectorId: string): AccountChangeRecord {
+  const kind = requiredString(item, 'kind');
+  if (!HISTORY_KINDS.includes(kind)) throw new ContractError(`inventory item ${describeKey(item)} has an unknown history kind`);
+  return {
+    connectorId,
+    accountId: requiredString(item, 'accountId'),
+    at: requiredString(item, 'at'),
+    kind: kind as AccountChangeRecord['kind'],
+    changes: changesFromItem(item),
+  };
+}
+
+function changesFromItem(item: StoredItem): FieldChange[] {
+  const text = optionalString(item.changes);
+  if (text === null) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ContractError(`inventory item ${describeKey(item)} holds unreadable changes`, { cause: error });
+  }
+  if (!Array.isArray(parsed)) throw new ContractError(`inventory item ${describeKey(item)} holds unreadable changes`);
+  return parsed.filter(
+    (change): change is FieldChange =>
+      typeof change === 'object' && change !== null && (MATERIAL_FIELDS as readonly string[]).includes((change as FieldChange).field),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

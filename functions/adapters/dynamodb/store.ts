@@ -25,6 +25,7 @@ import { DynamoCheckpointStore } from './checkpoint.ts';
 import { DynamoDefinitions } from './definitions.ts';
 import { DynamoPurge } from './purge.ts';
 import { InventoryQueries } from './queries.ts';
+import { reindexPeople, type PeopleIndexReport } from './people-index.ts';
 import { TableRequests, type TableRequestOptions } from './requests.ts';
 import { ConnectorStates } from './state.ts';
 import { InventoryWriter } from './writes.ts';
@@ -39,11 +40,13 @@ export class DynamoInventoryStore implements FleetStore {
   private readonly writer: InventoryWriter;
   private readonly queries: InventoryQueries;
   private readonly checkpoints: DynamoCheckpointStore;
+  private readonly table: TableRequests;
   private readonly definitions: DynamoDefinitions;
   private readonly purges: DynamoPurge;
 
   constructor(documentClient: DynamoDBDocumentClient, tableName: string, options: DynamoStoreOptions = {}) {
     const table = new TableRequests(documentClient, tableName, options);
+    this.table = table;
     this.states = new ConnectorStates(table);
     this.writer = new InventoryWriter(table);
     this.queries = new InventoryQueries(table, this.states, options.clock ?? systemClock);
@@ -126,6 +129,11 @@ export class DynamoInventoryStore implements FleetStore {
 
   listRuns(connectorId: string, limit?: number): Promise<SyncRun[]> {
     return this.states.listRuns(connectorId, limit);
+  }
+
+  /** Adds identity items written before the people index to it (`rollcall reindex`; people-index.ts). */
+  reindexPeople(): Promise<PeopleIndexReport> {
+    return reindexPeople(this.table, this.states);
   }
 
   getDefinition(connectorId: string): Promise<ConnectorDefinition | null> {

@@ -7,12 +7,14 @@
  * - connector state  CONNECTOR#<id> / STATE              GSI1: CONNECTORS / <id>
  * - account          CONNECTOR#<id> / ACCOUNT#<accountId> GSI1: EMAIL#<emailKey> / CONNECTOR#<id>#ACCOUNT#<accountId>
  *                                                        GSI2: FIRSTSEEN#ACCOUNT#<yyyy-mm>#<shard> / <firstSeenAt>#<id>#<accountId>
- * - identity         IDENTITY#<emailKey> / IDENTITY      GSI2: FIRSTSEEN#IDENTITY#<yyyy-mm>#<shard> / <firstSeenAt>#<emailKey>
+ * - identity         IDENTITY#<emailKey> / IDENTITY      GSI1: PEOPLE#<shard> / <emailKey>
+ *                                                        GSI2: FIRSTSEEN#IDENTITY#<yyyy-mm>#<shard> / <firstSeenAt>#<emailKey>
  * - sync run         CONNECTOR#<id> / RUN#<startedAt>#<runId>  (expiresAt: TTL)
  * - checkpoint       CONNECTOR#<id> / CHECKPOINT (and its chunks CHECKPOINT#...)
  * - group            CONNECTOR#<id> / GROUP#<groupId>
  * - membership       CONNECTOR#<id> / MEMBER#<segment(groupId)><segment(accountId)>
  *                                                        GSI1: MEMBERSHIPS#<id>#<accountId> / <segment(groupId)>
+ * - account history  CONNECTOR#<id> / HISTORY#<segment(accountId)><at>#<kind>
  * - definition       CONNECTOR#<id> / DEFINITION         GSI1: DEFINITIONS / <id>
  *                                                        GSI2 (only while enabled): SCHEDULE / <nextDueAt>#<id>
  *
@@ -33,6 +35,16 @@
  * apart. The DEFINITIONS and SCHEDULE partitions hold one entry per connector, written when a
  * connector is changed or claimed (once per poll): thousands of connectors are far below a
  * partition's limits.
+ *
+ * The console's people page lists identities in email order from GSI1 `PEOPLE#<shard>`: a few
+ * partitions (PEOPLE_SHARDS), so a first sync of a large workspace does not write every identity to
+ * one index partition, merged by email on read (one Query per shard and page). Identity items
+ * written before the index existed have no GSI1 keys: `rollcall reindex` adds them (Queries of
+ * each connector's accounts and BatchGets of their identities, never a Scan).
+ *
+ * An account's history (material changes, returns, removals; the console's person page) lives in
+ * its connector's partition beside it, one item per change, prefixed by the account so that one
+ * account's history is one Query. Only changes write history: an unchanged poll writes none.
  *
  * Memberships live in the connector's partition, so the sync loads them with the same paged
  * Query as its accounts, and their sort key starts with the group so that the members of one
@@ -78,6 +90,9 @@ export const KEY_ATTRIBUTE_TYPE = 'S' as const;
  */
 export const FIRST_SEEN_SHARDS = 4;
 
+/** Partitions of the people listing (GSI1 PEOPLE#<shard>); a page of people reads each once. */
+export const PEOPLE_SHARDS = 4;
+
 /** How long sync runs are kept before TTL removes them. */
 export const RUN_RETENTION_DAYS = 90;
 
@@ -90,6 +105,9 @@ export const keys = {
   emailGsi1Pk: (emailKey: string) => `EMAIL#${emailKey}`,
   accountGsi1Sk: (connectorId: string, accountId: string) => `CONNECTOR#${connectorId}#ACCOUNT#${accountId}`,
   identityPk: (emailKey: string) => `IDENTITY#${emailKey}`,
+  peopleGsi1Pk: (shard: number) => `PEOPLE#${shard}`,
+  historySkPrefix: (accountId: string) => `HISTORY#${memberKeySegment(accountId)}`,
+  historySk: (accountId: string, at: string, kind: string) => `HISTORY#${memberKeySegment(accountId)}${at}#${kind}`,
   identitySk: 'IDENTITY',
   runSk: (startedAt: string, runId: string) => `RUN#${startedAt}#${runId}`,
   runSkPrefix: 'RUN#',
@@ -145,12 +163,12 @@ export function monthsBetween(sinceIso: string, untilIso: string): string[] {
   return months;
 }
 
-/** A stable shard in [0, FIRST_SEEN_SHARDS) for a key (FNV-1a; cheap and deterministic). */
-export function shardOf(value: string): number {
+/** A stable shard in [0, shards) for a key (FNV-1a; cheap and deterministic). */
+export function shardOf(value: string, shards: number = FIRST_SEEN_SHARDS): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < value.length; i++) {
     hash ^= value.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % FIRST_SEEN_SHARDS;
+  return (hash >>> 0) % shards;
 }

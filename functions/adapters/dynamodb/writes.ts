@@ -3,10 +3,10 @@
  * process dies part-way; unchanged things are not in the writes, so they cost nothing.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { InventoryWrites } from '../../core/ports.ts';
+import type { AccountChangeRecord, InventoryWrites } from '../../core/ports.ts';
 import type { StoredAccount, StoredGroup, StoredIdentity, StoredMembership } from '../../core/types.ts';
 import { isConditionalCheckFailed, toStoreError } from './errors.ts';
-import { accountKey, accountToItem, groupKey, groupToItem, identityToItem, membershipKey, membershipToItem } from './items.ts';
+import { accountKey, accountToItem, groupKey, groupToItem, historyToItem, identityToItem, membershipKey, membershipToItem } from './items.ts';
 import { keys } from './table-definition.ts';
 import { BATCH_WRITE_LIMIT, batchesOf, drainWithConcurrency, type PutRequest, type TableRequests } from './requests.ts';
 
@@ -32,6 +32,10 @@ export class InventoryWriter {
    * moments, and then both items say something true ("first seen then, in that connector").
    * The identity's `firstSeenAt` and `firstConnectorId` are informational; no decision reads them.
    *
+   * Each account's history goes with it: a change's entry in the account's own batches, a removal's
+   * once the removal took, in the next phase. Only changes have entries, so an unchanged poll
+   * still writes nothing.
+   *
    * Then groups (and their removals), then memberships (grants, then revocations), for the same
    * reason: a membership names an account and a group, and in this order a poll that dies part-way
    * leaves no membership naming an account or group the store does not hold. A revocation sets
@@ -49,32 +53,49 @@ export class InventoryWriter {
     // 100,000 people writes 200,000 items, and holding them all at once added about 100 MB to
     // the benchmark's peak RSS (README, "Performance").
     await this.phase(connectorId, putRequests(identities.values(), identityToItem), []);
-    const removals = writes.removeAccounts.map(
-      (removal) => () =>
-        this.setIfPresent(accountKey(connectorId, removal.id), 'removedAt', removal.removedAt, `UpdateItem removal in connector ${connectorId}`),
-    );
-    await this.phase(connectorId, putRequests(accounts.values(), accountToItem), removals);
+    // A removal's history entry is written once the removal took (an account that is gone gets
+    // none), batched with the group puts of the next phase rather than one PutItem each.
+    const removedRecords: AccountChangeRecord[] = [];
+    const removals = writes.removeAccounts.map((removal) => async () => {
+      const removed = await this.setIfPresent(
+        accountKey(connectorId, removal.id),
+        'removedAt',
+        removal.removedAt,
+        `UpdateItem removal in connector ${connectorId}`,
+      );
+      if (removed) removedRecords.push({ connectorId, accountId: removal.id, at: removal.removedAt, kind: 'removed', changes: [] });
+    });
+    // Each change's history entry goes with its account, in the same batches.
+    const accountPuts = (function* () {
+      yield* putRequests(accounts.values(), accountToItem);
+      yield* putRequests(writes.recordChanges ?? [], historyToItem);
+    })();
+    await this.phase(connectorId, accountPuts, removals);
 
     const groups = new Map<string, StoredGroup>();
     for (const group of writes.putGroups ?? []) groups.set(group.id, group);
-    const groupRemovals = (writes.removeGroups ?? []).map(
-      (removal) => () =>
-        this.setIfPresent(groupKey(connectorId, removal.id), 'removedAt', removal.removedAt, `UpdateItem group removal in connector ${connectorId}`),
-    );
-    await this.phase(connectorId, putRequests(groups.values(), groupToItem), groupRemovals);
+    const groupRemovals = (writes.removeGroups ?? []).map((removal) => async () => {
+      await this.setIfPresent(groupKey(connectorId, removal.id), 'removedAt', removal.removedAt, `UpdateItem group removal in connector ${connectorId}`);
+    });
+    const groupPhasePuts = (function* () {
+      yield* putRequests(removedRecords, historyToItem);
+      yield* putRequests(groups.values(), groupToItem);
+    })();
+    await this.phase(connectorId, groupPhasePuts, groupRemovals);
 
     const memberships = new Map<string, StoredMembership>();
     for (const membership of writes.putMemberships ?? []) {
       memberships.set(`${membership.connectorId}\u0000${keys.membershipSk(membership.groupId, membership.accountId)}`, membership);
     }
     const revocations = (writes.revokeMemberships ?? []).map(
-      (revocation) => () =>
-        this.setIfPresent(
+      (revocation) => async () => {
+        await this.setIfPresent(
           membershipKey(connectorId, revocation.groupId, revocation.accountId),
           'revokedAt',
           revocation.revokedAt,
           `UpdateItem membership revocation in connector ${connectorId}`,
-        ),
+        );
+      },
     );
     await this.phase(connectorId, putRequests(memberships.values(), membershipToItem), revocations);
   }
@@ -90,8 +111,8 @@ export class InventoryWriter {
     await drainWithConcurrency(tasks(), this.table.writeConcurrency, (task) => task());
   }
 
-  /** Sets one time attribute of an existing item; an item that is gone has nothing left to mark. */
-  private async setIfPresent(key: Record<string, string>, attribute: 'removedAt' | 'revokedAt', value: string, operation: string): Promise<void> {
+  /** Sets one time attribute of an existing item; an item that is gone has nothing left to mark (`false`). */
+  private async setIfPresent(key: Record<string, string>, attribute: 'removedAt' | 'revokedAt', value: string, operation: string): Promise<boolean> {
     try {
       await this.table.db.send(
         new UpdateCommand({
@@ -103,8 +124,9 @@ export class InventoryWriter {
           ExpressionAttributeValues: { ':value': value },
         }),
       );
+      return true;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return;
+      if (isConditionalCheckFailed(error)) return false;
       throw toStoreError(error, operation);
     }
   }
