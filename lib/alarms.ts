@@ -1,40 +1,42 @@
 /**
- * Alarms (design.md section 8) on an encrypted SNS topic: the poller failing, messages parked in
- * the dead-letter queue, and each connector in RECONNECT_REQUIRED (the poller's own metric).
+ * Alarms (design.md section 8) on an encrypted SNS topic, the same few for one connector or ten
+ * thousand: the functions failing, messages parked in the dead-letter queue, the dispatcher not
+ * running, and the fleet's health as the dispatcher counts it every minute (connectors in
+ * RECONNECT_REQUIRED, failing, stale). Which connectors: the dispatcher's `ConnectorHealthDigest`
+ * event on the bus names them (README, "Alarms").
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IAlarmAction, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import {
-  CONNECTOR_DIMENSION,
-  METRICS_NAMESPACE,
-  POLL_METRICS,
-  SERVICE_NAME,
-} from '../functions/contract/poller-contract.ts';
+import { METRICS_NAMESPACE } from '../functions/contract/poller-contract.ts';
+import { DISPATCHER_SERVICE_NAME, FLEET_METRICS, HEALTH_DIGEST_DETAIL_TYPE } from '../functions/contract/fleet-contract.ts';
+import type { Dispatcher } from './dispatcher.ts';
 import type { Poller } from './poller.ts';
 
 export interface RollcallAlarmsProps {
   readonly poller: Poller;
-  /** One RECONNECT_REQUIRED alarm each. */
-  readonly connectorIds: readonly string[];
+  readonly dispatcher: Dispatcher;
   /** Subscribed to the topic when given (AWS mails a confirmation link first). */
   readonly email?: string;
 }
 
 const PERIOD = Duration.minutes(5);
 
-/** The metric the poller emits on every poll of `connectorId`: 1 when it needs a person, 0 otherwise. */
-export function reconnectRequiredMetric(connectorId: string): Metric {
+/** Where an alarm's reader finds the connector ids (README, "Alarms"). */
+const WHICH = `The ids: the latest ${HEALTH_DIGEST_DETAIL_TYPE} event on the Rollcall bus, or npx rollcall connectors --table <InventoryTableName>.`;
+
+/** A count the dispatcher publishes every minute for the whole fleet (no connector dimension). */
+export function fleetMetric(metricName: string): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
-    metricName: POLL_METRICS.reconnectRequired,
+    metricName,
     // Powertools Metrics adds `service` to every metric; CloudWatch matches all dimensions exactly.
-    dimensionsMap: { service: SERVICE_NAME, [CONNECTOR_DIMENSION]: connectorId },
+    dimensionsMap: { service: DISPATCHER_SERVICE_NAME },
     statistic: 'Maximum',
     period: PERIOD,
   });
@@ -45,7 +47,11 @@ export class RollcallAlarms extends Construct {
   readonly topicKey: Key;
   readonly pollerErrors: Alarm;
   readonly deadLetters: Alarm;
-  readonly reconnectRequired: ReadonlyMap<string, Alarm>;
+  readonly dispatcherErrors: Alarm;
+  readonly dispatcherNotRunning: Alarm;
+  readonly reconnectRequired: Alarm;
+  readonly failing: Alarm;
+  readonly stale: Alarm;
 
   constructor(scope: Construct, id: string, props: RollcallAlarmsProps) {
     super(scope, id);
@@ -72,46 +78,60 @@ export class RollcallAlarms extends Construct {
     if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
     const action = new SnsAction(this.topic);
 
-    this.pollerErrors = this.alarm('PollerErrors', {
-      description: 'A Rollcall poll failed (transient API or AWS failure, or an unexpected error); Lambda retries it, then parks it in the dead-letter queue.',
+    this.pollerErrors = this.alarm('PollerErrors', action, {
+      description: 'The Rollcall poller failed outside a poll (a crash, a timeout): the poll message is delivered again, then parked in the dead-letter queue.',
       metric: props.poller.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      action,
     });
-    this.deadLetters = this.alarm('DeadLetters', {
-      description: 'Rollcall poll invocations failed for good and wait in the dead-letter queue.',
+    this.deadLetters = this.alarm('DeadLetters', action, {
+      description: 'Rollcall polls failed for good (after the last receive) and wait in the dead-letter queue; each message names its connector.',
       metric: props.poller.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      action,
     });
-    this.reconnectRequired = new Map(
-      props.connectorIds.map((connectorId) => [
-        connectorId,
-        this.alarm(`ReconnectRequired-${connectorId}`, {
-          description: `Rollcall connector ${connectorId} is RECONNECT_REQUIRED: put valid credentials into its secret (README, "Deploying to AWS").`,
-          metric: reconnectRequiredMetric(connectorId),
-          // Polls may be hours apart; between them the alarm keeps the state the last poll set.
-          treatMissingData: TreatMissingData.IGNORE,
-          action,
-        }),
-      ]),
-    );
+    this.dispatcherErrors = this.alarm('DispatcherErrors', action, {
+      description: 'The Rollcall dispatcher failed: due connectors stay due until a run succeeds (its log says why).',
+      metric: props.dispatcher.function.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.dispatcherNotRunning = this.alarm('DispatcherNotRunning', action, {
+      description: 'The Rollcall dispatcher has not run for 5 minutes (its schedule disabled or deleted): nothing is polled.',
+      metric: props.dispatcher.function.metricInvocations({ period: PERIOD, statistic: 'Sum' }),
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+    // The fleet's counts hold their state between runs; a silent dispatcher is the alarm above.
+    this.reconnectRequired = this.alarm('ReconnectRequired', action, {
+      description: `Rollcall connectors are RECONNECT_REQUIRED: put valid credentials into their secrets (README, "Deploying to AWS"). ${WHICH}`,
+      metric: fleetMetric(FLEET_METRICS.reconnectRequired),
+      treatMissingData: TreatMissingData.IGNORE,
+    });
+    this.failing = this.alarm('Failing', action, {
+      description: `Rollcall connectors' last polls ended in ERROR (the API or AWS failing for them). ${WHICH}`,
+      metric: fleetMetric(FLEET_METRICS.failing),
+      treatMissingData: TreatMissingData.IGNORE,
+    });
+    this.stale = this.alarm('Stale', action, {
+      description: `Rollcall connectors have had no successful sync for several schedule periods (polls not dispatched, waiting in a backlog, or never finishing). ${WHICH}`,
+      metric: fleetMetric(FLEET_METRICS.stale),
+      treatMissingData: TreatMissingData.IGNORE,
+    });
   }
 
   private alarm(
     id: string,
-    options: { description: string; metric: Metric; treatMissingData: TreatMissingData; action: IAlarmAction },
+    action: IAlarmAction,
+    options: { description: string; metric: IMetric; treatMissingData: TreatMissingData; comparisonOperator?: ComparisonOperator },
   ): Alarm {
     const alarm = new Alarm(this, id, {
       alarmDescription: options.description,
       metric: options.metric,
       threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: options.treatMissingData,
     });
-    alarm.addAlarmAction(options.action);
-    alarm.addOkAction(options.action);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
     return alarm;
   }
 }

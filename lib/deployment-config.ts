@@ -38,7 +38,7 @@ const connectorSchema = z
       .string()
       .regex(SCHEDULE_PATTERN, 'must be rate(<n> <minute(s)|hour(s)|day(s)>) or cron(<six fields>)')
       .default('rate(1 hour)'),
-    /** An existing secret holding the app's credential JSON; without it the stack creates an empty one. */
+    /** An existing secret holding the app's credential JSON; without it the secret is `rollcall/<id>`, created empty at deploy time. */
     secretArn: z.string().regex(SECRET_ARN_PATTERN, 'must be a complete Secrets Manager secret ARN').optional(),
     /**
      * Lets requests on the bus change this connector's group memberships (README, "Provisioning in
@@ -59,9 +59,13 @@ const deploymentConfigSchema = z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and hold only letters, digits and hyphens')
       .default('Rollcall'),
+    /**
+     * Connectors declared here, reconciled into the table at deploy time; more can be added
+     * without a redeploy (`rollcall connectors add --table`). @default []
+     */
     connectors: z
       .array(connectorSchema)
-      .min(1, 'must list at least one connector')
+      .default([])
       .refine((connectors) => new Set(connectors.map((connector) => connector.id)).size === connectors.length, {
         message: 'connector ids must be unique',
       }),
@@ -70,13 +74,12 @@ const deploymentConfigSchema = z
     /** Removals above this share of a connector's active accounts are held (design.md section 4). */
     maxRemovalShare: z._default(maxRemovalShareSchema, DEFAULT_POLL_SETTINGS.maxRemovalShare),
     /**
-     * Poller invocations that may run at once (reserved concurrency); schedules that fire together
-     * wait in Lambda's asynchronous queue. Lambda refuses a reservation that would leave the
-     * account fewer than 10 unreserved executions, so accounts still on a quota of 10 must ask
-     * for a higher quota first (README, "Deploying to AWS").
+     * Polls that run at once (the poll queue's event source mapping's `maxConcurrency`, which
+     * Lambda bounds to 2-1000); polls due together wait in the queue. No concurrency is
+     * reserved, so the account's unreserved pool is untouched.
      * @default 2
      */
-    pollerConcurrency: z.int().min(1).max(50).default(2),
+    pollerConcurrency: z.int().min(2).max(1000).default(2),
     /**
      * The AWS region the stack is deployed to, when it must be fixed at synth (the CDK CLI's
      * region is used otherwise). Knowing it, the template leaves out what that region's

@@ -13,6 +13,7 @@ import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnEventBus } from 'aws-cdk-lib/aws-events';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { IConstruct } from 'constructs';
 
@@ -26,6 +27,8 @@ const GENERATED_SECRET_SUFFIX = 12;
 /** Secrets Manager appends `-` and six random characters to the name in the ARN. */
 const SECRET_ARN_SUFFIX = 7;
 const ACCOUNT_ID_LENGTH = 12;
+/** SQS's longest queue name; a queue without `QueueName` gets a generated one. */
+const QUEUE_NAME_MAX = 80;
 
 const longest = (values: readonly string[]): string => values.reduce((a, b) => (b.length > a.length ? b : a), '');
 const KNOWN_REGIONS = RegionInfo.regions;
@@ -92,6 +95,11 @@ export class WorstCaseResolver {
       // Without a Name, CloudFormation names a secret `<logical id>-<12 random characters>`.
       const secretName = literal(resource.name) ?? `${name}-${'x'.repeat(GENERATED_SECRET_SUFFIX)}`;
       return `arn:${this.partition}:secretsmanager:${this.region}:${'0'.repeat(ACCOUNT_ID_LENGTH)}:secret:${secretName}${'x'.repeat(SECRET_ARN_SUFFIX)}`;
+    }
+    if (resource instanceof CfnQueue) {
+      // A queue's Ref is its URL.
+      const queueName = literal(resource.queueName) ?? 'x'.repeat(QUEUE_NAME_MAX);
+      return `https://sqs.${this.region}.${LONGEST_URL_SUFFIX}/${'0'.repeat(ACCOUNT_ID_LENGTH)}/${queueName}`;
     }
     if (resource instanceof CfnTable) return literal(resource.tableName) ?? 'x'.repeat(TABLE_NAME_MAX);
     if (resource instanceof CfnEventBus) {

@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 
 export const POLLER_ENTRY = fileURLToPath(new URL('../functions/handlers/poll.ts', import.meta.url));
+/** The fleet's dispatcher and the declared connectors' reconciler are bundled the same way. */
+export const DISPATCHER_ENTRY = fileURLToPath(new URL('../functions/handlers/dispatch.ts', import.meta.url));
+export const RECONCILER_ENTRY = fileURLToPath(new URL('../functions/handlers/reconcile.ts', import.meta.url));
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 
@@ -72,9 +75,9 @@ export function pollerBuildOptions(entry: string, outfile: string, options: { so
  * for the bundle test and scripts/measure-handler.ts. esbuild is loaded on demand: `cdk synth`
  * never needs this function.
  */
-export async function buildPollerBundle(outdir: string): Promise<PollerBundle> {
+export async function buildPollerBundle(outdir: string, entry: string = POLLER_ENTRY): Promise<PollerBundle> {
   const { build } = await import('esbuild');
-  const result = await build(pollerBuildOptions(POLLER_ENTRY, `${outdir}/index.mjs`));
+  const result = await build(pollerBuildOptions(entry, `${outdir}/index.mjs`));
   // `metafile: true` is in the options, so esbuild always returns one.
   const metafile = result.metafile ?? { inputs: {}, outputs: {} };
   const outputs = metafile.outputs;

@@ -7,27 +7,19 @@ import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { POLLER_ENV } from '../functions/contract/poller-contract.ts';
-import { appRegistry, exampleConfig } from '../functions/connectors/index.ts';
 
 const run = promisify(execFile);
 
 /**
- * A valid environment for the poller's cold start: one connector of every registered app, at its
- * example config, so the measurement includes every app's factory. Nothing in it is contacted
+ * A valid environment for the poller's cold start, as the stack sets it: no connector is part of
+ * it (each poll reads its connector's definition from the table). Nothing in it is contacted
  * while loading.
  */
 export const COLD_START_ENV: Readonly<Record<string, string>> = {
-  [POLLER_ENV.connectors]: JSON.stringify(
-    appRegistry.apps.map((app) => ({
-      id: app.name,
-      app: app.name,
-      secretArn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:rollcall/${app.name}-AbCdEf`,
-      config: exampleConfig(app),
-    })),
-  ),
   [POLLER_ENV.tableName]: 'rollcall-inventory',
   [POLLER_ENV.eventBusName]: 'rollcall-events',
   [POLLER_ENV.maxRemovalShare]: '0.5',
+  [POLLER_ENV.pollQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/rollcall-polls',
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };

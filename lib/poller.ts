@@ -1,25 +1,33 @@
 /**
- * The poller Lambda (design.md section 8), its log group, role and dead-letter queue. Connectors
- * are added one by one (`addConnector`): each grants read access to its own secret and joins the
- * connector list the function receives in one environment variable.
+ * The poller Lambda (design.md section 8), fed by the poll queue: its log group, role, the queue,
+ * and the dead-letter queue. Its size does not depend on the connectors: each poll reads its
+ * connector's definition from the table, and the role may read every secret named
+ * `rollcall/<id>` (lib/connector-secrets.ts) plus the secrets declared connectors bring by ARN.
+ *
+ * The queue is consumed by an event source mapping whose `maxConcurrency` is the configured
+ * `pollerConcurrency`: that many polls run at once, whatever the number of connectors due, and
+ * the others wait in the queue (no throttling, no retries spent on waiting). One message is one
+ * poll (batch size 1); a failed poll is reported as a batch item failure, delivered again after
+ * the visibility timeout and, after `maxReceiveCount` receives, parked in the dead-letter queue.
  */
-import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../functions/core/errors.ts';
 import { DEFAULT_POLL_SETTINGS } from '../functions/core/poll.ts';
-import type { AppName } from '../functions/core/types.ts';
-import { POLLER_ENV, type PollerConnector } from '../functions/contract/poller-contract.ts';
+import { POLLER_ENV } from '../functions/contract/poller-contract.ts';
+import { connectorSecretsArn, connectorSecretsFinding } from './connector-secrets.ts';
 import type { InventoryTable } from './inventory-table.ts';
 import { ENVIRONMENT_LIMIT_BYTES, worstCaseEnvironment } from './lambda-environment-size.ts';
-import { LOCK_FILE, POLLER_BUNDLE, POLLER_ENTRY, PROJECT_ROOT } from './poller-bundling.ts';
+import { POLLER_ENTRY } from './poller-bundling.ts';
+import { createRollcallFunction } from './rollcall-function.ts';
 
 /**
  * Listing time an invocation must have beyond the core's reserve (`reserveMs`, kept to write what
@@ -29,13 +37,17 @@ export const MIN_LISTING_TIME = Duration.minutes(1);
 /** The shortest timeout the poller accepts: the core's reserve plus the listing time above. */
 export const MIN_POLLER_TIMEOUT = Duration.millis(DEFAULT_POLL_SETTINGS.reserveMs + MIN_LISTING_TIME.toMilliseconds());
 
+/** Lambda's event source mapping runs at least two and at most 1,000 concurrent invocations. */
+export const MIN_POLLER_CONCURRENCY = 2;
+export const MAX_POLLER_CONCURRENCY = 1000;
+
 export interface PollerProps {
   readonly inventory: InventoryTable;
   readonly eventBus: IEventBus;
   /** @default DEFAULT_POLL_SETTINGS.maxRemovalShare */
   readonly maxRemovalShare?: number;
-  /** Invocations that may run at once. @default 2 */
-  readonly reservedConcurrency?: number;
+  /** Polls that run at once (the event source mapping's `maxConcurrency`). @default 2 */
+  readonly concurrency?: number;
   /**
    * Long enough to list a large workspace. Must stay below the core's lease duration, so a lease
    * outlives the invocation that holds it, and at least `MIN_POLLER_TIMEOUT` (the core's write
@@ -46,26 +58,27 @@ export interface PollerProps {
   readonly memorySize?: number;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
+  /** Receives of one poll message (the first and the redeliveries of a failed poll) before it is parked. @default 3 */
+  readonly maxReceiveCount?: number;
+  /** Secrets that declared connectors bring by ARN (`secretArn` in cdk.json): read access to each. @default [] */
+  readonly declaredSecretArns?: readonly string[];
 }
 
-export interface PollerConnectorProps {
-  readonly id: string;
-  readonly app: AppName;
-  /** Holds the app's credential JSON (its `credentialFields`). */
-  readonly secret: ISecret;
-  /** The app's connector config: the fields its registry entry declares. */
-  readonly config: Record<string, unknown>;
-}
+/**
+ * Secrets brought by ARN are granted one by one, in one policy: IAM allows 10,240 characters of
+ * inline policy per role, about 100 ARNs. More: name them `rollcall/<id>` instead (granted by prefix).
+ */
+export const MAX_DECLARED_SECRET_ARNS = 60;
 
 export class Poller extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
-  /** Receives invocations that failed after Lambda's retries, and schedule deliveries that failed. */
+  /** One message per poll: `{ "connectorId": "<id>" }`. */
+  readonly queue: Queue;
+  /** Receives poll messages that failed `maxReceiveCount` times, direct invocations that failed, and schedule deliveries that failed. */
   readonly deadLetterQueue: Queue;
-  /** Assumed by EventBridge Scheduler to invoke the poller; every connector's schedule shares it. */
-  readonly schedulerRole: Role;
-  private readonly connectors: PollerConnector[] = [];
+  readonly concurrency: number;
 
   constructor(scope: Construct, id: string, props: PollerProps) {
     super(scope, id);
@@ -79,6 +92,17 @@ export class Poller extends Construct {
           `to write what it listed, so the timeout must be at least ${MIN_POLLER_TIMEOUT.toSeconds()} s`,
       );
     }
+    this.concurrency = props.concurrency ?? MIN_POLLER_CONCURRENCY;
+    if (this.concurrency < MIN_POLLER_CONCURRENCY || this.concurrency > MAX_POLLER_CONCURRENCY) {
+      throw new ConfigError(`Poller concurrency must be ${MIN_POLLER_CONCURRENCY} to ${MAX_POLLER_CONCURRENCY} (Lambda's event source mapping limits)`);
+    }
+    const declaredSecretArns = props.declaredSecretArns ?? [];
+    if (declaredSecretArns.length > MAX_DECLARED_SECRET_ARNS) {
+      throw new ConfigError(
+        `${declaredSecretArns.length} connectors bring a secretArn, more than the ${MAX_DECLARED_SECRET_ARNS} one role's policy can list: ` +
+          'name their secrets rollcall/<connector id> instead and leave secretArn out',
+      );
+    }
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -87,132 +111,63 @@ export class Poller extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the poller and of the schedules.',
+      reason: 'This queue is itself the dead-letter queue of the poll queue, the poller and the schedule.',
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Lambda requires at least the function's timeout: a message must stay hidden while its poll runs.
+      visibilityTimeout: timeout.plus(Duration.minutes(1)),
+      // A poll that waited a day is overtaken by its next due time anyway.
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 3 },
     });
 
-    this.logGroup = new LogGroup(this, 'LogGroup', { retention: props.logRetention ?? RetentionDays.THREE_MONTHS });
-    // An explicit role instead of the managed AWSLambdaBasicExecutionRole, which allows writing to every log group.
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rollcall poller: its log group, the inventory table, its connectors secrets, the event bus',
-    });
-    this.logGroup.grantWrite(this.role);
-
-    this.function = new NodejsFunction(this, 'Function', {
-      description: 'Rollcall poller: lists one connector, diffs it into the inventory, publishes changes',
+    const { function: fn, role, logGroup } = createRollcallFunction(this, {
       entry: POLLER_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: LOCK_FILE,
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 1024,
+      description: 'Rollcall poller: lists one connector, diffs it into the inventory, publishes changes',
+      roleDescription: 'Rollcall poller: its log group, the inventory table, the connector secrets, the event bus, the poll queue',
       timeout,
-      reservedConcurrentExecutions: props.reservedConcurrency ?? 2,
-      role: this.role,
-      logGroup: this.logGroup,
-      tracing: Tracing.ACTIVE,
-      // Failed invocations (transient errors) are retried twice by Lambda, then parked in the DLQ.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(this.deadLetterQueue),
-      bundling: {
-        minify: POLLER_BUNDLE.minify,
-        sourceMap: POLLER_BUNDLE.sourceMap,
-        sourcesContent: POLLER_BUNDLE.sourcesContent,
-        target: POLLER_BUNDLE.target,
-        format: OutputFormat.ESM,
-        mainFields: [...POLLER_BUNDLE.mainFields],
-        banner: POLLER_BUNDLE.banner,
-        externalModules: [...POLLER_BUNDLE.externalModules],
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-      },
+      memorySize: props.memorySize ?? 1024,
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       environment: {
-        [POLLER_ENV.connectors]: Lazy.string({ produce: () => this.connectorsJson() }),
         [POLLER_ENV.tableName]: props.inventory.table.tableName,
         [POLLER_ENV.eventBusName]: props.eventBus.eventBusName,
         [POLLER_ENV.maxRemovalShare]: String(props.maxRemovalShare ?? DEFAULT_POLL_SETTINGS.maxRemovalShare),
-        // Stack traces point into the TypeScript sources (the bundle ships its source map).
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
-        // Second guard for style.md section 6: nothing a traced call returns (users) reaches X-Ray.
-        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
-        POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
+        [POLLER_ENV.pollQueueUrl]: this.queue.queueUrl,
       },
     });
+    this.function = fn;
+    this.role = role;
+    this.logGroup = logGroup;
 
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: 'EventBridge Scheduler: invokes the Rollcall poller, parks undeliverable invocations in its dead-letter queue',
-    });
-    const functionLogicalId = Stack.of(this).getLogicalId(this.function.node.defaultChild as CfnFunction);
-    Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
-      reason: "Invoke on the poller's own versions and aliases (the ':*' that Function.grantInvoke always adds); no other function.",
-    });
+    // A direct asynchronous invocation (`aws lambda invoke --invocation-type Event`) that fails is
+    // retried twice by Lambda, then parked in the dead-letter queue.
+    this.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.deadLetterQueue) });
+    this.function.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: this.concurrency }),
+    );
 
     props.inventory.grantInventoryAccess(this.role);
     props.eventBus.grantPutEventsTo(this.role);
-    // A listing that outlasts one invocation continues in the next (asynchronous self-invoke).
-    // A policy of its own, not the role's default one: the function waits for its default policy,
-    // and a statement naming the function's own ARN there would be a dependency cycle.
-    new Policy(this, 'ContinuationPolicy', {
-      roles: [this.role],
-      statements: [new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] })],
+    // A listing that ran out of time queues its own continuation.
+    this.queue.grantSendMessages(this.role);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [connectorSecretsArn(this), ...declaredSecretArns] }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: connectorSecretsFinding(this),
+      reason:
+        'Connectors are data: one added with "rollcall connectors add" has its secret named rollcall/<id>, readable without a redeploy; the prefix holds only connector secrets, in this account and region.',
     });
 
     this.node.addValidation({
       validate: () => {
-        try {
-          this.checkEnvironmentSize();
-          return [];
-        } catch (error) {
-          return [error instanceof Error ? error.message : String(error)];
-        }
+        const { bytes } = worstCaseEnvironment(this.function.node.defaultChild as CfnFunction);
+        return bytes > ENVIRONMENT_LIMIT_BYTES
+          ? [`Poller: the environment can reach ${bytes} bytes, above Lambda's limit of ${ENVIRONMENT_LIMIT_BYTES} bytes`]
+          : [];
       },
     });
-
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; nothing else in this role uses a wildcard.',
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime Rollcall is built and tested for (design.md section 8); newer runtimes are adopted deliberately.',
-    });
-  }
-
-  /** Lets the poller serve `connector`: read access to its secret only, and a place in the connector list. */
-  addConnector(connector: PollerConnectorProps): void {
-    if (this.connectors.some((existing) => existing.id === connector.id)) {
-      throw new Error(`Poller already serves connector ${connector.id}`);
-    }
-    connector.secret.grantRead(this.role);
-    this.connectors.push({ id: connector.id, app: connector.app, secretArn: connector.secret.secretArn, config: connector.config });
-    this.checkEnvironmentSize();
-  }
-
-  /**
-   * Refuses, at synth, an environment Lambda would refuse at deploy: measured as Lambda measures
-   * it, with every reference at its longest (lib/lambda-environment-size.ts). Checked as each
-   * connector joins (the error names the count) and again on the final environment at synth.
-   */
-  private checkEnvironmentSize(): void {
-    const { bytes } = worstCaseEnvironment(this.function.node.defaultChild as CfnFunction);
-    if (bytes > ENVIRONMENT_LIMIT_BYTES) {
-      throw new ConfigError(
-        `Poller: the environment of ${this.connectors.length} connectors can reach ${bytes} bytes, above Lambda's limit of ` +
-          `${ENVIRONMENT_LIMIT_BYTES} bytes for all variables together; split the connectors over two deployments (stackName)`,
-      );
-    }
-  }
-
-  private connectorsJson(): string {
-    if (this.connectors.length === 0) throw new Error('Poller has no connectors: add at least one with addConnector()');
-    return Stack.of(this).toJsonString(this.connectors);
   }
 }

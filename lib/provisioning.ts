@@ -30,7 +30,7 @@ import { PROVISION_REQUEST_SOURCE, PROVISION_REQUEST_TYPES, PROVISIONER_ENV } fr
 import { appConfigOf, type DeploymentConfig } from './deployment-config.ts';
 import type { InventoryTable } from './inventory-table.ts';
 import { LOCK_FILE, POLLER_BUNDLE, PROJECT_ROOT } from './poller-bundling.ts';
-import type { ScheduledConnector } from './scheduled-connector.ts';
+import type { DeclaredConnectorRef } from './declared-connectors.ts';
 
 export const PROVISIONER_ENTRY = fileURLToPath(new URL('../functions/handlers/provision.ts', import.meta.url));
 
@@ -157,7 +157,7 @@ export class Provisioning extends Construct {
 export interface AddProvisioningProps {
   readonly config: DeploymentConfig;
   /** The stack's connectors; those whose config sets `"provisioning": true` are provisioned. */
-  readonly connectors: readonly ScheduledConnector[];
+  readonly connectors: readonly DeclaredConnectorRef[];
   readonly inventory: InventoryTable;
   readonly eventBus: IEventBus;
   readonly deadLetterQueue: IQueue;

@@ -1,7 +1,9 @@
 /**
- * The Rollcall stack (design.md section 8): the inventory table, the event bus, the poller, one
- * secret and schedule per connector, and the alarms, with outputs for every name a person needs
- * after `cdk deploy` (README, "Deploying to AWS").
+ * The Rollcall stack (design.md section 8): the inventory table, the event bus, the poller and its
+ * queue, the dispatcher and its one schedule, the reconciliation of the connectors declared in
+ * cdk.json, and the alarms, with outputs for every name a person needs after `cdk deploy`
+ * (README, "Deploying to AWS"). Its resources are the same for one connector or a thousand:
+ * connectors are data in the table (README, "Connectors without a redeploy").
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -9,12 +11,14 @@ import { RollcallAlarms } from './alarms.ts';
 import type { DeploymentConfig } from './deployment-config.ts';
 import { RollcallEventBus } from './event-bus.ts';
 import { InventoryTable } from './inventory-table.ts';
+import { DeclaredConnectors, type DeclaredConnectorRef } from './declared-connectors.ts';
+import { Dispatcher } from './dispatcher.ts';
 import { Poller } from './poller.ts';
 import { addProvisioning, type Provisioning } from './provisioning.ts';
-import { ScheduledConnector } from './scheduled-connector.ts';
 import { knownRegion, supportsEventArchive } from './region-support.ts';
 import { ConfigError } from '../functions/core/errors.ts';
-import { secretTemplate, type AppRegistry } from '../functions/connectors/index.ts';
+import { CONNECTOR_SECRET_PREFIX } from '../functions/core/types.ts';
+import type { AppRegistry } from '../functions/connectors/index.ts';
 
 export interface RollcallStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -35,7 +39,10 @@ export class RollcallStack extends Stack {
   readonly inventory: InventoryTable;
   readonly events: RollcallEventBus;
   readonly poller: Poller;
-  readonly connectors: readonly ScheduledConnector[];
+  readonly dispatcher: Dispatcher;
+  readonly declared: DeclaredConnectors;
+  /** The connectors declared in cdk.json, each with its secret. */
+  readonly connectors: readonly DeclaredConnectorRef[];
   readonly alarms: RollcallAlarms;
   /** Present only when a connector sets `"provisioning": true`: a default deployment has no write path. */
   readonly provisioning: Provisioning | undefined;
@@ -56,16 +63,16 @@ export class RollcallStack extends Stack {
       inventory: this.inventory,
       eventBus: this.events.bus,
       maxRemovalShare: config.maxRemovalShare,
-      reservedConcurrency: config.pollerConcurrency,
+      concurrency: config.pollerConcurrency,
+      declaredSecretArns: config.connectors.flatMap((connector) => (connector.secretArn === undefined ? [] : [connector.secretArn])),
     });
-    this.connectors = config.connectors.map(
-      (connector) =>
-        new ScheduledConnector(this, `Connector-${connector.id}`, {
-          connector,
-          poller: this.poller,
-          ...(props.registry !== undefined ? { registry: props.registry } : {}),
-        }),
-    );
+    this.dispatcher = new Dispatcher(this, 'Dispatcher', { inventory: this.inventory, eventBus: this.events.bus, poller: this.poller });
+    this.declared = new DeclaredConnectors(this, 'DeclaredConnectors', {
+      connectors: config.connectors,
+      inventory: this.inventory,
+      ...(props.registry !== undefined ? { registry: props.registry } : {}),
+    });
+    this.connectors = this.declared.connectors;
     this.provisioning = addProvisioning(this, {
       config,
       connectors: this.connectors,
@@ -76,7 +83,7 @@ export class RollcallStack extends Stack {
     });
     this.alarms = new RollcallAlarms(this, 'Alarms', {
       poller: this.poller,
-      connectorIds: config.connectors.map((connector) => connector.id),
+      dispatcher: this.dispatcher,
       ...(config.alarmEmail !== undefined ? { email: config.alarmEmail } : {}),
     });
 
@@ -90,12 +97,12 @@ export class RollcallStack extends Stack {
     new CfnOutput(this, 'PollerLogGroupName', { value: this.poller.logGroup.logGroupName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.poller.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
-    for (const connector of this.connectors) {
-      new CfnOutput(this, `SecretArn${pascalCase(connector.connectorId)}`, {
-        value: connector.secret.secretArn,
-        description: `Secret of connector ${connector.connectorId}: put ${secretTemplate(connector.app.credentialFields)} into it`,
-      });
-    }
+    new CfnOutput(this, 'PollQueueUrl', { value: this.poller.queue.queueUrl });
+    new CfnOutput(this, 'DispatcherLogGroupName', { value: this.dispatcher.logGroup.logGroupName });
+    new CfnOutput(this, 'ConnectorSecretPrefix', {
+      value: CONNECTOR_SECRET_PREFIX,
+      description: 'Connector secrets are named <this><connector id>: put the app credential JSON into each',
+    });
   }
 
   /** The configured choice, or the region's default; an archive the region cannot create is refused. */

@@ -25,6 +25,13 @@ export const PRICES = {
   /** Secrets Manager: per secret per month, and per 10,000 API calls. */
   secretPerMonth: 0.4,
   secretsPer10kCalls: 0.05,
+  /** SQS standard queue, per million requests (a batch of up to 10 messages is one request). */
+  sqsPerMillionRequests: 0.4,
+  /** CloudWatch: per standard alarm per month, per custom metric per month (first 10,000 metrics). */
+  alarmPerMonth: 0.1,
+  customMetricPerMonth: 0.3,
+  /** EventBridge Scheduler, per million invocations beyond the 14 million free each month. */
+  schedulerPerMillionInvocations: 1.0,
 } as const;
 
 /** The poller's memory size (lib/poller.ts default). */

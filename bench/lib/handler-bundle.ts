@@ -28,17 +28,10 @@ export type HandlerMeasurement =
 
 /** The poller's environment as the stack sets it, with placeholder (syntactically valid) resources. */
 const HANDLER_ENVIRONMENT: Readonly<Record<string, string>> = {
-  ROLLCALL_CONNECTORS: JSON.stringify([
-    {
-      id: 'bench',
-      app: 'torq',
-      secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rollcall-bench-AbCdEf',
-      config: { region: 'us' },
-    },
-  ]),
   ROLLCALL_TABLE_NAME: 'rollcall-bench',
   ROLLCALL_EVENT_BUS_NAME: 'rollcall-bench',
   ROLLCALL_MAX_REMOVAL_SHARE: '0.5',
+  ROLLCALL_POLL_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/rollcall-bench',
   AWS_REGION: 'us-east-1',
   POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
   POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',

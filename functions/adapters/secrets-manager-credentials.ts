@@ -30,9 +30,14 @@ export interface ConnectorSecret {
   readonly fields: readonly CredentialField[];
 }
 
+/** Where each connector's secret is: a fixed map, or a look-up answered from the connector's definition. */
+export interface SecretLocator {
+  get(connectorId: string): ConnectorSecret | undefined;
+}
+
 export interface SecretsManagerCredentialsOptions {
   /** Per connector id. */
-  readonly secrets: ReadonlyMap<string, ConnectorSecret>;
+  readonly secrets: SecretLocator;
   /** How long a value read is reused; 0 reads on every `get`. @default DEFAULT_SECRET_CACHE_TTL_MS */
   readonly cacheTtlMs?: number;
   /** @default systemClock */
@@ -55,7 +60,7 @@ interface CacheEntry {
 }
 
 export class SecretsManagerCredentialSource implements CredentialSource {
-  private readonly secrets: ReadonlyMap<string, ConnectorSecret>;
+  private readonly secrets: SecretLocator;
   private readonly cacheTtlMs: number;
   private readonly clock: Clock;
   private readonly cache = new Map<string, CacheEntry>();

@@ -1,39 +1,37 @@
 /**
- * The poller's composition root: configuration is read and validated, clients and connector
- * factories are built once per execution environment (the module scope of `poll.ts` calls this),
- * so a bad configuration fails the cold start with a message naming the variable and field.
+ * The poller's composition root: configuration is read and validated, clients are built once per
+ * execution environment (the module scope of `poll.ts` calls this), so a bad configuration fails
+ * the cold start with a message naming the variable. Connectors are not part of it: each poll
+ * reads its connector's definition from the table (`definitions`), so connectors are added,
+ * changed and disabled without a redeploy.
  */
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { LambdaSelfContinuation, type ContinuationRequester } from '../adapters/lambda-continuation.ts';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoClients } from '../adapters/dynamodb/client.ts';
 import { DynamoInventoryStore } from '../adapters/dynamodb/store.ts';
 import { EventBridgeEventSink, type EventBridgeSinkOptions } from '../adapters/eventbridge-sink.ts';
 import { metrics, powertoolsLogger, toLoggerPort, tracer } from '../adapters/powertools.ts';
-import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.ts';
-import { appRegistry, type AppRegistry, type ConnectorFactory, type CredentialField } from '../connectors/index.ts';
-import { ConfigError } from '../core/errors.ts';
+import { SecretsManagerCredentialSource, type ConnectorSecret } from '../adapters/secrets-manager-credentials.ts';
+import { SqsPollQueue, type ContinuationRequester } from '../adapters/sqs-poll-queue.ts';
+import { appRegistry, type AppRegistry } from '../connectors/index.ts';
 import type { PollDependencies } from '../core/poll.ts';
-import { systemClock } from '../core/ports.ts';
-import type { AppName } from '../core/types.ts';
+import { systemClock, type Clock, type ConnectorDefinitionStore } from '../core/ports.ts';
 import { parsePollerEnvironment, type PollerEnvironment } from '../contract/poller-contract.ts';
 
-export interface ServedConnector {
-  readonly app: AppName;
-  readonly createConnector: ConnectorFactory;
-  /** What the connector's secret holds, as its app declares it. */
-  readonly credentialFields: readonly CredentialField[];
-}
-
 export interface PollerRuntime {
-  readonly connectors: ReadonlyMap<string, ServedConnector>;
+  /** Where each poll reads its connector's definition. */
+  readonly definitions: ConnectorDefinitionStore;
+  /** The apps this poller serves. */
+  readonly registry: AppRegistry;
+  /** Each poll's secret, set from its connector's definition before the poll reads credentials. */
+  readonly secrets: Map<string, ConnectorSecret>;
   readonly dependencies: Omit<PollDependencies, 'createConnector'>;
   readonly logger: PowertoolsLogger;
   readonly metrics: Metrics;
-  /** Re-invokes the poller for a listing that ran out of time; absent outside Lambda. */
+  /** Queues the continuation of a listing that ran out of time; absent without a poll queue. */
   readonly continuation: ContinuationRequester | null;
 }
 
@@ -42,6 +40,10 @@ export interface PollerRuntimeOptions {
   readonly eventBridge?: EventBridgeSinkOptions;
   /** The apps this poller serves. @default appRegistry */
   readonly registry?: AppRegistry;
+  /** @default the inventory table's definitions */
+  readonly definitions?: ConnectorDefinitionStore;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
 
 /** Builds everything an invocation needs from the environment (the composition root). */
@@ -49,45 +51,26 @@ export function createPollerRuntime(env: NodeJS.ProcessEnv, options: PollerRunti
   const environment: PollerEnvironment = parsePollerEnvironment(env);
   const logger = toLoggerPort(powertoolsLogger);
   const registry = options.registry ?? appRegistry;
-
-  const connectors = new Map<string, ServedConnector>(
-    environment.connectors.map((connector) => {
-      try {
-        const app = registry.get(connector.app);
-        const createConnector = app.createFactory(connector.config, { logger });
-        return [connector.id, { app: app.name, createConnector, credentialFields: app.credentialFields }];
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        throw new ConfigError(`connector ${connector.id}: ${error.message}`, { cause: error });
-      }
-    }),
-  );
+  const clock = options.clock ?? systemClock;
 
   const { client: dynamoClient, documentClient } = createDynamoClients();
   tracer.captureAWSv3Client(dynamoClient);
   const secretsClient = tracer.captureAWSv3Client(new SecretsManagerClient({}));
   const eventsClient = tracer.captureAWSv3Client(new EventBridgeClient({}));
-  // Lambda sets AWS_LAMBDA_FUNCTION_NAME: the poller continues a long listing by invoking itself.
-  const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
   const continuation =
-    functionName === undefined || functionName === ''
-      ? null
-      : new LambdaSelfContinuation(tracer.captureAWSv3Client(new LambdaClient({})), functionName);
+    environment.pollQueueUrl === null ? null : new SqsPollQueue(tracer.captureAWSv3Client(new SQSClient({})), environment.pollQueueUrl);
+  const store = new DynamoInventoryStore(documentClient, environment.tableName);
+  const secrets = new Map<string, ConnectorSecret>();
 
   return {
-    connectors,
+    definitions: options.definitions ?? store,
+    registry,
+    secrets,
     dependencies: {
-      store: new DynamoInventoryStore(documentClient, environment.tableName),
+      store,
       events: new EventBridgeEventSink(eventsClient, environment.eventBusName, options.eventBridge),
-      credentials: new SecretsManagerCredentialSource(secretsClient, {
-        secrets: new Map(
-          environment.connectors.map((connector) => [
-            connector.id,
-            { secretId: connector.secretArn, fields: registry.get(connector.app).credentialFields },
-          ]),
-        ),
-      }),
-      clock: systemClock,
+      credentials: new SecretsManagerCredentialSource(secretsClient, { secrets, clock }),
+      clock,
       logger,
       settings: { maxRemovalShare: environment.maxRemovalShare },
     },

@@ -97,13 +97,22 @@ export function permissionsOf(call: RecordedCall, context: ArnContext): Permissi
     return [{ action, resource: typeof body.IndexName === 'string' ? `${table}/index/${body.IndexName}` : table }];
   }
   if (service === 'secretsmanager' && operation !== undefined) {
-    return [{ action: `secretsmanager:${operation}`, resource: String(body.SecretId) }];
+    // A secret named rather than given by ARN is authorized on its ARN, which ends in '-' and six random characters.
+    const id = String(body.SecretId ?? body.Name);
+    const resource = id.startsWith('arn:') ? id : `arn:${partition}:secretsmanager:${region}:${account}:secret:${id}-AbCdEf`;
+    return [{ action: `secretsmanager:${operation}`, resource }];
   }
   if (service === 'AWSEvents' && operation === 'PutEvents') {
     const busArn = (name: string) => (name.startsWith('arn:') ? name : `arn:${partition}:events:${region}:${account}:event-bus/${name}`);
     return [...new Set((body.Entries as { EventBusName?: string }[]).map((entry) => busArn(entry.EventBusName ?? 'default')))].map(
       (resource) => ({ action: 'events:PutEvents', resource }),
     );
+  }
+  if (service === 'AmazonSQS' && operation !== undefined) {
+    // A batch needs the permission of its single form; the queue is named by its URL.
+    const action = `sqs:${operation.replace(/Batch$/, '')}`;
+    const name = String(body.QueueUrl).split('/').at(-1) ?? '';
+    return [{ action, resource: `arn:${partition}:sqs:${region}:${account}:${name}` }];
   }
   throw new Error(`no IAM mapping for the call ${call.target}`);
 }

@@ -1,13 +1,17 @@
 /**
- * The bundled poller as Lambda runs it, against AWS-compatible services: moto_server on loopback
- * for DynamoDB, Secrets Manager, EventBridge and SQS, the Torq simulator for the API.
+ * The deployment's three functions as Lambda runs them, against AWS-compatible services:
+ * moto_server on loopback for DynamoDB, Secrets Manager, EventBridge and SQS, the Torq simulator
+ * for the API. The reconciler (the custom resource) writes the declared connector into the table
+ * and creates its empty secret `rollcall/<id>`; the dispatcher, run as its schedule would every
+ * minute, claims the connector when due and queues a poll on the poll queue; the poller takes the
+ * queued message as the event source mapping delivers it.
  *
  * The resources are created from the synthesized template's own properties (moto's CloudFormation
- * cannot create this template, so the harness makes each resource through the SDK). The poller is
- * the bundle `NodejsFunction` ships (same esbuild options), imported and called with an event and
- * a context object, with the environment the stack sets and `AWS_ENDPOINT_URL` pointing at a
- * recording proxy in front of moto: every AWS call it makes is then checked against the
- * template's IAM policy. Time between polls (an hour, as scheduled) passes on a faked `Date`.
+ * cannot create this template, so the harness makes each resource through the SDK). Each function
+ * is the bundle `NodejsFunction` ships (same esbuild options), imported and called with an event,
+ * with the environment the stack sets and `AWS_ENDPOINT_URL` pointing at a recording proxy in
+ * front of moto: every AWS call each makes is then checked against its role's policy in the
+ * template. Time between runs passes on a faked `Date`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,15 +29,30 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keys } from '../../functions/adapters/dynamodb/table-definition.ts';
 import { applyChurn, generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../simulators/torq/index.ts';
 import { EVENT_SOURCE } from '../../functions/core/events.ts';
-import type { LambdaContext, PollHandler, PollSummary } from '../../functions/handlers/poll.ts';
+import type { LambdaContext, PollHandler } from '../../functions/handlers/poll.ts';
+import type { DispatchHandler, DispatchSummary } from '../../functions/handlers/dispatch.ts';
+import type { ReconcileHandler } from '../../functions/handlers/reconcile.ts';
+import type { CustomResourceResponse } from '../../functions/adapters/cloudformation-response.ts';
+import { createDynamoClients } from '../../functions/adapters/dynamodb/client.ts';
+import { DynamoInventoryStore } from '../../functions/adapters/dynamodb/store.ts';
+import type { SyncRun } from '../../functions/core/types.ts';
 import { parseDeploymentConfig } from '../../lib/deployment-config.ts';
-import { buildPollerBundle } from '../../lib/poller-bundling.ts';
+import { buildPollerBundle, DISPATCHER_ENTRY, POLLER_ENTRY, RECONCILER_ENTRY } from '../../lib/poller-bundling.ts';
 import { RollcallStack } from '../../lib/rollcall-stack.ts';
 import { isAllowed, permissionsOf, resolveValue, statementsOfRole } from './iam-policy.ts';
 import { startRecordingProxy, type RecordedCall, type RecordingProxy } from './recording-proxy.ts';
@@ -56,20 +75,43 @@ let bundleDir: string;
 let template: { Resources: Resources };
 let references: Record<string, string>;
 let handler: PollHandler;
-let secretArn: string;
+let dispatch: DispatchHandler;
+let reconcile: ReconcileHandler;
 let tableName: string;
 let queueUrl: string;
+let pollQueueUrl: string;
+let store: DynamoInventoryStore;
+let responseServer: Server;
+const responses: CustomResourceResponse[] = [];
 let secrets: SecretsManagerClient;
 let dynamo: DynamoDBClient;
 let sqs: SQSClient;
-let roleId: string;
+/** The logical ids of each function's role. */
+let roles: { poller: string; dispatcher: string; reconciler: string };
+let declaredProperties: Record<string, unknown>;
 const savedEnv = { ...process.env };
+const SECRET_NAME = `rollcall/${CONNECTOR}`;
 
-function resourceOfType(type: string): [string, Resources[string]] {
-  const matches = Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+function resourceOfType(type: string, predicate: (resource: Resources[string]) => boolean = () => true): [string, Resources[string]] {
+  const matches = Object.entries(template.Resources).filter(([, resource]) => resource.Type === type && predicate(resource));
   if (matches.length !== 1) throw new Error(`expected one ${type}, found ${matches.length}`);
   return matches[0] as [string, Resources[string]];
 }
+
+type Caller = 'poller' | 'dispatcher' | 'reconciler';
+/** Which function made which of the proxy's recorded calls: index ranges, in order. */
+const spans: { caller: Caller; from: number; to: number }[] = [];
+async function as<T>(caller: Caller, work: () => Promise<T>): Promise<T> {
+  const from = proxy.calls.length;
+  try {
+    return await work();
+  } finally {
+    spans.push({ caller, from, to: proxy.calls.length });
+  }
+}
+const callsOf = (caller: Caller) => spans.filter((span) => span.caller === caller).flatMap((span) => proxy.calls.slice(span.from, span.to));
+
+const functionNamed = (fragment: string) => (resource: Resources[string]) => String(resource.Properties.Description).includes(fragment);
 
 /** Why the harness could not be set up (moto_server missing, say): every test then fails with it. */
 let setupError: unknown = null;
@@ -120,14 +162,26 @@ async function setUp(): Promise<void> {
   const ttl = table.Properties.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean };
   await dynamo.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: ttl }));
 
-  // The secret: created empty, as the template does (no SecretString, no GenerateSecretString).
-  const [secretId, secret] = resourceOfType('AWS::SecretsManager::Secret');
-  expect(secret.Properties).not.toHaveProperty('SecretString');
-  expect(secret.Properties).not.toHaveProperty('GenerateSecretString');
-  const createdSecret = await secrets.send(
-    new CreateSecretCommand({ Name: `${secretId}-abcdefghijkl`, Description: secret.Properties.Description as string }),
+  // No secret in the template: the reconciler creates rollcall/<id> at deploy time.
+  expect(Object.values(template.Resources).map((resource) => resource.Type)).not.toContain('AWS::SecretsManager::Secret');
+
+  // The poll queue and its dead-letter queue, with the template's visibility timeout and redrive.
+  const [deadLetterId] = resourceOfType('AWS::SQS::Queue', (resource) => resource.Properties.RedrivePolicy === undefined);
+  const [pollQueueId, pollQueue] = resourceOfType('AWS::SQS::Queue', (resource) => resource.Properties.RedrivePolicy !== undefined);
+  const deadLetter = await sqs.send(new CreateQueueCommand({ QueueName: 'rollcall-dead-letters' }));
+  const deadLetterArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetter.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+  const redrive = pollQueue.Properties.RedrivePolicy as { maxReceiveCount: number };
+  const createdPollQueue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'rollcall-polls',
+      Attributes: {
+        VisibilityTimeout: String(pollQueue.Properties.VisibilityTimeout),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: redrive.maxReceiveCount }),
+      },
+    }),
   );
-  secretArn = createdSecret.ARN ?? '';
+  pollQueueUrl = createdPollQueue.QueueUrl ?? '';
+  const pollQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: pollQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
 
   // The bus, and an SQS-targeted rule like the README's, to receive what the poller publishes.
   const [busId, bus] = resourceOfType('AWS::Events::EventBus');
@@ -148,16 +202,26 @@ async function setUp(): Promise<void> {
     'AWS::URLSuffix': 'amazonaws.com',
     [tableId]: tableName,
     [`${tableId}.Arn`]: created.TableDescription?.TableArn ?? '',
-    [secretId]: secretArn,
     [busId]: busName,
+    // The SQS client sends to the host of the queue URL it is given: the functions get it through the proxy.
+    [pollQueueId]: pollQueueUrl.replace(moto.endpoint, proxy.endpoint),
+    [`${pollQueueId}.Arn`]: pollQueueArn,
+    [deadLetterId]: deadLetter.QueueUrl ?? '',
+    [`${deadLetterId}.Arn`]: deadLetterArn,
     [`${busId}.Arn`]: createdBus.EventBusArn ?? '',
   };
 
-  // The function's environment from the template, references resolved to the created resources.
-  const [, fn] = resourceOfType('AWS::Lambda::Function');
-  const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-  roleId = ((fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'] as string[])[0] as string;
-  for (const [key, value] of Object.entries(variables)) process.env[key] = resolveValue(value, references);
+  // Each function's environment from the template, references resolved to the created resources.
+  const roleOf = (fn: Resources[string]) => ((fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'] as string[])[0] as string;
+  const [, poller] = resourceOfType('AWS::Lambda::Function', functionNamed('Rollcall poller'));
+  const [, dispatcher] = resourceOfType('AWS::Lambda::Function', functionNamed('Rollcall dispatcher'));
+  const [, reconciler] = resourceOfType('AWS::Lambda::Function', functionNamed('declared in cdk.json'));
+  roles = { poller: roleOf(poller), dispatcher: roleOf(dispatcher), reconciler: roleOf(reconciler) };
+  for (const fn of [poller, dispatcher, reconciler]) {
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const [key, value] of Object.entries(variables)) process.env[key] = resolveValue(value, references);
+  }
+  declaredProperties = resourceOfType('Custom::RollcallDeclaredConnectors')[1].Properties;
   Object.assign(process.env, {
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
@@ -168,10 +232,27 @@ async function setUp(): Promise<void> {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
+  store = new DynamoInventoryStore(createDynamoClients({ endpoint: moto.endpoint, region: REGION }).documentClient, tableName);
+
+  // CloudFormation's pre-signed response URL, on loopback.
+  responseServer = createServer((incoming, answer) => {
+    let body = '';
+    incoming.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    incoming.on('end', () => {
+      responses.push(JSON.parse(body) as CustomResourceResponse);
+      answer.end();
+    });
+  });
+  await new Promise<void>((resolve) => responseServer.listen(0, '127.0.0.1', resolve));
 
   bundleDir = await mkdtemp(join(tmpdir(), 'rollcall-moto-bundle-'));
-  const bundle = await buildPollerBundle(bundleDir);
-  handler = ((await import(pathToFileURL(bundle.file).href)) as { handler: PollHandler }).handler;
+  const load = async <T>(entry: string, name: string): Promise<T> => {
+    const bundle = await buildPollerBundle(join(bundleDir, name), entry);
+    return ((await import(pathToFileURL(bundle.file).href)) as { handler: T }).handler;
+  };
+  handler = await load<PollHandler>(POLLER_ENTRY, 'poller');
+  dispatch = await load<DispatchHandler>(DISPATCHER_ENTRY, 'dispatcher');
+  reconcile = await load<ReconcileHandler>(RECONCILER_ENTRY, 'reconciler');
   // Only Date is faked: the hour between scheduled polls passes at once (the secret cache's TTL).
   vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
 }
@@ -183,26 +264,45 @@ afterAll(async () => {
   secrets?.destroy();
   sqs?.destroy();
   await simulator?.close();
+  await new Promise((resolve) => (responseServer ? responseServer.close(resolve) : resolve(undefined)));
   await proxy?.close();
   await moto?.close();
   if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
 });
 
 let invocation = 0;
-/** One scheduled invocation, an hour after the previous one. */
-async function invoke(): Promise<PollSummary> {
+const context = (): LambdaContext & Record<string, unknown> => ({
+  awsRequestId: `request-${++invocation}`,
+  functionName: 'RollcallMoto-PollerFunction',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:RollcallMoto-PollerFunction`,
+  memoryLimitInMB: '1024',
+  getRemainingTimeInMillis: () => 15 * 60_000,
+});
+
+/**
+ * An hour later (one period of the hourly schedule): the dispatcher's run, then each queued
+ * message handed to the poller as the event source mapping does (batch size 1), and deleted
+ * unless reported as failed. Returns the dispatcher's summary and the connector's latest run.
+ */
+async function scheduledHour(): Promise<{ dispatched: DispatchSummary; run: SyncRun | undefined }> {
   vi.setSystemTime(Date.now() + 60 * 60_000);
-  invocation += 1;
-  const context: LambdaContext & Record<string, unknown> = {
-    awsRequestId: `request-${invocation}`,
-    functionName: 'RollcallMoto-PollerFunction',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:RollcallMoto-PollerFunction`,
-    memoryLimitInMB: '1024',
-    getRemainingTimeInMillis: () => 15 * 60_000,
-  };
-  return handler({ connectorId: CONNECTOR }, context);
+  const dispatched = await as('dispatcher', () => dispatch({}));
+  for (;;) {
+    const answer = await sqs.send(new ReceiveMessageCommand({ QueueUrl: pollQueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 0 }));
+    const [message] = answer.Messages ?? [];
+    if (message === undefined) break;
+    const result = await as('poller', () =>
+      handler({ Records: [{ messageId: message.MessageId ?? '', body: message.Body ?? '', eventSource: 'aws:sqs' }] }, context()),
+    );
+    expect(result).toEqual({ batchItemFailures: [] });
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: pollQueueUrl, ReceiptHandle: message.ReceiptHandle ?? '' }));
+  }
+  const [run] = await store.listRuns(CONNECTOR, 1);
+  return { dispatched, run };
 }
+
+let lastDigest: unknown = null;
 
 /** Every Rollcall event the rule delivered to the queue since the last call, by detail-type. */
 async function receivedEvents(): Promise<Map<string, number>> {
@@ -212,8 +312,9 @@ async function receivedEvents(): Promise<Map<string, number>> {
     const messages = answer.Messages ?? [];
     if (messages.length === 0) return counts;
     for (const message of messages) {
-      const event = JSON.parse(message.Body ?? '{}') as { 'detail-type': string; source: string };
+      const event = JSON.parse(message.Body ?? '{}') as { 'detail-type': string; source: string; detail: unknown };
       expect(event.source).toBe(EVENT_SOURCE);
+      if (event['detail-type'] === 'ConnectorHealthDigest') lastDigest = event.detail;
       counts.set(event['detail-type'], (counts.get(event['detail-type']) ?? 0) + 1);
     }
     // Deleted once read: a message left in the queue would come back after its visibility timeout.
@@ -226,7 +327,7 @@ async function receivedEvents(): Promise<Map<string, number>> {
   }
 }
 
-const putSecret = (value: unknown) => secrets.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(value) }));
+const putSecret = (value: unknown) => secrets.send(new PutSecretValueCommand({ SecretId: SECRET_NAME, SecretString: JSON.stringify(value) }));
 
 /** Account items written by the recorded DynamoDB calls (batch puts and deletes, single writes). */
 function accountWrites(calls: readonly RecordedCall[]): number {
@@ -259,40 +360,67 @@ async function accountsInTable(): Promise<number> {
   return count;
 }
 
-describe('the bundled poller against moto_server', { timeout: 120_000 }, () => {
-  it('with the secret still empty: RECONNECT_REQUIRED, and no call to Torq', async () => {
+describe('the deployment against moto_server', { timeout: 120_000 }, () => {
+  it('deploy: the reconciler writes the declared connector and creates its secret rollcall/<id> empty, and answers SUCCESS', async () => {
     requireHarness();
-    const summary = await invoke();
+    await as('reconciler', () => reconcile({
+      RequestType: 'Create',
+      ResponseURL: `http://127.0.0.1:${(responseServer.address() as AddressInfo).port}/cfn?X-Amz-Signature=abc`,
+      StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/RollcallMoto/1`,
+      RequestId: 'create-1',
+      LogicalResourceId: 'DeclaredConnectorsReconciliation',
+      ResourceProperties: declaredProperties,
+    }));
 
-    expect(summary).toMatchObject({ connectorId: CONNECTOR, status: 'RECONNECT_REQUIRED', outcome: 'reconnect-required' });
+    expect(responses.map((response) => [response.Status, response.Data])).toEqual([
+      ['SUCCESS', { declared: '1', created: '1', updated: '0', unchanged: '0', released: '0', secretsCreated: '1' }],
+    ]);
+    expect(await store.getDefinition(CONNECTOR)).toMatchObject({ origin: 'declared', enabled: true, app: 'torq', secretArn: null });
+    const secret = await secrets.send(new DescribeSecretCommand({ SecretId: SECRET_NAME }));
+    expect(secret.Description).toBe(`Rollcall connector ${CONNECTOR} (torq): put JSON {"clientId": "...", "clientSecret": "..."}`);
+    expect(Object.keys(secret.VersionIdsToStages ?? {})).toEqual([]);
+  });
+
+  it('with the secret still empty: dispatched, polled from the queue, RECONNECT_REQUIRED, and no call to Torq', async () => {
+    requireHarness();
+    const { dispatched, run } = await scheduledHour();
+
+    expect(dispatched.queued).toBe(1);
+    expect(run).toMatchObject({ status: 'RECONNECT_REQUIRED', outcome: 'reconnect-required' });
     expect(simulator.stats().tokenRequests).toBe(0);
     expect(simulator.stats().dataRequests).toBe(0);
     expect((await receivedEvents()).get('ConnectorReconnectRequired')).toBe(1);
   });
 
+  it('a minute later: nothing due, nothing queued', async () => {
+    requireHarness();
+    vi.setSystemTime(Date.now() + 60_000);
+    expect((await as('dispatcher', () => dispatch({}))).queued).toBe(0);
+  });
+
   it('first poll once the credentials are in: every account inventoried and announced', async () => {
     requireHarness();
     await putSecret(CREDENTIALS);
-    const summary = await invoke();
+    const { dispatched, run } = await scheduledHour();
 
-    expect(summary).toMatchObject({ status: 'CONNECTED', outcome: 'completed' });
-    expect(summary.counts.new).toBe(USERS);
+    expect(dispatched.queued).toBe(1);
+    expect(run).toMatchObject({ status: 'CONNECTED', outcome: 'completed' });
+    expect(run?.counts.new).toBe(USERS);
     expect(await accountsInTable()).toBe(USERS);
     const events = await receivedEvents();
     expect(events.get('ConnectorRecovered')).toBe(1);
     expect(events.get('SyncCompleted')).toBe(1);
     expect(events.get('UserDiscovered')).toBe(USERS);
-    expect([...events.values()].reduce((a, b) => a + b, 0)).toBe(summary.events);
   });
 
   it('churn: additions and removals arrive as events, unchanged accounts cost nothing', async () => {
     requireHarness();
     const churn = applyChurn(simulator.workspace, { seed: 5, adds: 3, removals: 4 });
     const callsBefore = proxy.calls.length;
-    const summary = await invoke();
+    const { run } = await scheduledHour();
 
-    expect(summary).toMatchObject({ status: 'CONNECTED', outcome: 'completed' });
-    expect(summary.counts).toMatchObject({ new: churn.added.length, removed: churn.removed.length, total: USERS - 4 + 3 });
+    expect(run).toMatchObject({ status: 'CONNECTED', outcome: 'completed' });
+    expect(run?.counts).toMatchObject({ new: churn.added.length, removed: churn.removed.length, total: USERS - 4 + 3 });
     const events = await receivedEvents();
     expect(events.get('UserDiscovered')).toBe(3);
     expect(events.get('AccountRemoved')).toBe(4);
@@ -304,45 +432,65 @@ describe('the bundled poller against moto_server', { timeout: 120_000 }, () => {
     await putSecret({ clientId: CREDENTIALS.clientId, clientSecret: 'revoked' });
     simulator.resetStats();
 
-    const rejected = await invoke();
-    expect(rejected).toMatchObject({ status: 'RECONNECT_REQUIRED', outcome: 'reconnect-required' });
+    const rejected = await scheduledHour();
+    expect(rejected.run).toMatchObject({ status: 'RECONNECT_REQUIRED', outcome: 'reconnect-required' });
     expect(simulator.stats().tokenRequests).toBe(1);
     expect(simulator.stats().dataRequests).toBe(0);
     expect((await receivedEvents()).get('ConnectorReconnectRequired')).toBe(1);
 
-    const skipped = await invoke();
-    expect(skipped).toMatchObject({ status: 'RECONNECT_REQUIRED', outcome: 'skipped' });
+    // A skipped poll records no run: the latest is still the rejected one.
+    const skipped = await scheduledHour();
+    expect(skipped.dispatched.queued).toBe(1);
+    expect(skipped.run?.runId).toBe(rejected.run?.runId);
+    expect((await store.getConnector(CONNECTOR))?.status).toBe('RECONNECT_REQUIRED');
     expect(simulator.stats().tokenRequests).toBe(1);
-    expect(await receivedEvents()).toEqual(new Map());
+    // Nothing from the skipped poll; the dispatcher, which ran before it, saw the connector fall
+    // into RECONNECT_REQUIRED and put a digest naming it on the bus.
+    expect(await receivedEvents()).toEqual(new Map([['ConnectorHealthDigest', 1]]));
+    expect(lastDigest).toMatchObject({ reconnectRequired: [CONNECTOR], failing: [], stale: [], counts: { reconnectRequired: 1 } });
   });
 
   it('recovery: a new secret version with working credentials', async () => {
     requireHarness();
     await putSecret(CREDENTIALS);
-    const summary = await invoke();
+    const { run } = await scheduledHour();
 
-    expect(summary).toMatchObject({ status: 'CONNECTED', outcome: 'completed' });
+    expect(run).toMatchObject({ status: 'CONNECTED', outcome: 'completed' });
     const events = await receivedEvents();
     expect(events.get('ConnectorRecovered')).toBe(1);
     expect(events.get('SyncCompleted')).toBe(1);
   });
 
-  it("made only AWS calls that the template's IAM policy allows", () => {
+  it("made only AWS calls that each function's role allows in the template", () => {
     requireHarness();
-    const statements = statementsOfRole(template, roleId);
-    expect(statements.filter((statement) => statement.Condition !== undefined)).toEqual([]);
     const context = { partition: 'aws', region: REGION, account: ACCOUNT };
-    const needed = proxy.calls.flatMap((call) => permissionsOf(call, context));
-    const denied = needed.filter((permission) => !isAllowed(statements, permission, references));
-
-    expect(denied).toEqual([]);
-    const actions = new Set(needed.map((permission) => permission.action));
-    for (const action of ['secretsmanager:GetSecretValue', 'events:PutEvents', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem']) {
-      expect(actions).toContain(action);
+    const statementsOf = (roleId: string) => {
+      const statements = statementsOfRole(template, roleId);
+      expect(statements.filter((statement) => statement.Condition !== undefined)).toEqual([]);
+      return statements;
+    };
+    const byRole = [
+      { role: roles.poller, calls: callsOf('poller') },
+      { role: roles.dispatcher, calls: callsOf('dispatcher') },
+      { role: roles.reconciler, calls: callsOf('reconciler') },
+    ];
+    const actions = new Set<string>();
+    for (const { role, calls } of byRole) {
+      expect(calls.length).toBeGreaterThan(0);
+      const statements = statementsOf(role);
+      const needed = calls.flatMap((call) => permissionsOf(call, context));
+      expect({ role, denied: needed.filter((permission) => !isAllowed(statements, permission, references)) }).toEqual({ role, denied: [] });
+      for (const permission of needed) actions.add(`${role}:${permission.action}`);
     }
-    // The check itself is live: a call outside the policy is denied.
-    const tableArn = needed.find((permission) => permission.action === 'dynamodb:Query')?.resource.split('/index/')[0] ?? '';
-    expect(isAllowed(statements, { action: 'dynamodb:Scan', resource: tableArn }, references)).toBe(false);
-    expect(isAllowed(statements, { action: 'dynamodb:Query', resource: tableArn }, references)).toBe(true);
+    for (const action of ['secretsmanager:GetSecretValue', 'events:PutEvents', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem']) {
+      expect(actions).toContain(`${roles.poller}:${action}`);
+    }
+    expect(actions).toContain(`${roles.dispatcher}:sqs:SendMessage`);
+    expect(actions).toContain(`${roles.reconciler}:secretsmanager:CreateSecret`);
+    // The check itself is live: a call outside a policy is denied.
+    const secretArn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${SECRET_NAME}-AbCdEf`;
+    expect(isAllowed(statementsOf(roles.poller), { action: 'secretsmanager:GetSecretValue', resource: secretArn }, references)).toBe(true);
+    expect(isAllowed(statementsOf(roles.dispatcher), { action: 'secretsmanager:GetSecretValue', resource: secretArn }, references)).toBe(false);
+    expect(isAllowed(statementsOf(roles.poller), { action: 'secretsmanager:GetSecretValue', resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other/x-AbCdEf` }, references)).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The poller Lambda end to end, as AWS runs it: the module is imported with the environment the
- * stack sets, and invoked with the schedule's event. Real DynamoDB API (dynalite on loopback,
- * reached through AWS_ENDPOINT_URL_DYNAMODB like any SDK endpoint override), the Torq simulator
- * as the API, and aws-sdk-client-mock in place of Secrets Manager and EventBridge.
+ * stack sets, and invoked with a poll-queue batch or a direct `{connectorId}` event. Connectors are
+ * definitions in the table. Real DynamoDB API (dynalite on loopback, reached through
+ * AWS_ENDPOINT_URL_DYNAMODB like any SDK endpoint override), the Torq simulator as the API, and
+ * aws-sdk-client-mock in place of Secrets Manager, EventBridge and SQS.
  */
 import {
   EventBridgeClient,
@@ -16,7 +17,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ensureTable } from '../../functions/adapters/dynamodb/create-table.ts';
@@ -26,7 +27,8 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../functions/adapte
 import { generateWorkspace, startTorqSimulator, type TorqSimulator } from '../../simulators/torq/index.ts';
 import { ConfigError, TransientError } from '../../functions/core/errors.ts';
 import type { EventType, RollcallEvent } from '../../functions/core/events.ts';
-import { POLL_METRICS, POLLER_ENV, SERVICE_NAME, type PollerConnector } from '../../functions/contract/poller-contract.ts';
+import { POLL_METRICS, POLLER_ENV, SERVICE_NAME, type SqsEvent } from '../../functions/contract/poller-contract.ts';
+import type { ConnectorDefinition } from '../../functions/core/types.ts';
 
 type PollModule = typeof import('../../functions/handlers/poll.ts');
 
@@ -39,7 +41,8 @@ const WRONG_SECRET = 'S3cr3t-WRONG-VALUE-0c44';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const eventBridge = mockClient(EventBridgeClient);
-const lambda = mockClient(LambdaClient);
+const sqs = mockClient(SQSClient);
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/rollcall-polls';
 
 let dynamo: EmbeddedDynamo;
 let clients: DynamoClients;
@@ -49,10 +52,30 @@ let rotatingSimulator: TorqSimulator;
 let poller: PollModule;
 let output: string[];
 
-const secretArn = (connectorId: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:rollcall/${connectorId}-AbCdEf`;
+/** Where a connector's secret is: named by convention, or (torq-rotate) brought by ARN. */
+const BROUGHT_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:vault/torq-rotate-AbCdEf';
+const secretArn = (connectorId: string) => (connectorId === 'torq-rotate' ? BROUGHT_ARN : `rollcall/${connectorId}`);
 
-function connectorsOn(sim: () => TorqSimulator, ids: string[]): () => PollerConnector[] {
-  return () => ids.map((id) => ({ id, app: 'torq', secretArn: secretArn(id), config: { apiUrl: sim().apiUrl, authUrl: sim().authUrl } }));
+function definitionOf(sim: TorqSimulator, connectorId: string, overrides: Partial<ConnectorDefinition> = {}): ConnectorDefinition {
+  return {
+    connectorId,
+    app: 'torq',
+    config: { apiUrl: sim.apiUrl, authUrl: sim.authUrl },
+    schedule: 'rate(1 hour)',
+    enabled: true,
+    origin: 'added',
+    secretArn: connectorId === 'torq-rotate' ? BROUGHT_ARN : null,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+    nextDueAt: '2026-11-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+let messages = 0;
+/** A poll-queue batch, as the event source mapping delivers it. */
+function batch(...bodies: string[]): SqsEvent {
+  return { Records: bodies.map((body) => ({ messageId: `message-${++messages}`, body, eventSource: 'aws:sqs' as const })) };
 }
 
 const context = (id = 'request-1') => ({
@@ -103,7 +126,8 @@ function metricsFor(connectorId: string): Record<string, number> {
     const aws = line._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
     const [directive] = aws.CloudWatchMetrics;
     expect(directive?.Namespace).toBe('Rollcall');
-    expect(directive?.Dimensions).toEqual([['service', 'connectorId']]);
+    // No connector dimension: a thousand connectors would be a thousand custom metrics each.
+    expect(directive?.Dimensions).toEqual([['service']]);
     expect(line.service).toBe(SERVICE_NAME);
     for (const metric of directive?.Metrics ?? []) values[metric.Name] = line[metric.Name] as number;
   }
@@ -118,12 +142,14 @@ beforeAll(async () => {
   simulator = await startTorqSimulator({ workspace: generateWorkspace({ users: USERS, seed: 11 }), credentials: GOOD });
   rotatingSimulator = await startTorqSimulator({ workspace: generateWorkspace({ users: 5, seed: 12 }), credentials: ROTATED });
 
-  const connectors = [
-    ...connectorsOn(() => simulator, ['torq-main', 'torq-events', 'torq-lost-events', 'torq-empty', 'torq-secrets-down', 'torq-busy', 'torq-continue', 'torq-lease'])(),
-    ...connectorsOn(() => rotatingSimulator, ['torq-rotate'])(),
-  ];
+  const ids = ['torq-main', 'torq-events', 'torq-lost-events', 'torq-empty', 'torq-secrets-down', 'torq-busy', 'torq-continue', 'torq-lease', 'torq-queued', 'torq-queued-down'];
+  for (const id of ids) await store.createDefinition(definitionOf(simulator, id));
+  await store.createDefinition(definitionOf(rotatingSimulator, 'torq-rotate'));
+  await store.createDefinition(definitionOf(simulator, 'torq-disabled', { enabled: false, nextDueAt: null }));
+  await store.createDefinition(
+    definitionOf(simulator, 'torq-refused', { config: { region: 'us', apiUrl: 'http://api.example.com/public/v1alpha' } }),
+  );
   const environment: Record<string, string> = {
-    [POLLER_ENV.connectors]: JSON.stringify(connectors),
     [POLLER_ENV.tableName]: TABLE,
     [POLLER_ENV.eventBusName]: BUS,
     [POLLER_ENV.maxRemovalShare]: '0.5',
@@ -132,6 +158,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_LAMBDA_FUNCTION_NAME: 'rollcall-poller',
+    [POLLER_ENV.pollQueueUrl]: QUEUE_URL,
   };
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
   poller = await import('../../functions/handlers/poll.ts');
@@ -360,12 +387,58 @@ describe('the poller handler', () => {
     expect(await store.getConnector('torq-lease')).toMatchObject({ leaseOwner: null, leaseHolder: null });
   });
 
-  it('rejects an event without a connector id, or with one this deployment does not serve', async () => {
+  it('rejects an event without a connector id, or one that is not defined, disabled or refused by its app, by id', async () => {
     await expect(poller.handler({}, context())).rejects.toThrow(new ConfigError('poll event: connectorId: expected string'));
     await expect(poller.handler({ connectorId: 'Bad Id' }, context())).rejects.toThrow(/poll event: connectorId: must be 1-48/);
     await expect(poller.handler({ connectorId: 'torq-other' }, context())).rejects.toThrow(
-      new ConfigError('connector torq-other is not configured in this deployment'),
+      new poller.ConnectorRefusedError('connector torq-other is not defined in this deployment: see "rollcall connectors --table <name>"'),
     );
+    await expect(poller.handler({ connectorId: 'torq-disabled' }, context())).rejects.toThrow(
+      new poller.ConnectorRefusedError('connector torq-disabled is disabled: not polled'),
+    );
+    await expect(poller.handler({ connectorId: 'torq-disabled' }, context())).rejects.toBeInstanceOf(ConfigError);
+    await expect(poller.handler({ connectorId: 'torq-refused' }, context())).rejects.toThrow(
+      /^connector torq-refused: torq config apiUrl \(--api-url\): plain http is allowed only to loopback/,
+    );
+    const refusals = logLines().filter((line) => line.message === 'poll refused');
+    expect(refusals.map((line) => line.connectorId)).toEqual(['torq-other', 'torq-disabled', 'torq-disabled', 'torq-refused']);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+});
+
+describe('the poller fed by the poll queue', () => {
+  it('polls the connector of each message; a failing one is delivered again, without holding up the others', async () => {
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: secretArn('torq-queued-down') })
+      .rejects(new InternalServiceError({ message: 'internal', $metadata: {} }));
+    const event = batch(JSON.stringify({ connectorId: 'torq-queued-down' }), JSON.stringify({ connectorId: 'torq-queued' }));
+
+    const answer = await poller.handler(event, context());
+
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
+    expect(await store.queryAccounts({ connectorId: 'torq-queued' })).toHaveLength(USERS);
+    expect((await store.getConnector('torq-queued'))?.status).toBe('CONNECTED');
+    expect(metricsFor('torq-queued-down')).toEqual({ [POLL_METRICS.syncFailed]: 1 });
+    expect(logLines().some((line) => line.message === 'poll failed: its message will be delivered again' && line.connectorId === 'torq-queued-down')).toBe(true);
+  });
+
+  it('drops, logged by id, a message it will never be able to poll: not a poll request, an unknown or a disabled connector', async () => {
+    const answer = await poller.handler(
+      batch('not json', JSON.stringify({ connector: 'x' }), JSON.stringify({ connectorId: 'torq-gone' }), JSON.stringify({ connectorId: 'torq-disabled' })),
+      context(),
+    );
+
+    expect(answer).toEqual({ batchItemFailures: [] });
+    const lines = logLines();
+    expect(lines.filter((line) => line.message === 'poll message dropped: not a poll request').map((line) => line.reason)).toEqual([
+      'not JSON',
+      'poll message: connectorId: expected string',
+    ]);
+    expect(lines.filter((line) => line.message === 'poll refused').map((line) => [line.connectorId, line.reason])).toEqual([
+      ['torq-gone', 'connector torq-gone is not defined in this deployment: see "rollcall connectors --table <name>"'],
+      ['torq-disabled', 'connector torq-disabled is disabled: not polled'],
+    ]);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 });
 
@@ -373,11 +446,8 @@ describe('the cold start', () => {
   const base = () => ({ ...process.env });
 
   it.each([
-    [POLLER_ENV.connectors, undefined, 'environment variable ROLLCALL_CONNECTORS is not set'],
-    [POLLER_ENV.connectors, '[{"id":', 'ROLLCALL_CONNECTORS: not valid JSON'],
-    [POLLER_ENV.connectors, '[{"id":"torq","app":"torq","config":{}}]', 'ROLLCALL_CONNECTORS: 0.secretArn: expected string'],
-    [POLLER_ENV.connectors, '[]', 'ROLLCALL_CONNECTORS: (root): must list at least one connector'],
     [POLLER_ENV.tableName, '', 'environment variable ROLLCALL_TABLE_NAME is not set'],
+    [POLLER_ENV.eventBusName, undefined, 'environment variable ROLLCALL_EVENT_BUS_NAME is not set'],
     [POLLER_ENV.maxRemovalShare, 'half', 'ROLLCALL_MAX_REMOVAL_SHARE: (root): expected number'],
   ])('fails with a clear error when %s is %j', (name, value, message) => {
     const env = base();
@@ -387,20 +457,19 @@ describe('the cold start', () => {
     expect(() => poller.createPollerRuntime(env)).toThrow(new ConfigError(message));
   });
 
-  it('fails when a connector config is refused by its app, naming the connector and field', () => {
+  it('needs no connector in its environment, and continues nothing without a poll queue', () => {
     const env = base();
-    env[POLLER_ENV.connectors] = JSON.stringify([
-      { id: 'torq-x', app: 'torq', secretArn: secretArn('torq-x'), config: { region: 'us', apiUrl: 'http://api.example.com/public/v1alpha' } },
-    ]);
-
-    expect(() => poller.createPollerRuntime(env)).toThrow(/^connector torq-x: torq config apiUrl \(--api-url\): plain http is allowed only to loopback/);
+    delete env[POLLER_ENV.pollQueueUrl];
+    expect(Object.keys(env).some((name) => name.includes('CONNECTORS'))).toBe(false);
+    expect(poller.createPollerRuntime(env).continuation).toBeNull();
+    expect(poller.createPollerRuntime(base()).continuation).not.toBeNull();
   });
 });
 
 describe('the poller handler with a long listing', () => {
-  it('continues a listing that ran out of time in a new invocation of itself, which completes it', async () => {
-    lambda.reset();
-    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+  it('continues a listing that ran out of time through the poll queue, in a poll that completes it', async () => {
+    sqs.reset();
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'continuation-1' });
     let asked = 0;
     // Plenty of time at the start (the poll checks its budget), when the lease is taken and for the
     // first listing stream, then a minute: under the 120 s listing reserve (a partial listing), above
@@ -410,14 +479,17 @@ describe('the poller handler with a long listing', () => {
     const partial = await poller.handler({ connectorId: 'torq-continue' }, shortOfTime);
 
     expect(partial).toMatchObject({ outcome: 'partial', status: 'CONNECTED' });
-    expect(lambda.commandCalls(InvokeCommand).map((call) => call.args[0].input)).toEqual([
-      { FunctionName: 'rollcall-poller', InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify({ connectorId: 'torq-continue' })) },
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input)).toEqual([
+      { QueueUrl: QUEUE_URL, MessageBody: JSON.stringify({ connectorId: 'torq-continue' }) },
     ]);
     expect(typesOf(published('torq-continue'))).not.toContain('SyncCompleted');
 
-    const completed = await poller.handler({ connectorId: 'torq-continue' }, context('request-continued'));
-    expect(completed).toMatchObject({ outcome: 'completed', counts: { total: USERS, new: USERS, removed: 0 } });
-    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+    // The queued message, as the event source mapping delivers it.
+    const continued = await poller.handler(batch(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? ''), context('request-continued'));
+    expect(continued).toEqual({ batchItemFailures: [] });
+    const state = await store.getConnector('torq-continue');
+    expect(state).toMatchObject({ status: 'CONNECTED', counts: { total: USERS, new: USERS, removed: 0 } });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
     expect(await store.loadCheckpoint('torq-continue')).toBeNull();
   });
 });

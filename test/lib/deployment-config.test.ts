@@ -17,6 +17,11 @@ function errorOf(raw: unknown): ConfigError {
 }
 
 describe('parseDeploymentConfig', () => {
+  it('accepts a deployment with no declared connector: connectors can all be added with the CLI', () => {
+    expect(parseDeploymentConfig({ connectors: [] }).connectors).toEqual([]);
+    expect(parseDeploymentConfig({}).connectors).toEqual([]);
+  });
+
   it('applies the documented defaults', () => {
     const config = parseDeploymentConfig({ connectors: [{ id: 'torq', app: 'torq' }] });
 
@@ -61,7 +66,6 @@ describe('parseDeploymentConfig', () => {
     it.each([
       ['no context at all', undefined, /context "rollcall" is missing: add \{"connectors"/],
       ['a string that is not JSON', '{connectors', /not valid JSON/],
-      ['no connectors', { connectors: [] }, /connectors: must list at least one connector/],
       ['an unknown region', { connectors: [{ ...torq, region: 'ap' }] }, /connectors\.0: field region: expected one of us, eu$/],
       ['an unknown app', { connectors: [{ ...torq, app: 'okta' }] }, /connectors\.0\.app: /],
       ['an id with capitals', { connectors: [{ ...torq, id: 'Torq' }] }, /connectors\.0\.id: must be 1-48 lower-case letters/],

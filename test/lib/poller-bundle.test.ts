@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPollerBundle, POLLER_BUNDLE_BUDGET_BYTES, type PollerBundle } from '../../lib/poller-bundling.ts';
+import { buildPollerBundle, DISPATCHER_ENTRY, POLLER_BUNDLE_BUDGET_BYTES, RECONCILER_ENTRY, type PollerBundle } from '../../lib/poller-bundling.ts';
 import { measureColdStart } from '../../lib/poller-cold-start.ts';
 
 let outdir: string;
@@ -47,5 +47,22 @@ describe('the poller bundle', () => {
     console.info(`poller module init in a fresh process: ${coldStart.importMs.toFixed(0)} ms`);
 
     expect(coldStart.handlerType).toBe('function');
+  });
+});
+
+describe('the dispatcher and reconciler bundles', () => {
+  it.each([
+    ['dispatcher', DISPATCHER_ENTRY],
+    ['reconciler', RECONCILER_ENTRY],
+  ])('%s: bundles with the same options and stays well under 2 MB', async (_name, entry) => {
+    const dir = await mkdtemp(join(tmpdir(), 'rollcall-bundle-'));
+    try {
+      const built = await buildPollerBundle(dir, entry);
+      expect(built.bytes).toBeGreaterThan(0);
+      expect(built.bytes).toBeLessThan(0.75 * POLLER_BUNDLE_BUDGET_BYTES);
+      expect([...built.packages.keys()]).not.toContain('aws-cdk-lib');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

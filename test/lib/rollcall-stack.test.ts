@@ -12,14 +12,14 @@ import {
 import { createTableInput } from '../../functions/adapters/dynamodb/create-table.ts';
 import { EVENT_SOURCE } from '../../functions/core/events.ts';
 import { DEFAULT_POLL_SETTINGS } from '../../functions/core/poll.ts';
+import { METRICS_NAMESPACE, POLLER_ENV } from '../../functions/contract/poller-contract.ts';
 import {
-  CONNECTOR_DIMENSION,
-  METRICS_NAMESPACE,
-  POLL_METRICS,
-  POLLER_ENV,
-  pollerConnectorsSchema,
-  SERVICE_NAME,
-} from '../../functions/contract/poller-contract.ts';
+  DECLARED_PROPERTY,
+  decodeDeclaredConnectors,
+  DISPATCHER_ENV,
+  DISPATCHER_SERVICE_NAME,
+  FLEET_METRICS,
+} from '../../functions/contract/fleet-contract.ts';
 import { RollcallEventBus } from '../../lib/event-bus.ts';
 import { RollcallStack } from '../../lib/rollcall-stack.ts';
 import { EXISTING_SECRET_ARN, flatten, logicalIdOf, synthesizeStack, TEST_CONFIG, type SynthesizedStack } from './stack-fixture.ts';
@@ -27,23 +27,44 @@ import { expectedGlobalSecondaryIndexes } from '../support/table-shape.ts';
 
 let synthesized: SynthesizedStack;
 let template: Template;
-let ids: { table: string; function: string; queue: string; bus: string; createdSecret: string; topic: string; role: string };
+let ids: {
+  table: string;
+  function: string;
+  dispatcher: string;
+  reconciler: string;
+  queue: string;
+  deadLetterQueue: string;
+  bus: string;
+  topic: string;
+  role: string;
+  dispatcherRole: string;
+  reconcilerRole: string;
+};
 
 beforeAll(() => {
   synthesized = synthesizeStack();
   template = synthesized.template;
+  const fn = (fragment: string) => logicalIdOf(template, 'AWS::Lambda::Function', (properties) => String(properties.Description).includes(fragment));
+  const roleOf = (functionId: string) => ((resourceOf(functionId).Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string);
+  const queues = Object.entries(template.findResources('AWS::SQS::Queue'));
+  const poller = fn('Rollcall poller');
+  const dispatcher = fn('Rollcall dispatcher');
+  const reconciler = fn('declared in cdk.json');
   ids = {
     table: logicalIdOf(template, 'AWS::DynamoDB::Table'),
-    function: logicalIdOf(template, 'AWS::Lambda::Function'),
-    queue: logicalIdOf(template, 'AWS::SQS::Queue'),
+    function: poller,
+    dispatcher,
+    reconciler,
+    queue: (queues.find(([, queue]) => queue.Properties.RedrivePolicy !== undefined) ?? [''])[0],
+    deadLetterQueue: (queues.find(([, queue]) => queue.Properties.RedrivePolicy === undefined) ?? [''])[0],
     bus: logicalIdOf(template, 'AWS::Events::EventBus'),
-    createdSecret: logicalIdOf(template, 'AWS::SecretsManager::Secret'),
     topic: logicalIdOf(template, 'AWS::SNS::Topic'),
-    role: logicalIdOf(template, 'AWS::IAM::Role', (properties) =>
-      JSON.stringify(properties.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
-    ),
+    role: roleOf(poller),
+    dispatcherRole: roleOf(dispatcher),
+    reconcilerRole: roleOf(reconciler),
   };
-});
+  // Synthesizing takes seconds, tens of them on a loaded machine.
+}, 120_000);
 
 function resourceOf(logicalId: string): { Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string } {
   return template.toJSON().Resources[logicalId];
@@ -108,68 +129,89 @@ describe('inventory table', () => {
 });
 
 describe('connectors', () => {
-  it('creates a secret only for the connector without one, with no value in the template', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    const secret = resourceOf(ids.createdSecret).Properties;
-    expect(secret).not.toHaveProperty('SecretString');
-    expect(secret).not.toHaveProperty('GenerateSecretString');
-    expect(secret.Description).toMatch(/connector torq-prod/);
+  it('creates no secret and no schedule per connector: secrets are rollcall/<id>, created empty at deploy time', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
   });
 
-  it('schedules each connector with its expression, its id as input, a retry policy and the dead-letter queue', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', TEST_CONFIG.connectors.length);
-    for (const connector of TEST_CONFIG.connectors) {
-      template.hasResourceProperties('AWS::Scheduler::Schedule', {
-        ScheduleExpression: connector.schedule,
-        State: 'ENABLED',
-        Target: {
-          Arn: { 'Fn::GetAtt': [ids.function, 'Arn'] },
-          Input: JSON.stringify({ connectorId: connector.id }),
-          RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: Match.anyValue() },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [ids.queue, 'Arn'] } },
-        },
-      });
-    }
-  });
-
-  it('hands the poller one connector list that the poller itself accepts', () => {
-    const variables = resourceOf(ids.function).Properties.Environment as { Variables: Record<string, unknown> };
-    const list = JSON.parse(flatten(variables.Variables[POLLER_ENV.connectors]));
-
-    // The created secret's ARN is a Ref; give it a real ARN's shape to run the poller's own validation.
-    const withArns = JSON.parse(
-      JSON.stringify(list).replace(`<${ids.createdSecret}>`, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:Secret-Abc123'),
-    );
-    expect(pollerConnectorsSchema.parse(withArns)).toEqual([
-      { id: 'torq-prod', app: 'torq', secretArn: expect.stringMatching(/^arn:aws:secretsmanager:/), config: { region: 'us' } },
+  it('reconciles the declared connectors through one custom resource carrying the whole list', () => {
+    template.resourceCountIs('Custom::RollcallDeclaredConnectors', 1);
+    const [resource] = Object.values(template.findResources('Custom::RollcallDeclaredConnectors'));
+    expect(resource?.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [ids.reconciler, 'Arn'] });
+    expect(decodeDeclaredConnectors(resource?.Properties[DECLARED_PROPERTY])).toEqual([
+      { id: 'torq-prod', app: 'torq', schedule: 'rate(1 hour)', config: { region: 'us' }, secretArn: null },
       {
         id: 'torq-eu',
         app: 'torq',
-        secretArn: EXISTING_SECRET_ARN,
+        schedule: 'cron(15 6 * * ? *)',
         config: { region: 'eu', apiUrl: 'https://api.eu.torq.io/v1alpha' },
+        secretArn: EXISTING_SECRET_ARN,
       },
     ]);
-    expect(list[0].secretArn).toBe(`<${ids.createdSecret}>`);
   });
 
-  it('outputs each connector secret ARN, the table name and the bus name', () => {
+  it('outputs the secret prefix, the table name, the bus name and the poll queue', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown } | undefined>;
-    expect(flatten(outputs.SecretArnTorqProd?.Value)).toBe(`<${ids.createdSecret}>`);
-    expect(flatten(outputs.SecretArnTorqEu?.Value)).toBe(EXISTING_SECRET_ARN);
+    expect(outputs.ConnectorSecretPrefix?.Value).toBe('rollcall/');
     expect(flatten(outputs.InventoryTableName?.Value)).toBe(`<${ids.table}>`);
     expect(flatten(outputs.EventBusName?.Value)).toBe(`<${ids.bus}>`);
+    expect(flatten(outputs.PollQueueUrl?.Value)).toBe(`<${ids.queue}>`);
     template.hasOutput('AlarmTopicArn', { Value: { Ref: ids.topic } });
   });
 });
 
+describe('scheduling', () => {
+  it('runs the dispatcher every minute from one schedule, retrying nothing (the next run comes a minute later)', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [ids.dispatcher, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] } },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Rollcall dispatcher'),
+      Environment: {
+        Variables: Match.objectLike({
+          [DISPATCHER_ENV.tableName]: { Ref: ids.table },
+          [DISPATCHER_ENV.pollQueueUrl]: { Ref: ids.queue },
+          [DISPATCHER_ENV.claimLimit]: '500',
+          [DISPATCHER_ENV.stalePeriods]: '3',
+        }),
+      },
+    });
+  });
+
+  it('feeds the poller from the poll queue: one poll per message, at most pollerConcurrency at once, failures reported per message', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: ids.function },
+      EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: TEST_CONFIG.pollerConcurrency },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('hides a message while its poll may run, and parks it in the dead-letter queue after three receives', () => {
+    const queue = resourceOf(ids.queue).Properties;
+    const timeout = resourceOf(ids.function).Properties.Timeout as number;
+    expect(queue.VisibilityTimeout as number).toBeGreaterThanOrEqual(timeout);
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] }, maxReceiveCount: 3 });
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+  });
+});
+
 describe('poller', () => {
-  it('runs Node.js 22 on arm64 with tracing, reserved concurrency and a timeout below the poll lease', () => {
+  it('runs Node.js 22 on arm64 with tracing, no reserved concurrency and a timeout below the poll lease', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       TracingConfig: { Mode: 'Active' },
-      ReservedConcurrentExecutions: TEST_CONFIG.pollerConcurrency,
+      ReservedConcurrentExecutions: Match.absent(),
       Timeout: 900,
     });
     expect((resourceOf(ids.function).Properties.Timeout as number) * 1000).toBeLessThan(DEFAULT_POLL_SETTINGS.leaseMs);
@@ -182,6 +224,7 @@ describe('poller', () => {
           [POLLER_ENV.tableName]: { Ref: ids.table },
           [POLLER_ENV.eventBusName]: { Ref: ids.bus },
           [POLLER_ENV.maxRemovalShare]: '0.3',
+          [POLLER_ENV.pollQueueUrl]: { Ref: ids.queue },
           POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
           POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
           POWERTOOLS_LOGGER_LOG_EVENT: 'false',
@@ -191,11 +234,11 @@ describe('poller', () => {
     });
   });
 
-  it('retries a failed invocation twice, then parks it in the encrypted, TLS-only dead-letter queue', () => {
+  it('retries a failed direct invocation twice, then parks it in the encrypted, TLS-only dead-letter queue', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: ids.function },
       MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [ids.queue, 'Arn'] } } },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] } } },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -207,18 +250,44 @@ describe('poller', () => {
     });
   });
 
-  it('writes to its own log group, with a retention', () => {
-    const logGroup = logicalIdOf(template, 'AWS::Logs::LogGroup');
-    template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logGroup } } });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+  it('writes to its own log group, with a retention, as the dispatcher and the reconciler do', () => {
+    const logGroups = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+    expect(logGroups).toHaveLength(3);
+    const used = [ids.function, ids.dispatcher, ids.reconciler].map(
+      (id) => (resourceOf(id).Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
+    );
+    expect(used.sort()).toEqual(logGroups.sort());
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
   });
 });
 
 describe('least privilege', () => {
-  it('lets the poller read only its connectors secrets', () => {
+  const SECRETS_BY_PREFIX = 'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rollcall/*';
+
+  it('lets the poller read the secrets named rollcall/* in its account and region, and the ones declared connectors bring', () => {
     const secretStatements = statementsOf(ids.role).filter((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')));
-    expect(secretStatements.flatMap(actionsOf).every((action) => ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].includes(action))).toBe(true);
-    expect(secretStatements.flatMap(resourcesOf).sort()).toEqual([`<${ids.createdSecret}>`, EXISTING_SECRET_ARN].sort());
+    expect(secretStatements.flatMap(actionsOf)).toEqual(['secretsmanager:GetSecretValue']);
+    expect(secretStatements.flatMap(resourcesOf).sort()).toEqual([SECRETS_BY_PREFIX, EXISTING_SECRET_ARN].sort());
+  });
+
+  it('lets the reconciler create secrets under rollcall/ only, and read none', () => {
+    const secretStatements = statementsOf(ids.reconcilerRole).filter((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')));
+    expect(secretStatements.flatMap(actionsOf)).toEqual(['secretsmanager:CreateSecret']);
+    expect(secretStatements.flatMap(resourcesOf)).toEqual([SECRETS_BY_PREFIX]);
+    expect(statementsOf(ids.dispatcherRole).flatMap(actionsOf).some((action) => action.startsWith('secretsmanager:'))).toBe(false);
+  });
+
+  it('lets the dispatcher send to the poll queue and put events on the bus, and the poller send its continuations', () => {
+    const sends = (roleId: string) =>
+      statementsOf(roleId)
+        .filter((statement) => actionsOf(statement).includes('sqs:SendMessage'))
+        .flatMap(resourcesOf);
+    expect(sends(ids.dispatcherRole)).toEqual([`<${ids.queue}.Arn>`]);
+    // The poller: its continuations, and direct invocations that failed for good (the on-failure destination).
+    expect(sends(ids.role).sort()).toEqual([`<${ids.queue}.Arn>`, `<${ids.deadLetterQueue}.Arn>`].sort());
+    expect(statementsOf(ids.dispatcherRole).filter((statement) => actionsOf(statement).includes('events:PutEvents')).flatMap(resourcesOf)).toEqual([
+      `<${ids.bus}.Arn>`,
+    ]);
   });
 
   it('lets the poller use only the inventory table and its named indexes, without Scan', () => {
@@ -235,34 +304,27 @@ describe('least privilege', () => {
     expect(statements.flatMap(resourcesOf)).toEqual([`<${ids.bus}.Arn>`]);
   });
 
-  it('grants no DynamoDB, Secrets Manager or EventBridge action on a wildcard resource anywhere in the stack', () => {
+  it('grants no DynamoDB, Secrets Manager, EventBridge or SQS action on a wildcard resource anywhere, but the rollcall/ secret prefix', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
-    const scoped = statements.filter((statement) => actionsOf(statement).some((action) => /^(dynamodb|secretsmanager|events):/.test(action)));
+    const scoped = statements.filter((statement) => actionsOf(statement).some((action) => /^(dynamodb|secretsmanager|events|sqs):/.test(action)));
     expect(scoped.length).toBeGreaterThan(0);
     for (const statement of scoped) {
-      for (const resource of resourcesOf(statement)) expect(resource).not.toContain('*');
+      for (const resource of resourcesOf(statement)) if (resource !== SECRETS_BY_PREFIX) expect(resource).not.toContain('*');
       for (const action of actionsOf(statement)) expect(action).not.toContain('*');
     }
   });
 
-  it('lets the poller invoke only itself (to continue a long listing), through a policy the function does not wait for', () => {
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: [
-          Match.objectLike({ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [ids.function, 'Arn'] } }),
-        ],
-      },
-      Roles: [{ Ref: ids.role }],
-    });
+  it('gives the poller no lambda:InvokeFunction: a long listing continues through the poll queue', () => {
+    expect(statementsOf(ids.role).flatMap(actionsOf)).not.toContain('lambda:InvokeFunction');
   });
 
   it('does not attach the managed basic execution role (which writes to every log group)', () => {
-    expect(resourceOf(ids.role).Properties.ManagedPolicyArns).toBeUndefined();
+    for (const role of [ids.role, ids.dispatcherRole, ids.reconcilerRole]) expect(resourceOf(role).Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  it('lets only EventBridge Scheduler of this account invoke the poller through the schedules role', () => {
+  it('lets only EventBridge Scheduler of this account invoke the dispatcher through the schedule role', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -291,41 +353,41 @@ describe('event bus', () => {
 describe('alarms', () => {
   const topicAction = () => [{ Ref: ids.topic }];
 
-  it('alarm on poller errors and on messages in the dead-letter queue, notifying the topic', () => {
+  it('alarm on poller and dispatcher errors, a dispatcher that stopped running, and messages in the dead-letter queue', () => {
+    for (const functionId of [ids.function, ids.dispatcher]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: topicAction(),
+      });
+    }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.function } }],
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: topicAction(),
+      MetricName: 'Invocations',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.dispatcher } }],
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.deadLetterQueue, 'QueueName'] } }],
       AlarmActions: topicAction(),
     });
   });
 
-  it('alarm on each connector in RECONNECT_REQUIRED, from the metric the poller emits, holding state between polls', () => {
-    const alarms = Object.values(
-      template.findResources('AWS::CloudWatch::Alarm', {
-        Properties: { Namespace: METRICS_NAMESPACE, MetricName: POLL_METRICS.reconnectRequired },
-      }),
-    ).map((alarm) => alarm.Properties as { Dimensions: { Name: string; Value: string }[] } & Record<string, unknown>);
-
-    const byConnector = new Map(
-      alarms.map((alarm) => [alarm.Dimensions.find((dimension) => dimension.Name === CONNECTOR_DIMENSION)?.Value, alarm]),
-    );
-    expect([...byConnector.keys()].sort()).toEqual(TEST_CONFIG.connectors.map((connector) => connector.id).sort());
-    for (const [connectorId, alarm] of byConnector) {
-      // CloudWatch matches a metric's dimensions exactly: Powertools adds `service` to each metric.
-      expect([...alarm.Dimensions].sort((a, b) => a.Name.localeCompare(b.Name))).toEqual([
-        { Name: CONNECTOR_DIMENSION, Value: connectorId },
-        { Name: 'service', Value: SERVICE_NAME },
-      ]);
+  it('alarm once each on the fleet counts of RECONNECT_REQUIRED, failing and stale connectors, pointing at the ids', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    for (const metricName of [FLEET_METRICS.reconnectRequired, FLEET_METRICS.failing, FLEET_METRICS.stale]) {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: METRICS_NAMESPACE, MetricName: metricName } }));
+      expect(alarms).toHaveLength(1);
+      const alarm = alarms[0]?.Properties as Record<string, unknown>;
+      // CloudWatch matches a metric's dimensions exactly: Powertools adds `service` to each metric, and nothing else.
       expect(alarm).toMatchObject({
+        Dimensions: [{ Name: 'service', Value: DISPATCHER_SERVICE_NAME }],
         Statistic: 'Maximum',
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -333,7 +395,7 @@ describe('alarms', () => {
         AlarmActions: topicAction(),
         OKActions: topicAction(),
       });
-      expect(alarm.AlarmDescription).toContain(`connector ${connectorId} is RECONNECT_REQUIRED`);
+      expect(alarm.AlarmDescription).toContain('ConnectorHealthDigest');
     }
   });
 
@@ -396,11 +458,16 @@ describe('cdk-nag AwsSolutions', () => {
 
     expect(Object.keys(acknowledged).sort()).toEqual(
       [
-        'Rollcall/Connector-torq-prod/Secret AwsSolutions-SMG4',
         'Rollcall/Poller/DeadLetterQueue AwsSolutions-SQS3',
         'Rollcall/Poller/Function AwsSolutions-L1',
         'Rollcall/Poller/Role AwsSolutions-IAM5[Resource::*]',
-        `Rollcall/Poller/SchedulerRole AwsSolutions-IAM5[Resource::<${ids.function}.Arn>:*]`,
+        'Rollcall/Poller/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rollcall/*]',
+        'Rollcall/Dispatcher/Function AwsSolutions-L1',
+        'Rollcall/Dispatcher/Role AwsSolutions-IAM5[Resource::*]',
+        `Rollcall/Dispatcher/SchedulerRole AwsSolutions-IAM5[Resource::<${ids.dispatcher}.Arn>:*]`,
+        'Rollcall/DeclaredConnectors/Function AwsSolutions-L1',
+        'Rollcall/DeclaredConnectors/Role AwsSolutions-IAM5[Resource::*]',
+        'Rollcall/DeclaredConnectors/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rollcall/*]',
       ].sort(),
     );
     for (const reason of Object.values(acknowledged)) expect(reason.length).toBeGreaterThan(40);

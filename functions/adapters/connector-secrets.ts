@@ -1,0 +1,30 @@
+/**
+ * Connector secrets named by convention (`rollcall/<connectorId>`, design.md section 8): created
+ * EMPTY when absent, never with a value, so no credential, real or placeholder, passes through
+ * Rollcall. Until a person puts the app's credential JSON into it, Secrets Manager answers
+ * ResourceNotFoundException and the connector reports RECONNECT_REQUIRED: the honest status of an
+ * unconfigured connector.
+ */
+import {
+  CreateSecretCommand,
+  ResourceExistsException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { TransientError } from '../core/errors.ts';
+import { CONNECTOR_SECRET_PREFIX } from '../core/types.ts';
+
+export function connectorSecretName(connectorId: string): string {
+  return `${CONNECTOR_SECRET_PREFIX}${connectorId}`;
+}
+
+/** Creates the connector's empty secret unless one of that name exists; `true` when it created it. */
+export async function ensureEmptySecret(client: SecretsManagerClient, connectorId: string, description: string): Promise<boolean> {
+  try {
+    await client.send(new CreateSecretCommand({ Name: connectorSecretName(connectorId), Description: description }));
+    return true;
+  } catch (error) {
+    if (error instanceof ResourceExistsException || (error instanceof Error && error.name === 'ResourceExistsException')) return false;
+    const name = error instanceof Error ? error.name : 'unknown';
+    throw new TransientError(`secret of connector ${connectorId} could not be created (${name})`, { cause: error });
+  }
+}
