@@ -17,6 +17,16 @@ export function connectorSecretName(connectorId: string): string {
   return `${CONNECTOR_SECRET_PREFIX}${connectorId}`;
 }
 
+/**
+ * What to ask Secrets Manager for: a complete ARN (a secret brought by ARN) as it is, and the ARN
+ * of a conventional secret, which has no suffix yet at synth, as its name. Secrets Manager reads an
+ * ARN without suffix whose name ends in a hyphen and six characters (`rollcall/tg-abcdef`) as a
+ * complete one and finds nothing; the name has no such ambiguity.
+ */
+export function secretIdOf(reference: string, connectorId: string): string {
+  return reference.endsWith(`:secret:${connectorSecretName(connectorId)}`) ? connectorSecretName(connectorId) : reference;
+}
+
 /** Creates the connector's empty secret unless one of that name exists; `true` when it created it. */
 export async function ensureEmptySecret(client: SecretsManagerClient, connectorId: string, description: string): Promise<boolean> {
   try {

@@ -14,6 +14,7 @@ import { DynamoInventoryStore } from '../adapters/dynamodb/store.ts';
 import { EventBridgeEventSink, type EventBridgeSinkOptions } from '../adapters/eventbridge-sink.ts';
 import { toLoggerPort } from '../adapters/powertools-logger-port.ts';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.ts';
+import { secretIdOf } from '../adapters/connector-secrets.ts';
 import { appRegistry, type AppRegistry, type ConnectorRuntimeOptions, type ProvisionerFactory } from '../connectors/index.ts';
 import { ConfigError } from '../core/errors.ts';
 import { systemClock, type Clock, type CredentialSource, type EventSink, type Logger } from '../core/ports.ts';
@@ -79,7 +80,7 @@ export function createProvisionerRuntime(env: NodeJS.ProcessEnv, options: Provis
     // Read on every request (no cache): a request is rare, and a key just replaced must be the one used.
     credentials: new SecretsManagerCredentialSource(new SecretsManagerClient({}), {
       secrets: new Map(
-        environment.connectors.map((connector) => [connector.id, { secretId: connector.secretArn, fields: registry.get(connector.app).credentialFields }]),
+        environment.connectors.map((connector) => [connector.id, { secretId: secretIdOf(connector.secretArn, connector.id), fields: registry.get(connector.app).credentialFields }]),
       ),
       cacheTtlMs: 0,
     }),
