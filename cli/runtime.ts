@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../functions/core/errors.ts';
-import type { EventSink, InventoryStore } from '../functions/core/ports.ts';
+import type { EventSink, FleetStore } from '../functions/core/ports.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { StoreOptions } from './options.ts';
 import { noInventoryError, prepareDataDir } from './store/data-dir.ts';
@@ -14,7 +14,7 @@ import { noInventoryError, prepareDataDir } from './store/data-dir.ts';
 export const EMBEDDED_TABLE = 'rollcall-inventory';
 
 export interface Inventory {
-  readonly store: InventoryStore;
+  readonly store: FleetStore;
   readonly events: EventSink;
   /** Where events are appended (JSON lines). */
   readonly eventsFile: string;

@@ -297,8 +297,43 @@ export interface ConnectorDefinitionStore {
   claimDue(connectorId: string, expected: string, next: string): Promise<boolean>;
 }
 
+/** What deleting a connector's inventory deletes (or would delete), per item kind. */
+export interface PurgeCounts {
+  readonly accounts: number;
+  readonly groups: number;
+  readonly memberships: number;
+  readonly runs: number;
+  /** Listing checkpoint items (a large checkpoint is stored in several). */
+  readonly checkpoints: number;
+  /** People (identity records) known through no other connector. */
+  readonly identities: number;
+  /** The connector's state row (0 or 1). */
+  readonly states: number;
+}
+
+/**
+ * Deleting a connector's inventory (`rollcall connectors remove --purge`). The definition is not
+ * part of it: the caller deletes that first, so that nothing polls the connector any more.
+ */
+export interface ConnectorPurge {
+  /** What `purgeConnector` would delete now. */
+  planPurge(connectorId: string): Promise<PurgeCounts>;
+  /**
+   * Deletes the connector's accounts, memberships, groups, runs, checkpoint and the people known
+   * through no other connector, and its state row last. A purge that stops part-way leaves a
+   * subset of these, and running it again finishes it: every step finds its items afresh, and the
+   * state row, deleted last, keeps the connector listed until then. The caller holds the
+   * connector's lease as `leaseOwner`, so no poll of it writes meanwhile; the state row is deleted
+   * only while that lease is still the caller's (else `LeaseBusyError`).
+   */
+  purgeConnector(connectorId: string, leaseOwner: string): Promise<PurgeCounts>;
+}
+
 /** Both sides: what an adapter (DynamoDB, the in-memory fake) implements. */
 export interface InventoryStore extends SyncStore, InventoryReader, GroupStore {}
+
+/** The whole table as the CLI and the deployment's dispatcher use it: inventory, connector definitions and purges. */
+export interface FleetStore extends InventoryStore, ConnectorDefinitionStore, ConnectorPurge {}
 
 // ---------------------------------------------------------------------------------------------
 // Events, clock, logging

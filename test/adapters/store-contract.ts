@@ -4,10 +4,12 @@
  * A behaviour the core relies on is written here once, so the fake cannot drift from the store.
  */
 import { describe, expect, it } from 'vitest';
+import { ConcurrentChangeError, ConnectorExistsError, ConnectorNotFoundError } from '../../functions/core/definition-errors.ts';
 import { LeaseBusyError } from '../../functions/core/errors.ts';
-import type { InventoryStore, InventoryWrites, LeaseRequest, ListingCheckpoint } from '../../functions/core/ports.ts';
+import type { FleetStore, InventoryWrites, LeaseRequest, ListingCheckpoint } from '../../functions/core/ports.ts';
 import {
   ZERO_COUNTS,
+  type ConnectorDefinition,
   type ConnectorState,
   type StoredAccount,
   type StoredGroup,
@@ -17,7 +19,7 @@ import {
 import { account, identity } from './fixture.ts';
 
 /** A fresh, empty store per test. */
-export type StoreFactory = () => Promise<InventoryStore>;
+export type StoreFactory = () => Promise<FleetStore>;
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
@@ -85,6 +87,22 @@ function run(connectorId: string, minute: number): SyncRun {
     counts: { ...ZERO_COUNTS, total: minute },
     error: null,
     anomalies: minute % 2 === 0 ? [] : ['listing incomplete'],
+  };
+}
+
+function definition(connectorId: string, overrides: Partial<ConnectorDefinition> = {}): ConnectorDefinition {
+  return {
+    connectorId,
+    app: 'twingate',
+    config: { network: 'acme', pageSize: 50, beta: true },
+    schedule: 'rate(1 hour)',
+    enabled: true,
+    origin: 'added',
+    secretArn: null,
+    createdAt: at(0),
+    updatedAt: at(0),
+    nextDueAt: at(10),
+    ...overrides,
   };
 }
 
@@ -339,6 +357,192 @@ export function describeStoreContract(name: string, newStore: StoreFactory): voi
       expect(await store.loadMemberships('c1')).toEqual([membership('c1', 'g1', 'u1')]);
       expect(await store.loadGroups('c2')).toEqual([]);
       expect(await store.loadMemberships('c2')).toEqual([]);
+    });
+  });
+
+  describe(`${name}: connector definitions`, () => {
+    it('creates a definition once, reads it back whole, and lists definitions apart from connector states', async () => {
+      const store = await newStore();
+      const twingate = definition('c2', { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tg-AbCdEf' });
+      const torq = definition('c1', { app: 'torq', config: {}, schedule: 'cron(0 6 * * ? *)', origin: 'declared' });
+      await store.createDefinition(twingate);
+      await store.createDefinition(torq);
+      await expect(store.createDefinition(definition('c1', { app: 'scim' }))).rejects.toBeInstanceOf(ConnectorExistsError);
+      expect(await store.getDefinition('c2')).toEqual(twingate);
+      expect(await store.getDefinition('none')).toBeNull();
+      expect(await store.listDefinitions()).toEqual([torq, twingate]);
+
+      // The state row and the definition share a partition; neither listing sees the other kind.
+      await store.putConnector(connectorState('c1'));
+      await store.applyWrites('c1', writes({ putAccounts: [account('c1', 'u1')] }));
+      expect((await store.listConnectors()).map((state) => state.connectorId)).toEqual(['c1']);
+      expect(await store.loadAccounts('c1')).toEqual([account('c1', 'u1')]);
+      expect(await store.listDefinitions()).toEqual([torq, twingate]);
+    });
+
+    it('updates only from the version read, says when it is gone, and deletes the definition only', async () => {
+      const store = await newStore();
+      await store.createDefinition(definition('c1'));
+      await store.putConnector(connectorState('c1'));
+      const changed = definition('c1', { schedule: 'rate(2 hours)', config: { network: 'other' }, updatedAt: at(5) });
+      await store.updateDefinition(changed, at(0));
+      expect(await store.getDefinition('c1')).toEqual(changed);
+
+      // A second writer that read the old version loses, and says so.
+      await expect(store.updateDefinition(definition('c1', { enabled: false, updatedAt: at(6) }), at(0))).rejects.toBeInstanceOf(
+        ConcurrentChangeError,
+      );
+      expect(await store.getDefinition('c1')).toEqual(changed);
+      await expect(store.updateDefinition(definition('gone', { updatedAt: at(6) }), at(0))).rejects.toBeInstanceOf(ConnectorNotFoundError);
+
+      await store.deleteDefinition('c1');
+      await store.deleteDefinition('c1');
+      expect(await store.getDefinition('c1')).toBeNull();
+      expect(await store.getConnector('c1')).toMatchObject({ connectorId: 'c1' });
+    });
+
+    it('lists due connectors earliest first, up to the limit, and never a disabled one', async () => {
+      const store = await newStore();
+      await store.createDefinition(definition('late', { nextDueAt: at(30) }));
+      await store.createDefinition(definition('b-early', { nextDueAt: at(5) }));
+      await store.createDefinition(definition('a-early', { nextDueAt: at(5) }));
+      await store.createDefinition(definition('exactly-now', { nextDueAt: at(20) }));
+      await store.createDefinition(definition('off', { enabled: false, nextDueAt: null }));
+      await store.createDefinition(definition('middle', { nextDueAt: at(10) }));
+
+      const ids = async (now: string, limit: number) => (await store.listDue(now, limit)).map((d) => d.connectorId);
+      expect(await ids(at(20), 10)).toEqual(['a-early', 'b-early', 'middle', 'exactly-now']);
+      expect(await ids(at(20), 2)).toEqual(['a-early', 'b-early']);
+      expect(await ids(at(4), 10)).toEqual([]);
+      expect(await ids(at(60), 0)).toEqual([]);
+
+      // Disabling takes a connector out of the due list; enabling brings it back.
+      const middle = await store.getDefinition('middle');
+      if (middle === null) throw new Error('definition missing');
+      await store.updateDefinition({ ...middle, enabled: false, nextDueAt: null, updatedAt: at(11) }, middle.updatedAt);
+      expect(await ids(at(60), 10)).toEqual(['a-early', 'b-early', 'exactly-now', 'late']);
+      await store.updateDefinition({ ...middle, nextDueAt: at(40), updatedAt: at(12) }, at(11));
+      expect(await ids(at(60), 10)).toEqual(['a-early', 'b-early', 'exactly-now', 'late', 'middle']);
+      expect(await store.getDefinition('off')).toMatchObject({ enabled: false, nextDueAt: null });
+    });
+
+    it('lets exactly one of several racing claims of a due time win, and moves the due time', async () => {
+      const store = await newStore();
+      await store.createDefinition(definition('c1', { nextDueAt: at(10) }));
+      await store.createDefinition(definition('off', { enabled: false, nextDueAt: null }));
+      const results = await Promise.all(Array.from({ length: 6 }, () => store.claimDue('c1', at(10), at(70))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.getDefinition('c1')).toMatchObject({ nextDueAt: at(70), updatedAt: at(0) });
+      expect((await store.listDue(at(69), 10)).map((d) => d.connectorId)).toEqual([]);
+      expect((await store.listDue(at(70), 10)).map((d) => d.connectorId)).toEqual(['c1']);
+
+      // A stale claim (the due time moved on) and a claim of a disabled or absent connector lose.
+      expect(await store.claimDue('c1', at(10), at(130))).toBe(false);
+      expect(await store.claimDue('off', at(10), at(70))).toBe(false);
+      expect(await store.claimDue('none', at(10), at(70))).toBe(false);
+      expect(await store.getDefinition('c1')).toMatchObject({ nextDueAt: at(70) });
+    });
+  });
+
+  describe(`${name}: purging a connector`, () => {
+    /** Two connectors sharing one person (shared@x.io); c1 also has people of its own. */
+    async function seedTwo(store: FleetStore) {
+      for (const id of ['c1', 'c2']) {
+        await store.createDefinition(definition(id));
+        await store.putConnector(connectorState(id));
+        await store.recordRun(run(id, 1));
+        await store.recordRun(run(id, 2));
+        await store.saveCheckpoint({
+          connectorId: id,
+          listingId: 'run-1',
+          startedAt: at(0),
+          streams: { local: { cursor: 'tok', done: false, pages: 1 } },
+          seenIds: ['u1'],
+          counts: ZERO_COUNTS,
+          unidentified: 0,
+          invocations: 1,
+        });
+      }
+      const c1Accounts = [
+        account('c1', 'u1', { email: 'shared@x.io' }),
+        account('c1', 'u2', { email: 'only-c1@x.io' }),
+        account('c1', 'u3', { email: 'Only-C1@x.io', removedAt: at(3) }),
+        account('c1', 'u4', { email: 'gone-c1@x.io', removedAt: at(3) }),
+        account('c1', 'u5', { email: null }),
+      ];
+      await store.applyWrites(
+        'c1',
+        writes({
+          putIdentities: [identity('shared@x.io', at(0), 'c1'), identity('only-c1@x.io', at(0), 'c1'), identity('gone-c1@x.io', at(0), 'c1')],
+          putAccounts: c1Accounts,
+          putGroups: [group('c1', 'g1'), group('c1', 'g2')],
+          putMemberships: [membership('c1', 'g1', 'u1'), membership('c1', 'g1', 'u2'), membership('c1', 'g2', 'u1')],
+        }),
+      );
+      await store.applyWrites(
+        'c2',
+        writes({
+          putIdentities: [identity('only-c2@x.io', at(0), 'c2')],
+          // The shared person's account in c2 is removed: still c2's history of that person.
+          putAccounts: [account('c2', 'v1', { email: 'shared@x.io', removedAt: at(2) }), account('c2', 'v2', { email: 'only-c2@x.io' })],
+          putGroups: [group('c2', 'g1')],
+          putMemberships: [membership('c2', 'g1', 'v2')],
+        }),
+      );
+    }
+
+    async function snapshot(store: FleetStore, connectorId: string) {
+      return {
+        definition: await store.getDefinition(connectorId),
+        state: await store.getConnector(connectorId),
+        accounts: byId(await store.loadAccounts(connectorId)),
+        groups: byId(await store.loadGroups(connectorId)),
+        memberships: pairs(await store.loadMemberships(connectorId)),
+        runs: await store.listRuns(connectorId),
+        checkpoint: await store.loadCheckpoint(connectorId),
+      };
+    }
+
+    it('deletes what it planned, the people known only through the connector, and nothing of the other connector', async () => {
+      const store = await newStore();
+      await seedTwo(store);
+      const c2Before = await snapshot(store, 'c2');
+      const plan = await store.planPurge('c1');
+      expect(plan).toMatchObject({ accounts: 5, groups: 2, memberships: 3, runs: 2, identities: 2, states: 1 });
+      expect(plan.checkpoints).toBeGreaterThan(0);
+
+      await store.deleteDefinition('c1');
+      await store.acquireLease(lease('c1', 'purge-1', T0));
+      expect(await store.purgeConnector('c1', 'purge-1')).toEqual(plan);
+
+      expect(await snapshot(store, 'c1')).toEqual({
+        definition: null,
+        state: null,
+        accounts: [],
+        groups: [],
+        memberships: [],
+        runs: [],
+        checkpoint: null,
+      });
+      expect(await store.findKnownIdentities(['shared@x.io', 'only-c1@x.io', 'gone-c1@x.io', 'only-c2@x.io'])).toEqual(
+        new Set(['shared@x.io', 'only-c2@x.io']),
+      );
+      expect(await snapshot(store, 'c2')).toEqual(c2Before);
+      expect((await store.listConnectors()).map((state) => state.connectorId)).toEqual(['c2']);
+      expect((await store.listDefinitions()).map((d) => d.connectorId)).toEqual(['c2']);
+
+      // Nothing is left to purge; a second purge deletes nothing and says so.
+      expect(await store.planPurge('c1')).toEqual({ accounts: 0, groups: 0, memberships: 0, runs: 0, checkpoints: 0, identities: 0, states: 0 });
+    });
+
+    it('deletes nothing of a connector whose lease is not the purge\'s', async () => {
+      const store = await newStore();
+      await seedTwo(store);
+      await store.acquireLease(lease('c1', 'a-poll', T0));
+      await expect(store.purgeConnector('c1', 'purge-1')).rejects.toBeInstanceOf(LeaseBusyError);
+      expect(await store.getConnector('c1')).toMatchObject({ leaseOwner: 'a-poll' });
+      expect(await store.loadAccounts('c1')).toHaveLength(5);
+      expect(await store.findKnownIdentities(['only-c1@x.io'])).toEqual(new Set(['only-c1@x.io']));
     });
   });
 }

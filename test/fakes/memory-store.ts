@@ -8,22 +8,23 @@ import type {
   Connector,
   CredentialSource,
   EventSink,
+  FleetStore,
   GroupQuery,
-  GroupStore,
-  InventoryStore,
   InventoryWrites,
   LeaseRequest,
   ListingCheckpoint,
   MembershipQuery,
+  PurgeCounts,
   PutConnectorOptions,
   ResolvedCredentials,
 } from '../../functions/core/ports.ts';
+import { MemoryDefinitions } from './memory-definitions.ts';
 import { ConfigError } from '../../functions/core/errors.ts';
-import type { Account, ConnectorState, Group, StoredAccount, StoredGroup, StoredIdentity, StoredMembership, SyncRun } from '../../functions/core/types.ts';
+import type { Account, ConnectorDefinition, ConnectorState, Group, StoredAccount, StoredGroup, StoredIdentity, StoredMembership, SyncRun } from '../../functions/core/types.ts';
 import { initialState } from '../../functions/core/status.ts';
 import { leaseBusyMessage, liveLease } from '../../functions/core/lease.ts';
 
-export class MemoryStore implements InventoryStore, GroupStore {
+export class MemoryStore implements FleetStore {
   readonly connectors = new Map<string, ConnectorState>();
   readonly accounts = new Map<string, Map<string, StoredAccount>>();
   readonly identities = new Map<string, StoredIdentity>();
@@ -185,6 +186,68 @@ export class MemoryStore implements InventoryStore, GroupStore {
   }
   async listRuns(connectorId: string, limit = 20) {
     return this.runs.filter((run) => run.connectorId === connectorId).reverse().slice(0, limit);
+  }
+
+  /** Connector definitions: the same fake the core's dispatch tests use. */
+  readonly definitions = new MemoryDefinitions();
+  getDefinition(connectorId: string) {
+    return this.definitions.getDefinition(connectorId);
+  }
+  listDefinitions() {
+    return this.definitions.listDefinitions();
+  }
+  createDefinition(definition: ConnectorDefinition) {
+    return this.definitions.createDefinition(definition);
+  }
+  updateDefinition(definition: ConnectorDefinition, expectedUpdatedAt: string) {
+    return this.definitions.updateDefinition(definition, expectedUpdatedAt);
+  }
+  deleteDefinition(connectorId: string) {
+    return this.definitions.deleteDefinition(connectorId);
+  }
+  listDue(now: string, limit: number) {
+    return this.definitions.listDue(now, limit);
+  }
+  claimDue(connectorId: string, expected: string, next: string) {
+    return this.definitions.claimDue(connectorId, expected, next);
+  }
+
+  async planPurge(connectorId: string): Promise<PurgeCounts> {
+    return this.purgeCounts(connectorId);
+  }
+  async purgeConnector(connectorId: string, leaseOwner: string): Promise<PurgeCounts> {
+    const state = this.connectors.get(connectorId);
+    if (state !== undefined && state.leaseOwner !== leaseOwner) throw new LeaseBusyError(`lease on ${connectorId} lost`);
+    const counts = this.purgeCounts(connectorId);
+    for (const emailKey of this.orphanIdentities(connectorId)) this.identities.delete(emailKey);
+    this.checkpoints.delete(connectorId);
+    this.memberships.delete(connectorId);
+    this.groups.delete(connectorId);
+    this.accounts.delete(connectorId);
+    for (let index = this.runs.length - 1; index >= 0; index--) if (this.runs[index]?.connectorId === connectorId) this.runs.splice(index, 1);
+    this.connectors.delete(connectorId);
+    return counts;
+  }
+  private purgeCounts(connectorId: string): PurgeCounts {
+    return {
+      accounts: this.accounts.get(connectorId)?.size ?? 0,
+      groups: this.groups.get(connectorId)?.size ?? 0,
+      memberships: this.memberships.get(connectorId)?.size ?? 0,
+      runs: this.runs.filter((run) => run.connectorId === connectorId).length,
+      checkpoints: this.checkpoints.has(connectorId) ? 1 : 0,
+      identities: this.orphanIdentities(connectorId).length,
+      states: this.connectors.has(connectorId) ? 1 : 0,
+    };
+  }
+  /** People with an identity record and accounts in this connector only (removed ones elsewhere count as known there). */
+  private orphanIdentities(connectorId: string): string[] {
+    const own = new Set<string>();
+    for (const account of this.accounts.get(connectorId)?.values() ?? []) if (account.emailKey !== null) own.add(account.emailKey);
+    for (const [other, accounts] of this.accounts) {
+      if (other === connectorId) continue;
+      for (const account of accounts.values()) if (account.emailKey !== null) own.delete(account.emailKey);
+    }
+    return [...own].filter((emailKey) => this.identities.has(emailKey));
   }
 }
 

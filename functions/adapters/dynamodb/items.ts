@@ -11,7 +11,10 @@ import {
   ACCOUNT_STATES,
   ZERO_COUNTS,
   type AccountState,
+  CONNECTOR_ORIGINS,
   type AppName,
+  type ConnectorDefinition,
+  type ConnectorOrigin,
   type ConnectorState,
   type ConnectorStatus,
   type LeaseHolder,
@@ -32,8 +35,10 @@ export type StoredItem = Record<string, unknown>;
 /** An item as the document client writes it. */
 export type ItemToWrite = Record<
   string,
-  string | number | boolean | readonly string[] | Record<string, number> | Record<string, string | number>
+  string | number | boolean | readonly string[] | Record<string, number> | Record<string, string | number> | AppConfigMap
 >;
+/** A connector definition's app config: the app's own fields, as the registry validated them. */
+type AppConfigMap = Readonly<Record<string, unknown>>;
 
 /** Domain attributes of an account item: what `loadAccounts` projects (no key attributes). */
 export const ACCOUNT_ATTRIBUTES: readonly string[] = STORED_ACCOUNT_FIELDS.map(accountAttributeOf);
@@ -353,6 +358,73 @@ function countsFromItem(value: unknown): SyncCounts {
     counts[field] = typeof count === 'number' ? count : 0;
   }
   return counts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connector definitions
+// ---------------------------------------------------------------------------------------------
+
+export function definitionKey(connectorId: string): { PK: string; SK: string } {
+  return { PK: keys.connectorPk(connectorId), SK: keys.definitionSk };
+}
+
+/** An ISO time as `Date.toISOString` writes it: the due-time index sorts these as text. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Due times sort as text in the SCHEDULE index, so they must all have one shape. */
+export function assertDueTime(value: string, what: string): string {
+  if (!ISO_TIME.test(value)) throw new ContractError(`${what} must be an ISO time as toISOString writes it`);
+  return value;
+}
+
+/**
+ * The GSI2 (SCHEDULE) entry exists only while the connector is enabled and due some time: a
+ * disabled connector is not in the index the dispatcher reads at all.
+ */
+export function definitionToItem(definition: ConnectorDefinition): ItemToWrite {
+  const item: ItemToWrite = {
+    PK: keys.connectorPk(definition.connectorId),
+    SK: keys.definitionSk,
+    GSI1PK: keys.definitionsGsi1Pk,
+    GSI1SK: definition.connectorId,
+    connectorId: definition.connectorId,
+    app: definition.app,
+    config: definition.config,
+    schedule: definition.schedule,
+    enabled: definition.enabled,
+    origin: definition.origin,
+    createdAt: definition.createdAt,
+    updatedAt: definition.updatedAt,
+  };
+  if (definition.secretArn !== null) item.secretArn = definition.secretArn;
+  if (definition.enabled && definition.nextDueAt !== null) {
+    item.nextDueAt = assertDueTime(definition.nextDueAt, 'nextDueAt');
+    item.GSI2PK = keys.scheduleGsi2Pk;
+    item.GSI2SK = keys.scheduleGsi2Sk(definition.nextDueAt, definition.connectorId);
+  }
+  return assertItemFits(item, 'definition');
+}
+
+export function definitionFromItem(item: StoredItem): ConnectorDefinition {
+  const enabled = item.enabled === true;
+  const origin = requiredString(item, 'origin');
+  if (!(CONNECTOR_ORIGINS as readonly string[]).includes(origin)) {
+    throw new ContractError(`inventory item ${describeKey(item)} has an unknown origin`);
+  }
+  const config = item.config;
+  return {
+    connectorId: requiredString(item, 'connectorId'),
+    app: requiredString(item, 'app') as AppName,
+    config: typeof config === 'object' && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {},
+    schedule: requiredString(item, 'schedule'),
+    enabled,
+    origin: origin as ConnectorOrigin,
+    secretArn: optionalString(item.secretArn),
+    createdAt: requiredString(item, 'createdAt'),
+    updatedAt: requiredString(item, 'updatedAt'),
+    // A disabled connector is never due, whatever a hand-edited item says.
+    nextDueAt: enabled ? optionalString(item.nextDueAt) : null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

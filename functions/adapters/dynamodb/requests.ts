@@ -33,6 +33,8 @@ export interface TableRequestOptions {
 }
 
 export type PutRequest = { PutRequest: { Item: ItemToWrite } };
+export type DeleteRequest = { DeleteRequest: { Key: Record<string, string> } };
+export type WriteRequest = PutRequest | DeleteRequest;
 export type QueryInput = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>;
 
 export class TableRequests {
@@ -77,13 +79,13 @@ export class TableRequests {
   }
 
   /** One BatchWriteItem, its unprocessed items retried until none is left or the attempts run out. */
-  async batchWrite(operation: string, batch: PutRequest[]): Promise<void> {
-    let pending: PutRequest[] = batch;
+  async batchWrite(operation: string, batch: WriteRequest[]): Promise<void> {
+    let pending: WriteRequest[] = batch;
     for (let attempt = 1; ; attempt++) {
       const answer = await this.call(operation, () =>
         this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } })),
       );
-      pending = (answer.UnprocessedItems?.[this.tableName] ?? []) as PutRequest[];
+      pending = (answer.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
       if (pending.length === 0) return;
       await this.backoffOrGiveUp(operation, attempt, pending.length);
     }

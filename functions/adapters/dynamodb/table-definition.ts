@@ -13,11 +13,26 @@
  * - group            CONNECTOR#<id> / GROUP#<groupId>
  * - membership       CONNECTOR#<id> / MEMBER#<segment(groupId)><segment(accountId)>
  *                                                        GSI1: MEMBERSHIPS#<id>#<accountId> / <segment(groupId)>
+ * - definition       CONNECTOR#<id> / DEFINITION         GSI1: DEFINITIONS / <id>
+ *                                                        GSI2 (only while enabled): SCHEDULE / <nextDueAt>#<id>
  *
  * Every question of design.md section 4 is one Query (or a handful, one per month shard):
  * accounts of a connector (PK), a person across connectors (GSI1 EMAIL#), first seen since
  * (GSI2 per month and shard), connectors (GSI1 CONNECTORS), sync runs (PK, SK begins_with RUN#),
- * a connector's groups (PK, SK begins_with GROUP#) and memberships (PK, SK begins_with MEMBER#).
+ * a connector's groups (PK, SK begins_with GROUP#) and memberships (PK, SK begins_with MEMBER#),
+ * connector definitions (GSI1 DEFINITIONS) and the connectors due now (GSI2 SCHEDULE, sort key
+ * up to now).
+ *
+ * A definition (connectors as data: app, app config, schedule, enabled) is its own item beside
+ * the state row, not attributes of it: the poll rewrites its state row whole (finishSync), and a
+ * definition changed by `rollcall connectors set` meanwhile must not be overwritten; and a state
+ * row exists only once a connector was polled, a definition from the moment it is added. Its
+ * GSI1 partition is DEFINITIONS, not CONNECTORS, so listing connector states never reads one. Its
+ * GSI2 entry is sparse: present only while the connector is enabled, so the due-time query reads
+ * enabled connectors only; an ISO time sorts as text, and `<nextDueAt>#<id>` keeps equal times
+ * apart. The DEFINITIONS and SCHEDULE partitions hold one entry per connector, written when a
+ * connector is changed or claimed (once per poll): thousands of connectors are far below a
+ * partition's limits.
  *
  * Memberships live in the connector's partition, so the sync loads them with the same paged
  * Query as its accounts, and their sort key starts with the group so that the members of one
@@ -81,6 +96,10 @@ export const keys = {
   checkpointSk: 'CHECKPOINT',
   groupSk: (groupId: string) => `GROUP#${groupId}`,
   groupSkPrefix: 'GROUP#',
+  definitionSk: 'DEFINITION',
+  definitionsGsi1Pk: 'DEFINITIONS',
+  scheduleGsi2Pk: 'SCHEDULE',
+  scheduleGsi2Sk: (nextDueAt: string, connectorId: string) => `${nextDueAt}#${connectorId}`,
   membershipSk: (groupId: string, accountId: string) => `MEMBER#${memberKeySegment(groupId)}${memberKeySegment(accountId)}`,
   membershipSkPrefix: 'MEMBER#',
   groupMembersSkPrefix: (groupId: string) => `MEMBER#${memberKeySegment(groupId)}`,
