@@ -91,6 +91,9 @@ export function registerWatchCommand(program: Command, exit: ExitCodeSink, regis
     const logger = createCliLogger();
     const bus = destination.kind === 'bus' ? await openEventBusSink(destination.eventBusName) : null;
     const stop = stopOnSignals();
+    stop.signal.addEventListener('abort', () => process.stderr.write(`${String(stop.received())}: stopping; the polls running are interrupted (press Ctrl-C again to exit at once)\n`), {
+      once: true,
+    });
     let interrupted = 0;
     try {
       const summary = await withInventory(
@@ -144,7 +147,8 @@ export function registerWatchCommand(program: Command, exit: ExitCodeSink, regis
       );
       exit.code = signal === null ? 0 : exitAfterSignal(signal);
     } finally {
-      stop.dispose();
+      // After a signal the handlers stay: another Ctrl-C while the process winds down still exits 130 at once.
+      if (stop.received() === null) stop.dispose();
       bus?.close();
     }
   });
