@@ -4,10 +4,13 @@
  *   npm run bench -- [--users 1000,10000 --users 100000] [--pacing 50000,100000 | --no-pacing] [--latency 25]
  *                    [--json | --markdown] [--no-handler] [--no-startup]
  *                    [--twingate-users 10000] [--twingate-groups 50 | --no-twingate]
+ *                    [--fleet 1000 [--fleet-concurrency 8]]
  *
  * `--pacing` alone (without `--users`) runs only the pacing measurement, e.g.
  * `npm run bench -- --pacing 50000 --no-handler` for a quick look at it; `--twingate-users` or
  * `--twingate-groups` alone likewise only the Twingate requests measurement (with `--pacing`, both).
+ * `--fleet N` alone runs only the fleet measurement: N connectors polled through `rollcall watch`'s
+ * scheduling path (bench/lib/fleet.ts); with other measurements named, it runs after them.
  *
  * Exit code 0 when every target holds, 1 when one fails, 2 on bad usage.
  */
@@ -17,6 +20,7 @@ import { DEFAULT_PACING_SIZES } from './lib/pacing.ts';
 import { DEFAULT_TWINGATE_GROUPS, DEFAULT_TWINGATE_USERS } from './lib/twingate-requests.ts';
 import { renderMarkdown, renderTables } from './lib/report.ts';
 import { runAsMain } from './lib/run-as-main.ts';
+import { DEFAULT_FLEET_CONCURRENCY, measureFleet, renderFleet, type FleetResult } from './lib/fleet.ts';
 
 function sizes(value: string, previous: number[] = []): number[] {
   const parsed = value.split(',').map((part) => Number(part.trim().replaceAll('_', '')));
@@ -51,6 +55,8 @@ interface Flags {
   twingate: boolean;
   twingateUsers: number;
   twingateGroups: number;
+  fleet?: number;
+  fleetConcurrency: number;
 }
 
 runAsMain(async () => {
@@ -76,6 +82,8 @@ runAsMain(async () => {
     )
     .option('--twingate-groups <n>', 'groups of that network, besides Everyone', positive, DEFAULT_TWINGATE_GROUPS)
     .option('--no-twingate', 'skip counting Twingate requests against the minimum')
+    .option('--fleet <n>', 'connectors of the fleet measurement (e.g. 1000); alone, only that measurement runs', positive)
+    .option('--fleet-concurrency <n>', 'polls at once in the fleet measurement', positive, DEFAULT_FLEET_CONCURRENCY)
     .exitOverride((error) => {
       process.exit(error.exitCode === 0 ? 0 : 2);
     })
@@ -83,18 +91,34 @@ runAsMain(async () => {
   const flags = command.opts<Flags>();
 
   const twingateGiven = ['twingateUsers', 'twingateGroups'].some((name) => command.getOptionValueSource(name) === 'cli');
-  // --pacing or --twingate-* without --users run only the measurements they name.
-  const selective = flags.users === undefined && (Array.isArray(flags.pacing) || twingateGiven);
-  const report = await runBenchmark({
-    users: selective ? [] : flags.users === undefined ? DEFAULT_SIZES : [...new Set(flags.users)],
-    pacing: Array.isArray(flags.pacing) ? [...new Set(flags.pacing)] : flags.pacing === false || selective ? [] : DEFAULT_PACING_SIZES,
-    latencyMs: flags.latency,
-    measureHandler: flags.handler,
-    measureStartup: flags.startup,
-    ...(flags.twingate && (!selective || twingateGiven) ? { twingate: { users: flags.twingateUsers, groups: flags.twingateGroups } } : {}),
-    onProgress: (message) => process.stderr.write(`${message}\n`),
-  });
-  const output = flags.json ? `${JSON.stringify(report, null, 2)}\n` : flags.markdown ? renderMarkdown(report) : renderTables(report);
+  const onProgress = (message: string) => process.stderr.write(`${message}\n`);
+  // --fleet alone runs only the fleet measurement.
+  const fleetOnly = flags.fleet !== undefined && flags.users === undefined && !Array.isArray(flags.pacing) && !twingateGiven;
+  let output = '';
+  let passed = true;
+  let report: Awaited<ReturnType<typeof runBenchmark>> | null = null;
+  if (!fleetOnly) {
+    // --pacing or --twingate-* without --users run only the measurements they name.
+    const selective = flags.users === undefined && (Array.isArray(flags.pacing) || twingateGiven);
+    report = await runBenchmark({
+      users: selective ? [] : flags.users === undefined ? DEFAULT_SIZES : [...new Set(flags.users)],
+      pacing: Array.isArray(flags.pacing) ? [...new Set(flags.pacing)] : flags.pacing === false || selective ? [] : DEFAULT_PACING_SIZES,
+      latencyMs: flags.latency,
+      measureHandler: flags.handler,
+      measureStartup: flags.startup,
+      ...(flags.twingate && (!selective || twingateGiven) ? { twingate: { users: flags.twingateUsers, groups: flags.twingateGroups } } : {}),
+      onProgress,
+    });
+    passed = report.passed;
+    if (!flags.json) output += flags.markdown ? renderMarkdown(report) : renderTables(report);
+  }
+  let fleet: FleetResult | null = null;
+  if (flags.fleet !== undefined) {
+    fleet = await measureFleet({ connectors: flags.fleet, concurrency: flags.fleetConcurrency, latencyMs: flags.latency, onProgress });
+    passed = passed && fleet.passed;
+    if (!flags.json) output += `${output === '' ? '' : '\n'}${renderFleet(fleet, flags.markdown === true)}`;
+  }
+  if (flags.json) output = `${JSON.stringify(fleet === null ? report : { ...(report ?? {}), fleet }, null, 2)}\n`;
   process.stdout.write(output);
-  process.exitCode = report.passed ? 0 : 1;
+  process.exitCode = passed ? 0 : 1;
 });
