@@ -61,7 +61,8 @@ export class LocalCredentialSource implements CredentialSource {
     if (file !== null && Object.hasOwn(file.entries, connectorId)) {
       return this.resolved(entryCredentials(this.fields, connectorId, file.path, file.entries[connectorId]));
     }
-    if (this.options.plainVariables && this.fields.every((field) => nonEmpty(this.options.env[field.env]))) {
+    // Some of the plain variables set: they were meant, and the error names the one missing, as before.
+    if (this.options.plainVariables && this.fields.some((field) => nonEmpty(this.options.env[field.env]))) {
       return new EnvCredentialSource(this.fields, this.options.env).get(connectorId);
     }
     throw new ConfigError(this.missingMessage(connectorId, file?.path ?? null));

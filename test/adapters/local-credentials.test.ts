@@ -141,6 +141,11 @@ describe('LocalCredentialSource: variables named per connector', () => {
     expect(message).not.toContain('or TORQ_CLIENT_ID');
   });
 
+  it("names the plain variable missing when the others of the app's are set, as rollcall poll always did", async () => {
+    const poll = source(torqApp.credentialFields, { env: { TORQ_CLIENT_ID: 'client-1' }, file: null, plainVariables: true });
+    await expectRefused(poll.get('eu-torq'), 'environment variable TORQ_CLIENT_SECRET is not set');
+  });
+
   it('lists every way in when none is set and plain variables are allowed', async () => {
     const poll = source(twingateApp.credentialFields, { file: null, plainVariables: true });
     await expectRefused(poll.get('tg'), 'set ROLLCALL_TG_TWINGATE_API_KEY, or TWINGATE_API_KEY, or add "tg": {"apiKey": "..."}');
