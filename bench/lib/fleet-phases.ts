@@ -72,6 +72,12 @@ export interface FleetRoundResult {
   readonly accounts: number;
   readonly baselineRssMb: number;
   readonly peakRssMb: number;
+  /**
+   * Heap in use after a full garbage collection at the end of the round (the process runs with
+   * --expose-gc): what the watcher still holds once its polls are done. Peak RSS also counts the
+   * garbage a longer round lets V8 accumulate before it collects.
+   */
+  readonly retainedHeapMb: number;
 }
 
 export interface FleetFloorsResult {
@@ -130,13 +136,9 @@ export async function runFleetPhase(phase: FleetPhaseName, options: FleetPhaseOp
         const baselineRssMb = currentRssMb();
         counter.reset();
         const round = await runRound(inventory, options, expected);
-        return {
-          phase,
-          ...round,
-          dynamo: counter.counts(),
-          baselineRssMb,
-          peakRssMb: memory.peakMb(),
-        };
+        const peakRssMb = memory.peakMb();
+        const dynamo = counter.counts();
+        return { phase, ...round, dynamo, baselineRssMb, peakRssMb, retainedHeapMb: retainedHeapMb() };
       }
     }
   } finally {
@@ -222,6 +224,14 @@ async function measureFloors(workspaces: readonly FleetWorkspaceEndpoint[]): Pro
     accounts.push(listing.accounts.length);
   }
   return { phase: 'floors', floorsMs, accounts };
+}
+
+/** Heap used after a full collection; `NaN` when the process was not started with --expose-gc. */
+function retainedHeapMb(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return Number.NaN;
+  gc();
+  return round(process.memoryUsage().heapUsed / (1024 * 1024));
 }
 
 function round(value: number): number {
