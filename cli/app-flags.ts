@@ -82,6 +82,25 @@ export function appConfigFromFlags(
   registry: AppRegistry,
   appName: string,
 ): { readonly app: AppDefinition; readonly config: Record<string, unknown> } {
+  const { app, config } = appConfigGiven(command, registry, appName);
+  const missing = app.configFields.filter((field) => field.required && config[field.key] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `--app ${app.name} needs ${missing.map((field) => field.flag?.name ?? field.key).join(', ')} (${missing.map((field) => field.description).join('; ')})`,
+    );
+  }
+  return { app, config };
+}
+
+/**
+ * Only the app's fields given as flags, none required: what `rollcall connectors set` lays over
+ * a connector's stored config. A flag of another app is refused as by `appConfigFromFlags`.
+ */
+export function appConfigGiven(
+  command: Command,
+  registry: AppRegistry,
+  appName: string,
+): { readonly app: AppDefinition; readonly config: Record<string, unknown> } {
   const app = registry.get(appName);
   const config: Record<string, unknown> = {};
   for (const [flag, uses] of flagUses(registry)) {
@@ -94,12 +113,6 @@ export function appConfigFromFlags(
     }
     const raw: unknown = command.getOptionValue(attribute);
     config[use.field.key] = typeof raw === 'string' && isNumberField(use.field) ? numberOf(flag, raw) : raw;
-  }
-  const missing = app.configFields.filter((field) => field.required && config[field.key] === undefined);
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `--app ${app.name} needs ${missing.map((field) => field.flag?.name ?? field.key).join(', ')} (${missing.map((field) => field.description).join('; ')})`,
-    );
   }
   return { app, config };
 }

@@ -5,7 +5,7 @@
  * the inventory gains reaches `rollcall users --format json` without an edit here.
  */
 import { STORED_ACCOUNT_FIELDS, type StoredAccountField } from '../functions/core/account-fields.ts';
-import type { ConnectorState, StoredAccount, StoredGroup, SyncCounts, SyncRun } from '../functions/core/types.ts';
+import type { ConnectorDefinition, ConnectorState, StoredAccount, StoredGroup, SyncCounts, SyncRun } from '../functions/core/types.ts';
 import { roleOf, type RoleCount } from './entitlements.ts';
 import type { Column } from './output.ts';
 
@@ -63,6 +63,56 @@ export function connectorJson(state: ConnectorState): Record<string, unknown> {
     lastSuccessAt: state.lastSuccessAt,
     lastError: state.lastError,
     counts: state.counts,
+  };
+}
+
+/**
+ * One connector as `rollcall connectors` lists it: its definition (connectors as data) beside its
+ * state. A definition without a state was never polled yet; a state without a definition is a
+ * connector removed without `--purge` (its inventory kept as history), or one polled only by
+ * `rollcall poll`.
+ */
+export interface ConnectorRow {
+  readonly connectorId: string;
+  readonly definition: ConnectorDefinition | null;
+  readonly state: ConnectorState | null;
+}
+
+export const CONNECTOR_ROW_COLUMNS: readonly Column<ConnectorRow>[] = [
+  { header: 'connector', value: (r) => r.connectorId },
+  { header: 'app', value: (r) => r.definition?.app ?? r.state?.app ?? null },
+  { header: 'status', value: (r) => r.state?.status ?? null },
+  { header: 'schedule', value: (r) => r.definition?.schedule ?? null },
+  { header: 'enabled', value: (r) => r.definition?.enabled ?? null },
+  { header: 'origin', value: (r) => r.definition?.origin ?? null },
+  { header: 'next due', value: (r) => r.definition?.nextDueAt ?? null },
+  { header: 'last success', value: (r) => r.state?.lastSuccessAt ?? null },
+  { header: 'accounts', value: (r) => r.state?.counts.total ?? null },
+];
+
+/**
+ * The state's fields as `connectorJson` has them (`null` for a connector never polled), and the
+ * definition's (`null` without one). The app config is shown: it holds a region, a network, a URL,
+ * never a credential (those live in the connector's secret).
+ */
+export function connectorRowJson(row: ConnectorRow): Record<string, unknown> {
+  const { definition, state } = row;
+  return {
+    connectorId: row.connectorId,
+    app: definition?.app ?? state?.app ?? null,
+    schedule: definition?.schedule ?? null,
+    enabled: definition?.enabled ?? null,
+    origin: definition?.origin ?? null,
+    nextDueAt: definition?.nextDueAt ?? null,
+    config: definition?.config ?? null,
+    secretArn: definition?.secretArn ?? null,
+    status: state?.status ?? null,
+    statusReason: state?.statusReason ?? null,
+    statusChangedAt: state?.statusChangedAt ?? null,
+    lastSyncAt: state?.lastSyncAt ?? null,
+    lastSuccessAt: state?.lastSuccessAt ?? null,
+    lastError: state?.lastError ?? null,
+    counts: state?.counts ?? null,
   };
 }
 

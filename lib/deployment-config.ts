@@ -40,6 +40,13 @@ const connectorSchema = z
       .default('rate(1 hour)'),
     /** An existing secret holding the app's credential JSON; without it the stack creates an empty one. */
     secretArn: z.string().regex(SECRET_ARN_PATTERN, 'must be a complete Secrets Manager secret ARN').optional(),
+    /**
+     * Lets requests on the bus change this connector's group memberships (README, "Provisioning in
+     * AWS"): the stack then adds the provisioning function, its rule, and read access to this
+     * connector's secret for it. Only for an app with a provisioner. Off by default: a deployment
+     * without it has no write path at all. @default false
+     */
+    provisioning: z.boolean().optional(),
   })
   .catchall(z.unknown());
 
@@ -133,8 +140,12 @@ export function parseDeploymentConfig(raw: unknown, registry: AppRegistry = appR
     const own = Object.fromEntries(Object.entries(connector).filter(([key]) => !RESERVED_CONFIG_KEYS.includes(key)));
     const problems = appConfigProblems(app, own);
     if (problems.length > 0) throw new ConfigError(`${where}: ${problems.join('; ')}`);
+    if (connector.provisioning === true && app.createProvisionerFactory === undefined) {
+      throw new ConfigError(`${where}.provisioning: ${app.title} connectors are read-only: Rollcall cannot grant or revoke there`);
+    }
     try {
       app.createFactory(appConfigOf(connector, registry));
+      if (connector.provisioning === true) app.createProvisionerFactory?.(appConfigOf(connector, registry));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       throw new ConfigError(`${where} (${connector.id}): ${error.message}`, { cause: error });

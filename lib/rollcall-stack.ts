@@ -10,6 +10,7 @@ import type { DeploymentConfig } from './deployment-config.ts';
 import { RollcallEventBus } from './event-bus.ts';
 import { InventoryTable } from './inventory-table.ts';
 import { Poller } from './poller.ts';
+import { addProvisioning, type Provisioning } from './provisioning.ts';
 import { ScheduledConnector } from './scheduled-connector.ts';
 import { knownRegion, supportsEventArchive } from './region-support.ts';
 import { ConfigError } from '../functions/core/errors.ts';
@@ -36,6 +37,8 @@ export class RollcallStack extends Stack {
   readonly poller: Poller;
   readonly connectors: readonly ScheduledConnector[];
   readonly alarms: RollcallAlarms;
+  /** Present only when a connector sets `"provisioning": true`: a default deployment has no write path. */
+  readonly provisioning: Provisioning | undefined;
 
   constructor(scope: Construct, id: string, props: RollcallStackProps) {
     const { config } = props;
@@ -63,6 +66,14 @@ export class RollcallStack extends Stack {
           ...(props.registry !== undefined ? { registry: props.registry } : {}),
         }),
     );
+    this.provisioning = addProvisioning(this, {
+      config,
+      connectors: this.connectors,
+      inventory: this.inventory,
+      eventBus: this.events.bus,
+      deadLetterQueue: this.poller.deadLetterQueue,
+      ...(props.registry !== undefined ? { registry: props.registry } : {}),
+    });
     this.alarms = new RollcallAlarms(this, 'Alarms', {
       poller: this.poller,
       connectorIds: config.connectors.map((connector) => connector.id),

@@ -10,23 +10,13 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { LogAttributes, Logger } from '../core/ports.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../contract/poller-contract.ts';
 
 export const powertoolsLogger = new PowertoolsLogger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
-/** The core's narrow `Logger` port over a Powertools logger (its appended keys, e.g. `connectorId`, ride along). */
-export function toLoggerPort(logger: PowertoolsLogger): Logger {
-  const attributesOf = (attributes: LogAttributes | undefined) => (attributes === undefined ? [] : [attributes]);
-  return {
-    debug: (message, attributes) => logger.debug(message, ...attributesOf(attributes)),
-    info: (message, attributes) => logger.info(message, ...attributesOf(attributes)),
-    warn: (message, attributes) => logger.warn(message, ...attributesOf(attributes)),
-    error: (message, attributes) => logger.error(message, ...attributesOf(attributes)),
-  };
-}
+export { toLoggerPort } from './powertools-logger-port.ts';
 
 /**
  * Runs `work` in an X-Ray subsegment named `name`, annotated with `annotations`, the way

@@ -59,7 +59,7 @@ export function createAppRegistry(apps: readonly AppDefinition[]): AppRegistry {
 }
 
 /** Keys of a deployment's connector entry that belong to no app (design.md section 8). */
-export const RESERVED_CONFIG_KEYS: readonly string[] = ['id', 'app', 'schedule', 'secretArn'];
+export const RESERVED_CONFIG_KEYS: readonly string[] = ['id', 'app', 'schedule', 'secretArn', 'provisioning'];
 
 /**
  * What is wrong with an app's config object by its declarations alone: keys it does not declare,

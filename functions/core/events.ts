@@ -4,6 +4,7 @@
  * neither loses nor doubles a change.
  */
 import { createHash } from 'node:crypto';
+import type { ErrorKind } from './errors.ts';
 import type { AccountState, AppName, ConnectorStatus, MaterialField, SyncCounts } from './types.ts';
 
 export const EVENT_SOURCE = 'rollcall';
@@ -19,6 +20,8 @@ export const EVENT_TYPES = [
   'SyncAnomaly',
   'AccessGranted',
   'AccessRevoked',
+  'AccessRequestCompleted',
+  'AccessRequestFailed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -75,6 +78,8 @@ export interface EventDetails {
      */
     reason: 'not-a-member' | 'group-removed' | 'requested';
   };
+  AccessRequestCompleted: AccessRequestCompletedDetail;
+  AccessRequestFailed: AccessRequestFailedDetail;
   SyncAnomaly: {
     runId: string;
     anomaly: AnomalyKind;
@@ -104,6 +109,53 @@ export interface AccessDetail {
   initiatedBy?: string;
   /** The provisioning request's id, set with `initiatedBy`. */
   requestId?: string;
+}
+
+/**
+ * How a provisioning request reached Rollcall in AWS: an event on the bus (the source and account
+ * EventBridge reports, and the event's id) or a direct invocation of the function.
+ */
+export type AccessRequestChannel =
+  | { kind: 'event'; source: string; account: string | null; eventId: string }
+  | { kind: 'invoke'; functionName: string; invocationId: string };
+
+/** What every answer to a provisioning request carries. */
+export interface AccessRequestAnswer {
+  /** The request's id (the one it gave, or the delivering event's or invocation's id). */
+  requestId: string;
+  /** `grant` or `revoke`; `null` when the request could not be read far enough to tell. */
+  action: 'grant' | 'revoke' | null;
+  /** Who asked, as the request says, with the channel it came through; `null` for an unreadable request. */
+  initiatedBy: string | null;
+  via: AccessRequestChannel;
+}
+
+/** A provisioning request that was carried out, or that found nothing to change (design.md section 6). */
+export interface AccessRequestCompletedDetail extends AccessRequestAnswer {
+  action: 'grant' | 'revoke';
+  initiatedBy: string;
+  outcome: 'changed' | 'unchanged';
+  group: { id: string; name: string | null; type: string | null };
+  account: { id: string; email: string | null };
+  /** The `AccessGranted`/`AccessRevoked` event published for the change (none when unchanged). */
+  eventIds: string[];
+}
+
+/**
+ * A provisioning request that was refused or failed. The inventory records nothing of it; should
+ * the app have changed anyway (a failure after its mutation), the next poll records what it holds.
+ */
+export interface AccessRequestFailedDetail extends AccessRequestAnswer {
+  /**
+   * The failure's kind (`errors.ts`): `config` for a refused rule, a malformed request, a connector
+   * without provisioning or a key that may not write; `transient` and `busy` for rate limits, 5xx
+   * and a running poll; `auth` for a key rejected on a read.
+   */
+  kind: ErrorKind | 'unknown';
+  /** Rollcall's own message: ids and reasons, never the request's values or a secret. */
+  reason: string;
+  /** Whether sending the same request again later may succeed (rate limits, a running poll, 5xx). */
+  retryable: boolean;
 }
 
 export interface RollcallEvent<T extends EventType = EventType> {

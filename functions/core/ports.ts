@@ -305,6 +305,8 @@ export interface PurgeCounts {
   readonly runs: number;
   /** Listing checkpoint items (a large checkpoint is stored in several). */
   readonly checkpoints: number;
+  /** Items of the connector of any other kind (an adapter's own, such as an account's history). */
+  readonly other: number;
   /** People (identity records) known through no other connector. */
   readonly identities: number;
   /** The connector's state row (0 or 1). */

@@ -11,12 +11,20 @@ import { generateTwingateWorkspace, startTwingateSimulator, type TwingateSimFaul
 /** The key the simulator accepts when `TWINGATE_API_KEY` is unset; it opens nothing but a loopback simulator. */
 export const TWINGATE_SIMULATOR_DEFAULT_API_KEY = 'rollcall-demo-twingate-key';
 export const TWINGATE_SIMULATOR_DEFAULT_NETWORK = 'acme';
+/** The read-only key `--read-only-key` adds when `TWINGATE_READ_ONLY_API_KEY` is unset: it reads, and its mutations answer 403. */
+export const TWINGATE_SIMULATOR_DEFAULT_READ_ONLY_KEY = 'rollcall-demo-twingate-readonly-key';
+/** Where `--read-only-key` takes its key from, when set (never printed then). */
+export const TWINGATE_READ_ONLY_KEY_ENV = 'TWINGATE_READ_ONLY_API_KEY';
 
 interface TwingateSimulateFlags {
   network?: string;
   groups?: number;
   largeGroup?: number;
   enforceReadLimit?: number;
+  enforceWriteLimit?: number;
+  readOnlyKey?: boolean;
+  throttleWrites?: { count: number; retryAfterSeconds?: number };
+  groupUpdateNotOk?: number;
   rejectKey?: boolean;
   unknownNetwork?: boolean;
   htmlBody?: boolean;
@@ -69,6 +77,11 @@ export function twingateFaultsFromFlags(flags: TwingateSimulateFlags): Partial<T
   if (flags.clampPageSize !== undefined) faults.clampPageSize = flags.clampPageSize;
   if (flags.repeatCursor) faults.repeatCursor = true;
   if (flags.nullEmails !== undefined) faults.nullEmails = flags.nullEmails;
+  if (flags.throttleWrites) {
+    const { count, retryAfterSeconds } = flags.throttleWrites;
+    faults.writeRateLimit = retryAfterSeconds === undefined ? { count } : { count, retryAfter: retryAfterSeconds };
+  }
+  if (flags.groupUpdateNotOk !== undefined) faults.groupUpdateNotOk = { count: flags.groupUpdateNotOk };
   return faults;
 }
 
@@ -83,6 +96,14 @@ export const twingateSimulator: SimulatorEntry = {
       '--enforce-read-limit <n>',
       'twingate: admit at most N requests per minute per API key, answering 429 with Retry-After beyond (Twingate documents 60)',
     ).argParser(parsePositive),
+    new Option(
+      '--enforce-write-limit <n>',
+      'twingate: admit at most N mutations (groupUpdate) per minute per API key, apart from reads, answering 429 with Retry-After beyond (Twingate documents 20)',
+    ).argParser(parsePositive),
+    new Option(
+      '--read-only-key',
+      `twingate: also accept a Read-only key (${TWINGATE_READ_ONLY_KEY_ENV}, or a printed default): it reads, and its mutations answer 403`,
+    ),
     new Option('--reject-key', 'twingate fault: every request answers 401 (a revoked key)'),
     new Option('--unknown-network', 'twingate fault: every request answers 404 (no network of that name)'),
     new Option('--html-body', 'twingate fault: every request answers 200 with an HTML sign-in page'),
@@ -95,11 +116,20 @@ export const twingateSimulator: SimulatorEntry = {
     new Option('--clamp-page-size <n>', 'twingate fault: pages of at most N edges, whatever a query asks').argParser(parsePositive),
     new Option('--repeat-cursor', 'twingate fault: every page says hasNextPage with the same endCursor'),
     new Option('--null-emails <count>', 'twingate fault: the first COUNT users answer email null').argParser(parseCount),
+    new Option(
+      '--throttle-writes <count[:seconds]>',
+      'twingate fault: the next COUNT mutations answer 429, with Retry-After when SECONDS is given',
+    ).argParser(parseThrottle),
+    new Option('--group-update-not-ok <count>', 'twingate fault: the next COUNT groupUpdate mutations answer ok: false, changing nothing').argParser(
+      parseCount,
+    ),
   ],
   async start(request) {
     const flags = request.flags as TwingateSimulateFlags;
     const apiKey = request.env.TWINGATE_API_KEY || TWINGATE_SIMULATOR_DEFAULT_API_KEY;
     const network = flags.network ?? TWINGATE_SIMULATOR_DEFAULT_NETWORK;
+    const readOnlyFromEnv = request.env[TWINGATE_READ_ONLY_KEY_ENV];
+    const readOnlyKey = flags.readOnlyKey === true ? readOnlyFromEnv || TWINGATE_SIMULATOR_DEFAULT_READ_ONLY_KEY : null;
     const workspace = generateTwingateWorkspace({
       users: request.users,
       seed: request.seed,
@@ -114,6 +144,8 @@ export const twingateSimulator: SimulatorEntry = {
       latencyMs: request.latencyMs,
       faults: twingateFaultsFromFlags(flags),
       ...(flags.enforceReadLimit !== undefined ? { readRequestsPerMinute: flags.enforceReadLimit } : {}),
+      ...(flags.enforceWriteLimit !== undefined ? { writeRequestsPerMinute: flags.enforceWriteLimit } : {}),
+      ...(readOnlyKey !== null ? { readOnlyApiKey: readOnlyKey } : {}),
     });
     const explicitGroups = workspace.groups.filter((group) => group.type !== 'SYSTEM').length;
     return {
@@ -121,6 +153,14 @@ export const twingateSimulator: SimulatorEntry = {
         `Twingate simulator: network ${network}, ${request.users} users, ${explicitGroups} groups and Everyone (seed ${request.seed})`,
         `api-url:  ${simulator.apiUrl}`,
         ...(flags.enforceReadLimit !== undefined ? [`read limit: ${flags.enforceReadLimit} requests per minute per API key`] : []),
+        ...(flags.enforceWriteLimit !== undefined ? [`write limit: ${flags.enforceWriteLimit} mutations per minute per API key`] : []),
+        ...(readOnlyKey === null
+          ? []
+          : [
+              readOnlyFromEnv
+                ? `read-only key: the ${TWINGATE_READ_ONLY_KEY_ENV} of this shell (reads; grant and revoke answer "the API key does not allow writes")`
+                : `read-only key: ${readOnlyKey} (reads; grant and revoke answer "the API key does not allow writes")`,
+            ]),
         '',
         'Poll it from another terminal:',
         request.env.TWINGATE_API_KEY ? '  (with the TWINGATE_API_KEY of this shell)' : `  export TWINGATE_API_KEY=${apiKey}`,

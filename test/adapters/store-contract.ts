@@ -17,6 +17,14 @@ import {
   type SyncRun,
 } from '../../functions/core/types.ts';
 import { account, identity } from './fixture.ts';
+import {
+  C1_PURGE,
+  NOTHING_LEFT,
+  PEOPLE_AFTER_C1_PURGE,
+  SEEDED_PEOPLE,
+  seedTwoConnectors,
+  snapshotConnector,
+} from '../support/two-connectors.ts';
 
 /** A fresh, empty store per test. */
 export type StoreFactory = () => Promise<FleetStore>;
@@ -445,99 +453,31 @@ export function describeStoreContract(name: string, newStore: StoreFactory): voi
   });
 
   describe(`${name}: purging a connector`, () => {
-    /** Two connectors sharing one person (shared@x.io); c1 also has people of its own. */
-    async function seedTwo(store: FleetStore) {
-      for (const id of ['c1', 'c2']) {
-        await store.createDefinition(definition(id));
-        await store.putConnector(connectorState(id));
-        await store.recordRun(run(id, 1));
-        await store.recordRun(run(id, 2));
-        await store.saveCheckpoint({
-          connectorId: id,
-          listingId: 'run-1',
-          startedAt: at(0),
-          streams: { local: { cursor: 'tok', done: false, pages: 1 } },
-          seenIds: ['u1'],
-          counts: ZERO_COUNTS,
-          unidentified: 0,
-          invocations: 1,
-        });
-      }
-      const c1Accounts = [
-        account('c1', 'u1', { email: 'shared@x.io' }),
-        account('c1', 'u2', { email: 'only-c1@x.io' }),
-        account('c1', 'u3', { email: 'Only-C1@x.io', removedAt: at(3) }),
-        account('c1', 'u4', { email: 'gone-c1@x.io', removedAt: at(3) }),
-        account('c1', 'u5', { email: null }),
-      ];
-      await store.applyWrites(
-        'c1',
-        writes({
-          putIdentities: [identity('shared@x.io', at(0), 'c1'), identity('only-c1@x.io', at(0), 'c1'), identity('gone-c1@x.io', at(0), 'c1')],
-          putAccounts: c1Accounts,
-          putGroups: [group('c1', 'g1'), group('c1', 'g2')],
-          putMemberships: [membership('c1', 'g1', 'u1'), membership('c1', 'g1', 'u2'), membership('c1', 'g2', 'u1')],
-        }),
-      );
-      await store.applyWrites(
-        'c2',
-        writes({
-          putIdentities: [identity('only-c2@x.io', at(0), 'c2')],
-          // The shared person's account in c2 is removed: still c2's history of that person.
-          putAccounts: [account('c2', 'v1', { email: 'shared@x.io', removedAt: at(2) }), account('c2', 'v2', { email: 'only-c2@x.io' })],
-          putGroups: [group('c2', 'g1')],
-          putMemberships: [membership('c2', 'g1', 'v2')],
-        }),
-      );
-    }
-
-    async function snapshot(store: FleetStore, connectorId: string) {
-      return {
-        definition: await store.getDefinition(connectorId),
-        state: await store.getConnector(connectorId),
-        accounts: byId(await store.loadAccounts(connectorId)),
-        groups: byId(await store.loadGroups(connectorId)),
-        memberships: pairs(await store.loadMemberships(connectorId)),
-        runs: await store.listRuns(connectorId),
-        checkpoint: await store.loadCheckpoint(connectorId),
-      };
-    }
-
     it('deletes what it planned, the people known only through the connector, and nothing of the other connector', async () => {
       const store = await newStore();
-      await seedTwo(store);
-      const c2Before = await snapshot(store, 'c2');
+      await seedTwoConnectors(store);
+      const c2Before = await snapshotConnector(store, 'c2');
       const plan = await store.planPurge('c1');
-      expect(plan).toMatchObject({ accounts: 5, groups: 2, memberships: 3, runs: 2, identities: 2, states: 1 });
+      expect(plan).toMatchObject(C1_PURGE);
       expect(plan.checkpoints).toBeGreaterThan(0);
 
       await store.deleteDefinition('c1');
       await store.acquireLease(lease('c1', 'purge-1', T0));
       expect(await store.purgeConnector('c1', 'purge-1')).toEqual(plan);
 
-      expect(await snapshot(store, 'c1')).toEqual({
-        definition: null,
-        state: null,
-        accounts: [],
-        groups: [],
-        memberships: [],
-        runs: [],
-        checkpoint: null,
-      });
-      expect(await store.findKnownIdentities(['shared@x.io', 'only-c1@x.io', 'gone-c1@x.io', 'only-c2@x.io'])).toEqual(
-        new Set(['shared@x.io', 'only-c2@x.io']),
-      );
-      expect(await snapshot(store, 'c2')).toEqual(c2Before);
+      expect(await snapshotConnector(store, 'c1')).toEqual(NOTHING_LEFT);
+      expect(await store.findKnownIdentities(SEEDED_PEOPLE)).toEqual(PEOPLE_AFTER_C1_PURGE);
+      expect(await snapshotConnector(store, 'c2')).toEqual(c2Before);
       expect((await store.listConnectors()).map((state) => state.connectorId)).toEqual(['c2']);
       expect((await store.listDefinitions()).map((d) => d.connectorId)).toEqual(['c2']);
 
-      // Nothing is left to purge; a second purge deletes nothing and says so.
-      expect(await store.planPurge('c1')).toEqual({ accounts: 0, groups: 0, memberships: 0, runs: 0, checkpoints: 0, identities: 0, states: 0 });
+      // Nothing is left to purge.
+      expect(await store.planPurge('c1')).toEqual({ accounts: 0, groups: 0, memberships: 0, runs: 0, checkpoints: 0, other: 0, identities: 0, states: 0 });
     });
 
-    it('deletes nothing of a connector whose lease is not the purge\'s', async () => {
+    it("deletes nothing of a connector whose lease is not the purge's", async () => {
       const store = await newStore();
-      await seedTwo(store);
+      await seedTwoConnectors(store);
       await store.acquireLease(lease('c1', 'a-poll', T0));
       await expect(store.purgeConnector('c1', 'purge-1')).rejects.toBeInstanceOf(LeaseBusyError);
       expect(await store.getConnector('c1')).toMatchObject({ leaseOwner: 'a-poll' });

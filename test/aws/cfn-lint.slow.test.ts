@@ -74,6 +74,15 @@ describe('cfn-lint', { timeout: 180_000 }, () => {
     expect(unacceptedWarnings(findings)).toEqual([]);
   });
 
+  it('finds no error and no unaccepted warning with provisioning enabled (its function, role and rule)', async () => {
+    const template = templateFor({ connectors: [{ id: 'torq', app: 'torq' }, { id: 'tg', app: 'twingate', network: 'acme', provisioning: true }] });
+    expect(template.findResources('AWS::Events::Rule')).not.toEqual({});
+    const findings = await lint(template, 'provisioning', ['us-east-1']);
+
+    expect(errorsOf(findings)).toEqual([]);
+    expect(unacceptedWarnings(findings)).toEqual([]);
+  });
+
   it("agrees with lib/region-support.ts on which regions lack the archive or the bus description", async () => {
     const script = [
       'import importlib, json, os',

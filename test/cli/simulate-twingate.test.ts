@@ -5,7 +5,7 @@
  * stops it.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TWINGATE_SIMULATOR_DEFAULT_API_KEY } from '../../simulators/twingate/cli.ts';
+import { TWINGATE_SIMULATOR_DEFAULT_API_KEY, TWINGATE_SIMULATOR_DEFAULT_READ_ONLY_KEY } from '../../simulators/twingate/cli.ts';
 import { CHILD_PROCESS_TIMEOUTS, createTestbed, parsePollJson, runCli, type CliProcess } from './support.ts';
 
 vi.setConfig(CHILD_PROCESS_TIMEOUTS);
@@ -73,6 +73,56 @@ describe('rollcall simulate --app twingate', () => {
     expect(withDefault.code).toBe(3);
     expect(withKey.code).toBe(0);
     expect(parsePollJson(withKey).counts).toMatchObject({ total: 2 });
+  });
+
+  it('--read-only-key and --enforce-write-limit: the printed read-only key polls but cannot grant; mutations beyond the limit, --throttle-writes and --group-update-not-ok answer as Twingate does', async () => {
+    const simulate = bed.startCli([
+      'simulate', '--app', 'twingate', '--users', '12', '--groups', '3', '--large-group', '2', '--seed', '4',
+      '--read-only-key', '--enforce-write-limit', '3', '--throttle-writes', '1:2', '--group-update-not-ok', '1',
+    ]);
+    const { apiUrl, pollArgs } = await printed(simulate);
+    const banner = await simulate.waitForStdout(/^read-only key: /m);
+    expect(banner).toContain('write limit: 3 mutations per minute per API key');
+    expect(banner).toContain(`read-only key: ${TWINGATE_SIMULATOR_DEFAULT_READ_ONLY_KEY} (reads; grant and revoke answer "the API key does not allow writes")`);
+
+    // Through the CLI: the read-only key polls, and a grant with it is refused (exit 2) without a mutation reaching the limit.
+    const dataDir = await bed.tempDir();
+    const readOnly = { TWINGATE_API_KEY: TWINGATE_SIMULATOR_DEFAULT_READ_ONLY_KEY };
+    const polled = await runCli([...pollArgs, '--data-dir', dataDir, '--max-requests-per-minute', '60', '--json'], readOnly);
+    expect(polled.code).toBe(0);
+    const graphql = async (apiKey: string, query: string, variables: Record<string, unknown> = {}) => {
+      const response = await fetch(apiUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify({ query, variables }) });
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { data?: Record<string, unknown> } };
+    };
+    const listed = await graphql(TWINGATE_SIMULATOR_DEFAULT_API_KEY, '{ groups(first: 50) { edges { node { id type } } } users(first: 50) { edges { node { id } } } }');
+    const groups = (listed.body.data?.groups as { edges: { node: { id: string; type: string } }[] }).edges.map((edge) => edge.node);
+    // A group created in Twingate (MANUAL), and users outside it: each mutation below is a real change.
+    const manual = groups.find((group) => group.type === 'MANUAL');
+    if (manual === undefined) throw new Error('seed 4 has no MANUAL group');
+    const members = await graphql(TWINGATE_SIMULATOR_DEFAULT_API_KEY, 'query($id: ID!) { group(id: $id) { users(first: 50) { edges { node { id } } } } }', { id: manual.id });
+    const memberIds = new Set((members.body.data?.group as { users: { edges: { node: { id: string } }[] } }).users.edges.map((edge) => edge.node.id));
+    const userIds = (listed.body.data?.users as { edges: { node: { id: string } }[] }).edges.map((edge) => edge.node.id).filter((id) => !memberIds.has(id));
+    expect(userIds.length).toBeGreaterThanOrEqual(4);
+    const granted = await runCli(['grant', ...pollArgs.slice(1), '--data-dir', dataDir, '--group-id', manual.id, '--account', userIds[0] as string, '--yes'], readOnly);
+    expect(granted.code).toBe(2);
+    expect(granted.stderr).toContain('the API key does not allow writes (groupUpdate answered HTTP 403)');
+
+    const mutation = 'mutation($id: ID!, $add: [ID]) { groupUpdate(id: $id, addedUserIds: $add) { ok error } }';
+    const update = (apiKey: string, userId: string) => graphql(apiKey, mutation, { id: manual.id, add: [userId] });
+    expect(await update(TWINGATE_SIMULATOR_DEFAULT_READ_ONLY_KEY, userIds[0] as string)).toMatchObject({ status: 403 });
+    const answers = [];
+    for (const userId of userIds.slice(0, 4)) answers.push(await update(TWINGATE_SIMULATOR_DEFAULT_API_KEY, userId));
+    expect(answers.map((answer) => [answer.status, answer.retryAfter, answer.status === 200 ? answer.body.data?.groupUpdate : null])).toEqual([
+      [429, '2', null],
+      [200, null, { ok: false, error: 'Something went wrong' }],
+      [200, null, { ok: true, error: null }],
+      [429, expect.stringMatching(/^\d+$/), null],
+    ]);
+    // Reads have their own budget: still answered.
+    expect((await graphql(TWINGATE_SIMULATOR_DEFAULT_READ_ONLY_KEY, '{ users(first: 1) { edges { node { id } } } }')).status).toBe(200);
+
+    simulate.child.kill('SIGTERM');
+    expect((await simulate.exited).code).toBe(0);
   });
 
   it('refuses a Twingate fault flag for the Torq simulator, naming the app that takes it', async () => {

@@ -235,6 +235,7 @@ export class MemoryStore implements FleetStore {
       memberships: this.memberships.get(connectorId)?.size ?? 0,
       runs: this.runs.filter((run) => run.connectorId === connectorId).length,
       checkpoints: this.checkpoints.has(connectorId) ? 1 : 0,
+      other: 0,
       identities: this.orphanIdentities(connectorId).length,
       states: this.connectors.has(connectorId) ? 1 : 0,
     };

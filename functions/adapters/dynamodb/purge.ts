@@ -2,9 +2,10 @@
  * Deleting a connector's inventory (`rollcall connectors remove --purge`): everything in its
  * partition but the definition, and the people known through no other connector.
  *
- * Order, so that a purge killed part-way is finished by running it again: the caller has deleted
- * the definition (nothing schedules the connector any more) and holds the lease (no poll writes
- * meanwhile). Then the checkpoint, memberships, groups, accounts and runs go, kind by kind, each
+ * Order, so that a purge killed part-way is finished by running it again: the caller holds the
+ * lease (no poll writes meanwhile) and has deleted the definition (nothing schedules the connector
+ * any more). Then the checkpoint, memberships, groups, accounts, runs and any item of a kind added
+ * to the partition since (`other`) go, kind by kind, each
  * as "query the first page, delete it, query again" until nothing is left, so a re-run simply finds
  * what is still there. For each page of accounts the people known only through them go first and
  * the accounts after: the accounts are how a re-run finds those people, so no person is left
@@ -32,39 +33,61 @@ import { GSI1, keys } from './table-definition.ts';
 /** Keys read per round of deletes: a page deleted in 40 batches, then the next one queried. */
 const PAGE_SIZE = 1_000;
 
-type PartitionKind = Exclude<keyof PurgeCounts, 'identities' | 'states'>;
+/**
+ * Per-person lookups (is this person known elsewhere?) in flight at once: one small Query each, a
+ * purge of 100,000 people makes 100,000 of them. A purge is a one-off command, not a poll with a
+ * request budget, so it reads wider than the store's default.
+ */
+const PERSON_CHECK_CONCURRENCY = 16;
 
-/** In the order they are deleted (see the module comment). */
-const PARTITION_KINDS: readonly { readonly kind: PartitionKind; readonly prefix: string }[] = [
+type PartitionKind = Exclude<keyof PurgeCounts, 'identities'>;
+
+/**
+ * In the order they are deleted (see the module comment). `other` is every item of the partition
+ * of a kind this list does not name (one added to the table later), so that a purge still leaves
+ * nothing behind; the state row has its own step, last.
+ */
+const PARTITION_KINDS: readonly { readonly kind: Exclude<PartitionKind, 'states'>; readonly prefix: string | null }[] = [
   { kind: 'checkpoints', prefix: keys.checkpointSk },
   { kind: 'memberships', prefix: keys.membershipSkPrefix },
   { kind: 'groups', prefix: keys.groupSkPrefix },
   { kind: 'accounts', prefix: keys.accountSkPrefix },
   { kind: 'runs', prefix: keys.runSkPrefix },
+  { kind: 'other', prefix: null },
 ];
+
+/** The kind of an item of a connector's partition by its sort key; `null` for the definition, which the caller deletes. */
+function kindOf(sortKey: string): PartitionKind | null {
+  if (sortKey === keys.definitionSk) return null;
+  if (sortKey === keys.stateSk) return 'states';
+  for (const { kind, prefix } of PARTITION_KINDS) if (prefix !== null && sortKey.startsWith(prefix)) return kind;
+  return 'other';
+}
 
 export class DynamoPurge implements ConnectorPurge {
   constructor(private readonly table: TableRequests) {}
 
+  /** One keys-only read of the partition, each item counted by its kind, and the per-person checks of its accounts. */
   async planPurge(connectorId: string): Promise<PurgeCounts> {
     const counts = emptyCounts();
-    for (const { kind, prefix } of PARTITION_KINDS) counts[kind] = await this.countPrefix(connectorId, prefix);
     const emailKeys = new Set<string>();
     await this.table.queryAll(
-      `Query account emails of connector ${connectorId}`,
+      `Query items of connector ${connectorId}`,
       {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': keys.accountSkPrefix },
-        ProjectionExpression: 'emailKey',
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId) },
+        ProjectionExpression: 'SK, emailKey',
       },
       (item) => {
-        if (typeof item.emailKey === 'string') emailKeys.add(item.emailKey);
+        const kind = kindOf(String(item.SK));
+        if (kind === null) return;
+        counts[kind] += 1;
+        if (kind === 'accounts' && typeof item.emailKey === 'string') emailKeys.add(item.emailKey);
       },
     );
     const orphans = await this.knownOnlyThrough(connectorId, [...emailKeys]);
     const present = await runWithConcurrency(orphans, this.table.readConcurrency, (emailKey) => this.identityExists(emailKey));
     counts.identities = present.filter(Boolean).length;
-    counts.states = (await this.stateExists(connectorId)) ? 1 : 0;
     return counts;
   }
 
@@ -73,7 +96,7 @@ export class DynamoPurge implements ConnectorPurge {
     const counts = emptyCounts();
     for (const { kind, prefix } of PARTITION_KINDS) {
       for (;;) {
-        const page = await this.firstPage(connectorId, prefix);
+        const page = (await this.firstPage(connectorId, prefix)).filter((item) => kindOf(String(item.SK)) === kind);
         if (page.length === 0) break;
         if (kind === 'accounts') counts.identities += await this.deleteOrphanIdentities(connectorId, page);
         await this.deleteKeys(connectorId, page);
@@ -84,37 +107,19 @@ export class DynamoPurge implements ConnectorPurge {
     return counts;
   }
 
-  private async countPrefix(connectorId: string, prefix: string): Promise<number> {
-    const { db, tableName } = this.table;
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const answer = await this.table.call(`Query count of connector ${connectorId}`, () =>
-        db.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-            ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': prefix },
-            Select: 'COUNT',
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      count += answer.Count ?? 0;
-      startKey = answer.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return count;
-  }
-
   /** Strongly consistent, so a page just deleted never comes back. */
-  private async firstPage(connectorId: string, prefix: string): Promise<StoredItem[]> {
+  private async firstPage(connectorId: string, prefix: string | null): Promise<StoredItem[]> {
     const { db, tableName } = this.table;
     const answer = await this.table.call(`Query items to purge of connector ${connectorId}`, () =>
       db.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': prefix },
+          ...(prefix === null
+            ? { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId) } }
+            : {
+                KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+                ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': prefix },
+              }),
           ProjectionExpression: 'PK, SK, emailKey',
           ConsistentRead: true,
           Limit: PAGE_SIZE,
@@ -147,7 +152,7 @@ export class DynamoPurge implements ConnectorPurge {
    * is that connector's history of the person, so it keeps the identity.
    */
   private async knownOnlyThrough(connectorId: string, emailKeys: readonly string[]): Promise<string[]> {
-    const elsewhere = await runWithConcurrency(emailKeys, this.table.readConcurrency, (emailKey) =>
+    const elsewhere = await runWithConcurrency(emailKeys, Math.max(this.table.readConcurrency, PERSON_CHECK_CONCURRENCY), (emailKey) =>
       this.knownElsewhere(connectorId, emailKey),
     );
     return emailKeys.filter((_, index) => !elsewhere[index]);
@@ -204,14 +209,6 @@ export class DynamoPurge implements ConnectorPurge {
     }
   }
 
-  private async stateExists(connectorId: string): Promise<boolean> {
-    const { db, tableName } = this.table;
-    const answer = await this.table.call(`GetItem connector ${connectorId}`, () =>
-      db.send(new GetCommand({ TableName: tableName, Key: connectorKey(connectorId), ProjectionExpression: 'PK' })),
-    );
-    return answer.Item !== undefined;
-  }
-
   /** Conditional on the purge's lease: a lease broken meanwhile (`unlock --force`) means a poll may have written, so stop. */
   private async deleteState(connectorId: string, leaseOwner: string): Promise<boolean> {
     const { db, tableName } = this.table;
@@ -236,5 +233,5 @@ export class DynamoPurge implements ConnectorPurge {
 }
 
 function emptyCounts(): { -readonly [K in keyof PurgeCounts]: number } {
-  return { accounts: 0, groups: 0, memberships: 0, runs: 0, checkpoints: 0, identities: 0, states: 0 };
+  return { accounts: 0, groups: 0, memberships: 0, runs: 0, checkpoints: 0, other: 0, identities: 0, states: 0 };
 }
