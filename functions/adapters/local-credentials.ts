@@ -123,7 +123,8 @@ export async function readCredentialsFile(file: CredentialsFile): Promise<Parsed
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !file.required) return null;
+    // The default location in a data dir that is missing (or is a file: the store's own check says so).
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && !file.required) return null;
     throw new ConfigError(`credentials file ${file.path} cannot be read (${code ?? 'unknown error'})`, { cause: error });
   }
   // Windows has no such mode bits (its ACLs decide): the check is the POSIX one, as ssh's.

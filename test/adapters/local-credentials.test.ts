@@ -109,9 +109,12 @@ describe('LocalCredentialSource: a credentials file keyed by connector id', () =
     );
   });
 
-  it('treats a missing default file as no file', async () => {
+  it('treats a missing default file as no file, also under a data dir that is a file', async () => {
     const optional = source(torqApp.credentialFields, { file: { path: file, required: false } });
     await expectRefused(optional.get('eu-torq'), 'no credentials for connector eu-torq', '--credentials FILE');
+    await writeFile(join(dir, 'not-a-dir'), 'x');
+    const underFile = source(torqApp.credentialFields, { file: { path: join(dir, 'not-a-dir', 'credentials.json'), required: false } });
+    await expectRefused(underFile.get('eu-torq'), 'no credentials for connector eu-torq');
   });
 });
 
