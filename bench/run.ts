@@ -5,11 +5,14 @@
  *                    [--json | --markdown] [--no-handler] [--no-startup]
  *                    [--twingate-users 10000] [--twingate-groups 50 | --no-twingate]
  *                    [--console-accounts 100000 | --no-console]
+ *                    [--fleet 1000 [--fleet-concurrency 8]]
  *
  * `--pacing` alone (without `--users`) runs only the pacing measurement, e.g.
  * `npm run bench -- --pacing 50000 --no-handler` for a quick look at it; `--twingate-users` or
  * `--twingate-groups` alone likewise only the Twingate requests measurement (with `--pacing`, both);
  * `--console-accounts` alone only the console pages measurement.
+ * `--fleet N` alone runs only the fleet measurement: N connectors polled through `rollcall watch`'s
+ * scheduling path (bench/lib/fleet.ts); with other measurements named, it runs after them.
  *
  * Exit code 0 when every target holds, 1 when one fails, 2 on bad usage.
  */
@@ -20,6 +23,7 @@ import { DEFAULT_CONSOLE_ACCOUNTS } from './lib/console-pages.ts';
 import { DEFAULT_TWINGATE_GROUPS, DEFAULT_TWINGATE_USERS } from './lib/twingate-requests.ts';
 import { renderMarkdown, renderTables } from './lib/report.ts';
 import { runAsMain } from './lib/run-as-main.ts';
+import { DEFAULT_FLEET_CONCURRENCY, measureFleet, renderFleet, type FleetResult } from './lib/fleet.ts';
 
 function sizes(value: string, previous: number[] = []): number[] {
   const parsed = value.split(',').map((part) => Number(part.trim().replaceAll('_', '')));
@@ -57,6 +61,8 @@ interface Flags {
   /** `false` with --no-console. */
   console: boolean;
   consoleAccounts: number;
+  fleet?: number;
+  fleetConcurrency: number;
 }
 
 runAsMain(async () => {
@@ -89,6 +95,8 @@ runAsMain(async () => {
       DEFAULT_CONSOLE_ACCOUNTS,
     )
     .option('--no-console', 'skip timing the console pages')
+    .option('--fleet <n>', 'connectors of the fleet measurement (e.g. 1000); alone, only that measurement runs', positive)
+    .option('--fleet-concurrency <n>', 'polls at once in the fleet measurement', positive, DEFAULT_FLEET_CONCURRENCY)
     .exitOverride((error) => {
       process.exit(error.exitCode === 0 ? 0 : 2);
     })
@@ -97,19 +105,35 @@ runAsMain(async () => {
 
   const twingateGiven = ['twingateUsers', 'twingateGroups'].some((name) => command.getOptionValueSource(name) === 'cli');
   const consoleGiven = command.getOptionValueSource('consoleAccounts') === 'cli';
-  // --pacing, --twingate-* or --console-accounts without --users run only the measurements they name.
-  const selective = flags.users === undefined && (Array.isArray(flags.pacing) || twingateGiven || consoleGiven);
-  const report = await runBenchmark({
-    users: selective ? [] : flags.users === undefined ? DEFAULT_SIZES : [...new Set(flags.users)],
-    pacing: Array.isArray(flags.pacing) ? [...new Set(flags.pacing)] : flags.pacing === false || selective ? [] : DEFAULT_PACING_SIZES,
-    latencyMs: flags.latency,
-    measureHandler: flags.handler,
-    measureStartup: flags.startup,
-    ...(flags.twingate && (!selective || twingateGiven) ? { twingate: { users: flags.twingateUsers, groups: flags.twingateGroups } } : {}),
-    ...(flags.console && (!selective || consoleGiven) ? { consoleAccounts: flags.consoleAccounts } : {}),
-    onProgress: (message) => process.stderr.write(`${message}\n`),
-  });
-  const output = flags.json ? `${JSON.stringify(report, null, 2)}\n` : flags.markdown ? renderMarkdown(report) : renderTables(report);
+  const onProgress = (message: string) => process.stderr.write(`${message}\n`);
+  // --fleet alone runs only the fleet measurement.
+  const fleetOnly = flags.fleet !== undefined && flags.users === undefined && !Array.isArray(flags.pacing) && !twingateGiven && !consoleGiven;
+  let output = '';
+  let passed = true;
+  let report: Awaited<ReturnType<typeof runBenchmark>> | null = null;
+  if (!fleetOnly) {
+    // --pacing, --twingate-* or --console-accounts without --users run only the measurements they name.
+    const selective = flags.users === undefined && (Array.isArray(flags.pacing) || twingateGiven || consoleGiven);
+    report = await runBenchmark({
+      users: selective ? [] : flags.users === undefined ? DEFAULT_SIZES : [...new Set(flags.users)],
+      pacing: Array.isArray(flags.pacing) ? [...new Set(flags.pacing)] : flags.pacing === false || selective ? [] : DEFAULT_PACING_SIZES,
+      latencyMs: flags.latency,
+      measureHandler: flags.handler,
+      measureStartup: flags.startup,
+      ...(flags.twingate && (!selective || twingateGiven) ? { twingate: { users: flags.twingateUsers, groups: flags.twingateGroups } } : {}),
+      ...(flags.console && (!selective || consoleGiven) ? { consoleAccounts: flags.consoleAccounts } : {}),
+      onProgress,
+    });
+    passed = report.passed;
+    if (!flags.json) output += flags.markdown ? renderMarkdown(report) : renderTables(report);
+  }
+  let fleet: FleetResult | null = null;
+  if (flags.fleet !== undefined) {
+    fleet = await measureFleet({ connectors: flags.fleet, concurrency: flags.fleetConcurrency, latencyMs: flags.latency, onProgress });
+    passed = passed && fleet.passed;
+    if (!flags.json) output += `${output === '' ? '' : '\n'}${renderFleet(fleet, flags.markdown === true)}`;
+  }
+  if (flags.json) output = `${JSON.stringify(fleet === null ? report : { ...(report ?? {}), fleet }, null, 2)}\n`;
   process.stdout.write(output);
-  process.exitCode = report.passed ? 0 : 1;
+  process.exitCode = passed ? 0 : 1;
 });

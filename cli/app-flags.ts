@@ -67,6 +67,12 @@ export function addAppOptions(command: Command, registry: AppRegistry): Command 
   return command;
 }
 
+/** Whether the user gave `--app` or any app's flag (rather than leaving the app to a connector's definition). */
+export function appFlagsGiven(command: Command, registry: AppRegistry): boolean {
+  const attributes = ['app', ...[...flagUses(registry).keys()].map(attributeOf)];
+  return attributes.some((attribute) => command.getOptionValueSource(attribute) === 'cli');
+}
+
 /**
  * The selected app's config from the flags given. A flag given that the app does not declare is
  * a `ConfigError` (exit 2) naming the flag and the apps that take it; values are never echoed.

@@ -6,7 +6,14 @@
 import { EnvCredentialSource } from '../functions/adapters/env-credentials.ts';
 import { pollConnector, type PollResult } from '../functions/core/poll.ts';
 import type { RollcallEvent } from '../functions/core/events.ts';
-import { systemClock, type Connector, type ConnectorCredentials, type EventSink, type Logger } from '../functions/core/ports.ts';
+import {
+  systemClock,
+  type Connector,
+  type ConnectorCredentials,
+  type CredentialSource,
+  type EventSink,
+  type Logger,
+} from '../functions/core/ports.ts';
 import type { AppName } from '../functions/core/types.ts';
 import { appRegistry } from '../functions/connectors/index.ts';
 import type { AppRegistry } from '../functions/connectors/registry.ts';
@@ -23,6 +30,8 @@ export interface LocalPollRequest {
   readonly registry?: AppRegistry;
   readonly createConnector: (credentials: ConnectorCredentials) => Connector;
   readonly env: NodeJS.ProcessEnv;
+  /** Where the credentials come from. @default the app's variables in `env` */
+  readonly credentials?: CredentialSource;
   readonly maxRemovalShare?: number;
   readonly showProgress: boolean;
   readonly logger: Logger;
@@ -61,9 +70,16 @@ function noteTaker(events: EventSink): { sink: EventSink; notes: PollNotes } {
   };
 }
 
-/** One poll against an open inventory (its store and events: a poll reads no console pages), with credentials from the environment. */
-export async function pollLocally(inventory: Omit<Inventory, 'reader' | 'reindexPeople'>, request: LocalPollRequest): Promise<LocalPollResult> {
-  const credentials = new EnvCredentialSource((request.registry ?? appRegistry).get(request.app).credentialFields, request.env);
+/** What a poll needs of an open inventory: its store and events (no console pages). */
+export type PollInventory = Omit<Inventory, 'reader' | 'reindexPeople'>;
+
+/**
+ * One poll against an open inventory (its store and events: a poll reads no console pages), with
+ * credentials from the environment unless `request.credentials` says otherwise.
+ */
+export async function pollLocally(inventory: PollInventory, request: LocalPollRequest): Promise<LocalPollResult> {
+  const credentials =
+    request.credentials ?? new EnvCredentialSource((request.registry ?? appRegistry).get(request.app).credentialFields, request.env);
   // Missing variables are a usage error here (exit 2), not a connector status.
   await credentials.get(request.connectorId);
   const progress = createProgress(`Polling ${request.connectorId}`, request.showProgress);

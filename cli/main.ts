@@ -21,11 +21,13 @@ import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerStoreServerCommand } from './commands/store-server.ts';
 import { registerUnlockCommand } from './commands/unlock.ts';
 import { registerUsersCommand } from './commands/users.ts';
+import { registerWatchCommand } from './commands/watch.ts';
 import { endQuietlyOnClosedPipe } from './output.ts';
 
 /** In the order `rollcall --help` lists them. */
 const COMMANDS: readonly RegisterCommand[] = [
   registerPollCommand,
+  registerWatchCommand,
   registerUsersCommand,
   registerGroupsCommand,
   registerRolesCommand,

@@ -1,11 +1,15 @@
 /** `rollcall poll`: one poll of one connector, the same core path the Lambda runs. */
 import type { Command } from 'commander';
-import { EnvCredentialSource } from '../../functions/adapters/env-credentials.ts';
-import type { AppName } from '../../functions/core/types.ts';
+import { resolve } from 'node:path';
+import { LocalCredentialSource } from '../../functions/adapters/local-credentials.ts';
+import { ConfigError } from '../../functions/core/errors.ts';
+import type { AppName, ConnectorDefinition } from '../../functions/core/types.ts';
+import type { AppDefinition } from '../../functions/connectors/app-definition.ts';
 import { appRegistry } from '../../functions/connectors/index.ts';
 import type { AppRegistry } from '../../functions/connectors/registry.ts';
-import { addAppOptions, appConfigFromFlags, appHelp } from '../app-flags.ts';
+import { addAppOptions, appConfigFromFlags, appFlagsGiven, appHelp } from '../app-flags.ts';
 import type { ExitCodeSink } from '../command.ts';
+import { CREDENTIALS_HELP, credentialsFile, credentialsOption } from '../credentials.ts';
 import { chooseEventDestination, openEventBusSink } from '../event-destination.ts';
 import { describePollResult, pollLocally, pollResultJson } from '../local-poll.ts';
 import { createCliLogger } from '../logger.ts';
@@ -13,10 +17,13 @@ import { addStoreOptions, parseConnectorId, parseEventBusName, parseShare, type 
 import { jsonText } from '../output.ts';
 import { progressWanted } from '../progress.ts';
 import { withInventory } from '../runtime.ts';
+import { noInventoryError } from '../store/data-dir.ts';
+import { exitAfterSignal, stopOnSignals } from '../stop-signals.ts';
 
 interface PollFlags extends StoreOptions {
   connector: string;
   app: AppName;
+  credentials?: string;
   maxRemovalShare?: number;
   json?: boolean;
   eventBus?: string;
@@ -24,6 +31,9 @@ interface PollFlags extends StoreOptions {
 }
 
 const POLL_HELP = `
+App: from the flags when --app or an app flag is given; else from the connector's definition
+(rollcall connectors add) when it has one; else --app's default.
+
 Events: appended to <data-dir>/events.jsonl; with --event-bus, published to that EventBridge bus.
 A poll of a deployed table (--table without --endpoint) needs --event-bus NAME (the stack output
 EventBusName) or an explicit --local-events.
@@ -53,16 +63,18 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink, regist
       .option('--event-bus <name>', 'publish events to this EventBridge bus (AWS credentials from the usual chain)', parseEventBusName)
       .option('--local-events', 'with --table: append events to <data-dir>/events.jsonl instead of a bus')
       .option('--json', 'print one JSON object instead of tables')
-      .addHelpText('after', `\n${appHelp(registry)}\n${POLL_HELP}`),
+      .addOption(credentialsOption())
+      .addHelpText('after', `\n${appHelp(registry)}\n${CREDENTIALS_HELP}\n  3. the app's variables above.\n${POLL_HELP}`),
   ).action(async (flags: PollFlags) => {
-    // Before anything else: a flag of another app, or a missing required one, is a usage error.
-    const { app, config } = appConfigFromFlags(command, registry, flags.app);
     const destination = chooseEventDestination(flags);
+    // Before the store is written: a flag of another app, or a missing required one, is a usage error.
+    const { app, config } = await appAndConfig(command, registry, flags);
     const logger = createCliLogger();
     // The connector gets the same logger, so ROLLCALL_LOG_LEVEL also shows its retries, pages and token refreshes.
     const createConnector = app.createFactory(config, { logger });
+    const credentials = new LocalCredentialSource(app.credentialFields, { env: process.env, file: credentialsFile(flags), plainVariables: true });
     // Missing credentials are a usage error found before the store is opened, so nothing is created.
-    await new EnvCredentialSource(app.credentialFields, process.env).get(flags.connector);
+    await credentials.get(flags.connector);
     const bus = destination.kind === 'bus' ? await openEventBusSink(destination.eventBusName) : null;
     const stop = stopOnSignals();
     try {
@@ -75,6 +87,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink, regist
           registry,
           createConnector,
           env: process.env,
+          credentials,
           ...(flags.maxRemovalShare !== undefined ? { maxRemovalShare: flags.maxRemovalShare } : {}),
           showProgress: progressWanted(flags.json === true),
           logger,
@@ -86,9 +99,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink, regist
       if (result.outcome === 'interrupted' && signal !== null) {
         if (flags.json) process.stdout.write(`${jsonText(pollResultJson(result))}\n`);
         process.stderr.write(`interrupted by ${signal}: lease released, nothing removed\n`);
-        exit.code = 128 + SIGNAL_NUMBERS[signal];
-        // A page request abandoned by the interruption must not hold the process open.
-        setTimeout(() => process.exit(exit.code), 2_000).unref();
+        exit.code = exitAfterSignal(signal);
         return;
       }
       process.stdout.write(flags.json ? `${jsonText(pollResultJson(result))}\n` : describePollResult(result));
@@ -100,32 +111,29 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink, regist
   });
 }
 
-const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
-type StopSignal = keyof typeof SIGNAL_NUMBERS;
-
 /**
- * The first SIGINT/SIGTERM asks the poll to stop (it releases its lease; exit 130 or 143); a
- * second one ends the process at once, as a user pressing Ctrl-C twice expects. The lease of a
- * process ended that way is still freed by the next poll on this host, as its pid is gone.
+ * The app and config of the poll: from the flags when any app flag is given (as before connectors
+ * were data), else from the connector's definition (`rollcall connectors add`) when it has one,
+ * else the default app with its defaults. Looking the definition up creates nothing.
  */
-function stopOnSignals(): { signal: AbortSignal; received(): StopSignal | null; dispose(): void } {
-  const controller = new AbortController();
-  let received: StopSignal | null = null;
-  const onSignal = (signal: StopSignal) => {
-    if (received !== null) process.exit(128 + SIGNAL_NUMBERS[signal]);
-    received = signal;
-    controller.abort(signal);
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return {
-    signal: controller.signal,
-    received: () => received,
-    dispose() {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    },
-  };
+async function appAndConfig(
+  command: Command,
+  registry: AppRegistry,
+  flags: PollFlags,
+): Promise<{ readonly app: AppDefinition; readonly config: Record<string, unknown> }> {
+  if (!appFlagsGiven(command, registry)) {
+    const definition = await storedDefinition(flags);
+    if (definition !== null) return { app: registry.get(definition.app), config: { ...definition.config } };
+  }
+  return appConfigFromFlags(command, registry, flags.app);
+}
+
+async function storedDefinition(flags: PollFlags): Promise<ConnectorDefinition | null> {
+  try {
+    return await withInventory(flags, (inventory) => inventory.store.getDefinition(flags.connector));
+  } catch (error) {
+    // No inventory yet: no definition either, and the poll creates the inventory as before.
+    if (error instanceof ConfigError && error.message === noInventoryError(resolve(flags.dataDir)).message) return null;
+    throw error;
+  }
 }
