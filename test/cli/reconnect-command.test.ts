@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await inventory.close();
-  await rm(dir, { recursive: true, force: true });
+  // The stopped store server's last LevelDB files may still be going away: rm retries ENOTEMPTY.
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 describe('reconnectConnector', () => {
