@@ -15,7 +15,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -29,7 +29,8 @@ import type { PollerConnector } from '../functions/contract/poller-contract.ts';
 import { PROVISION_REQUEST_SOURCE, PROVISION_REQUEST_TYPES, PROVISIONER_ENV } from '../functions/contract/provision-contract.ts';
 import { appConfigOf, type DeploymentConfig } from './deployment-config.ts';
 import type { InventoryTable } from './inventory-table.ts';
-import { LOCK_FILE, POLLER_BUNDLE, PROJECT_ROOT } from './poller-bundling.ts';
+import { LOCK_FILE, PROJECT_ROOT } from './poller-bundling.ts';
+import { FUNCTION_BUNDLING } from './rollcall-function.ts';
 import type { DeclaredConnectorRef } from './declared-connectors.ts';
 
 export const PROVISIONER_ENTRY = fileURLToPath(new URL('../functions/handlers/provision.ts', import.meta.url));
@@ -119,18 +120,7 @@ export class Provisioning extends Construct {
       retryAttempts: 0,
       maxEventAge: Duration.hours(1),
       onFailure: new SqsDestination(props.deadLetterQueue),
-      bundling: {
-        minify: POLLER_BUNDLE.minify,
-        sourceMap: POLLER_BUNDLE.sourceMap,
-        sourcesContent: POLLER_BUNDLE.sourcesContent,
-        target: POLLER_BUNDLE.target,
-        format: OutputFormat.ESM,
-        mainFields: [...POLLER_BUNDLE.mainFields],
-        banner: POLLER_BUNDLE.banner,
-        externalModules: [...POLLER_BUNDLE.externalModules],
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-      },
+      bundling: FUNCTION_BUNDLING,
       environment: {
         [PROVISIONER_ENV.connectors]: Lazy.string({ produce: () => Stack.of(this).toJsonString(connectors) }),
         [PROVISIONER_ENV.tableName]: props.inventory.table.tableName,

@@ -7,10 +7,24 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { LOCK_FILE, POLLER_BUNDLE, PROJECT_ROOT } from './poller-bundling.ts';
+
+/** How every Rollcall function is bundled: the options the bundle tests build with, locally (no Docker). */
+export const FUNCTION_BUNDLING: BundlingOptions = {
+  minify: POLLER_BUNDLE.minify,
+  sourceMap: POLLER_BUNDLE.sourceMap,
+  sourcesContent: POLLER_BUNDLE.sourcesContent,
+  target: POLLER_BUNDLE.target,
+  format: OutputFormat.ESM,
+  mainFields: [...POLLER_BUNDLE.mainFields],
+  banner: POLLER_BUNDLE.banner,
+  externalModules: [...POLLER_BUNDLE.externalModules],
+  bundleAwsSDK: true,
+  forceDockerBundling: false,
+};
 
 export interface RollcallFunctionProps {
   /** The handler module (functions/handlers/*.ts), exporting `handler`. */
@@ -48,18 +62,7 @@ export function createRollcallFunction(scope: Construct, props: RollcallFunction
     role,
     logGroup,
     tracing: Tracing.ACTIVE,
-    bundling: {
-      minify: POLLER_BUNDLE.minify,
-      sourceMap: POLLER_BUNDLE.sourceMap,
-      sourcesContent: POLLER_BUNDLE.sourcesContent,
-      target: POLLER_BUNDLE.target,
-      format: OutputFormat.ESM,
-      mainFields: [...POLLER_BUNDLE.mainFields],
-      banner: POLLER_BUNDLE.banner,
-      externalModules: [...POLLER_BUNDLE.externalModules],
-      bundleAwsSDK: true,
-      forceDockerBundling: false,
-    },
+    bundling: FUNCTION_BUNDLING,
     environment: {
       ...props.environment,
       // Stack traces point into the TypeScript sources (the bundle ships its source map).
