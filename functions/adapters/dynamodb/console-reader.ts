@@ -75,6 +75,7 @@ import {
 } from './items.ts';
 import { BATCH_GET_LIMIT, chunk, compareStrings, runWithConcurrency, TableRequests, type QueryInput, type TableRequestOptions } from './requests.ts';
 import { GSI1, PEOPLE_SHARDS, keys } from './table-definition.ts';
+import { queryAccountMemberships, queryAccountsByEmail, queryConnectorGroups } from './queries.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -565,49 +566,17 @@ export class DynamoConsoleReader implements ConsoleReader {
     return memberships;
   }
 
-  private async connectorGroups(connectorId: string): Promise<StoredGroup[]> {
-    const groups: StoredGroup[] = [];
-    await this.table.queryAll(
-      `Query groups of connector ${connectorId}`,
-      {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': keys.groupSkPrefix },
-      },
-      (item) => groups.push(groupFromItem(item)),
-    );
-    return groups;
+  private connectorGroups(connectorId: string): Promise<StoredGroup[]> {
+    return queryConnectorGroups(this.table, connectorId, false);
   }
 
-  private async accountsByEmail(emailKey: string): Promise<StoredAccount[]> {
-    const accounts: StoredAccount[] = [];
-    await this.table.queryAll(
-      'Query accounts by email',
-      {
-        IndexName: GSI1.indexName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI1.partitionKey },
-        ExpressionAttributeValues: { ':pk': keys.emailGsi1Pk(emailKey) },
-      },
-      (item) => accounts.push(accountFromItem(item)),
-    );
-    return accounts;
+  private accountsByEmail(emailKey: string): Promise<StoredAccount[]> {
+    return queryAccountsByEmail(this.table, emailKey);
   }
 
-  /** An account's memberships (current only unless `withRevoked`), by GSI1 MEMBERSHIPS#. */
-  private async accountMemberships(connectorId: string, accountId: string, withRevoked = false): Promise<StoredMembership[]> {
-    const memberships: StoredMembership[] = [];
-    await this.table.queryAll(
-      `Query memberships of an account in connector ${connectorId}`,
-      {
-        IndexName: GSI1.indexName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI1.partitionKey },
-        ExpressionAttributeValues: { ':pk': keys.accountMembershipsGsi1Pk(connectorId, accountId) },
-        ...(withRevoked ? {} : { FilterExpression: 'attribute_not_exists(revokedAt)' }),
-      },
-      (item) => memberships.push(membershipFromItem(item, connectorId)),
-    );
-    return memberships;
+  /** An account's memberships (current only unless `withRevoked`). */
+  private accountMemberships(connectorId: string, accountId: string, withRevoked = false): Promise<StoredMembership[]> {
+    return queryAccountMemberships(this.table, connectorId, accountId, withRevoked);
   }
 
   private async accountHistory(connectorId: string, accountId: string): Promise<AccountChangeRecord[]> {

@@ -43,6 +43,62 @@ const ACCOUNT_PROJECTION = projectionOf(ACCOUNT_ATTRIBUTES);
 const GROUP_PROJECTION = projectionOf(GROUP_ATTRIBUTES);
 const MEMBERSHIP_PROJECTION = projectionOf(MEMBERSHIP_ATTRIBUTES);
 
+/** Every group of a connector, active and removed (the sync's load, strongly consistent, and readers'). */
+export async function queryConnectorGroups(table: TableRequests, connectorId: string, consistent: boolean): Promise<StoredGroup[]> {
+  const groups: StoredGroup[] = [];
+  const pool = createStringPool();
+  await table.queryAll(
+    `Query groups of connector ${connectorId}`,
+    {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ...GROUP_PROJECTION,
+      ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': keys.groupSkPrefix },
+      ConsistentRead: consistent,
+      Limit: ITEMS_PER_QUERY_PAGE,
+    },
+    (item) => groups.push(groupFromItem(item, pool)),
+  );
+  return groups;
+}
+
+/** An account's memberships by GSI1 MEMBERSHIPS# (current only unless `withRevoked`). */
+export async function queryAccountMemberships(
+  table: TableRequests,
+  connectorId: string,
+  accountId: string,
+  withRevoked: boolean,
+): Promise<StoredMembership[]> {
+  const memberships: StoredMembership[] = [];
+  await table.queryAll(
+    `Query memberships of an account in connector ${connectorId}`,
+    {
+      IndexName: GSI1.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': GSI1.partitionKey },
+      ExpressionAttributeValues: { ':pk': keys.accountMembershipsGsi1Pk(connectorId, accountId) },
+      ...(withRevoked ? {} : { FilterExpression: 'attribute_not_exists(revokedAt)' }),
+    },
+    (item) => memberships.push(membershipFromItem(item, connectorId)),
+  );
+  return memberships;
+}
+
+/** A person's accounts in every connector, by GSI1 EMAIL#. */
+export async function queryAccountsByEmail(table: TableRequests, emailKey: string): Promise<StoredAccount[]> {
+  const accounts: StoredAccount[] = [];
+  await table.queryAll(
+    'Query accounts by email',
+    {
+      IndexName: GSI1.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': GSI1.partitionKey },
+      ExpressionAttributeValues: { ':pk': keys.emailGsi1Pk(emailKey) },
+    },
+    (item) => accounts.push(accountFromItem(item)),
+  );
+  return accounts;
+}
+
 export class InventoryQueries {
   constructor(
     private readonly table: TableRequests,
@@ -181,21 +237,8 @@ export class InventoryQueries {
     return accounts;
   }
 
-  private async connectorGroups(connectorId: string, consistent: boolean): Promise<StoredGroup[]> {
-    const groups: StoredGroup[] = [];
-    const pool = createStringPool();
-    await this.table.queryAll(
-      `Query groups of connector ${connectorId}`,
-      {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ...GROUP_PROJECTION,
-        ExpressionAttributeValues: { ':pk': keys.connectorPk(connectorId), ':prefix': keys.groupSkPrefix },
-        ConsistentRead: consistent,
-        Limit: ITEMS_PER_QUERY_PAGE,
-      },
-      (item) => groups.push(groupFromItem(item, pool)),
-    );
-    return groups;
+  private connectorGroups(connectorId: string, consistent: boolean): Promise<StoredGroup[]> {
+    return queryConnectorGroups(this.table, connectorId, consistent);
   }
 
   private async membershipsInPartition(connectorId: string, skPrefix: string, consistent: boolean): Promise<StoredMembership[]> {
@@ -215,34 +258,12 @@ export class InventoryQueries {
     return memberships;
   }
 
-  private async accountMemberships(connectorId: string, accountId: string): Promise<StoredMembership[]> {
-    const memberships: StoredMembership[] = [];
-    await this.table.queryAll(
-      `Query memberships of an account in connector ${connectorId}`,
-      {
-        IndexName: GSI1.indexName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI1.partitionKey },
-        ExpressionAttributeValues: { ':pk': keys.accountMembershipsGsi1Pk(connectorId, accountId) },
-      },
-      (item) => memberships.push(membershipFromItem(item, connectorId)),
-    );
-    return memberships;
+  private accountMemberships(connectorId: string, accountId: string): Promise<StoredMembership[]> {
+    return queryAccountMemberships(this.table, connectorId, accountId, true);
   }
 
-  private async accountsByEmail(emailKey: string): Promise<StoredAccount[]> {
-    const accounts: StoredAccount[] = [];
-    await this.table.queryAll(
-      'Query accounts by email',
-      {
-        IndexName: GSI1.indexName,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': GSI1.partitionKey },
-        ExpressionAttributeValues: { ':pk': keys.emailGsi1Pk(emailKey) },
-      },
-      (item) => accounts.push(accountFromItem(item)),
-    );
-    return accounts;
+  private accountsByEmail(emailKey: string): Promise<StoredAccount[]> {
+    return queryAccountsByEmail(this.table, emailKey);
   }
 
   private async accountsFirstSeenSince(since: string, connectorId: string | null): Promise<StoredAccount[]> {
