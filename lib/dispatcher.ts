@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_STALE_PERIODS } from '../functions/core/fleet-health.ts';
 import { DISPATCHER_ENV } from '../functions/contract/fleet-contract.ts';
 import type { InventoryTable } from './inventory-table.ts';
+import { grantPublishAsRollcall } from './event-bus.ts';
 import type { Poller } from './poller.ts';
 import { DISPATCHER_ENTRY } from './poller-bundling.ts';
 import { createRollcallFunction } from './rollcall-function.ts';
@@ -68,7 +69,7 @@ export class Dispatcher extends Construct {
 
     props.inventory.grantInventoryAccess(this.role);
     props.poller.queue.grantSendMessages(this.role);
-    props.eventBus.grantPutEventsTo(this.role);
+    grantPublishAsRollcall(props.eventBus, this.role);
 
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {

@@ -3,10 +3,27 @@
  * so that a consumer added later, or one that lost events, can replay them.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { Archive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../functions/core/events.ts';
 import { knownRegion, supportsEventBusDescription } from './region-support.ts';
+
+/**
+ * Lets a Rollcall function publish on the bus as `rollcall` only. Provisioning requests arrive with
+ * another source (`rollcall.provisioning`): a function that lists untrusted API data, or one that
+ * answers requests, must not be able to send one, so no role of the stack may publish under any
+ * other source.
+ */
+export function grantPublishAsRollcall(bus: IEventBus, role: IRole): void {
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [bus.eventBusArn],
+      conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
+    }),
+  );
+}
 
 export interface RollcallEventBusProps {
   /**

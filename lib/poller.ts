@@ -25,6 +25,7 @@ import { DEFAULT_POLL_SETTINGS } from '../functions/core/poll.ts';
 import { POLLER_ENV } from '../functions/contract/poller-contract.ts';
 import { connectorSecretsArn, connectorSecretsFinding } from './connector-secrets.ts';
 import type { InventoryTable } from './inventory-table.ts';
+import { grantPublishAsRollcall } from './event-bus.ts';
 import { ENVIRONMENT_LIMIT_BYTES, worstCaseEnvironment } from './lambda-environment-size.ts';
 import { POLLER_ENTRY } from './poller-bundling.ts';
 import { createRollcallFunction } from './rollcall-function.ts';
@@ -149,7 +150,7 @@ export class Poller extends Construct {
     );
 
     props.inventory.grantInventoryAccess(this.role);
-    props.eventBus.grantPutEventsTo(this.role);
+    grantPublishAsRollcall(props.eventBus, this.role);
     // A listing that ran out of time queues its own continuation.
     this.queue.grantSendMessages(this.role);
     this.role.addToPrincipalPolicy(

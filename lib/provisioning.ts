@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -22,7 +22,6 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { appRegistry, type AppRegistry } from '../functions/connectors/index.ts';
 import { ConfigError } from '../functions/core/errors.ts';
-import { EVENT_SOURCE } from '../functions/core/events.ts';
 import { PROVISION_LEASE_MS } from '../functions/core/provision.ts';
 import type { AppName } from '../functions/core/types.ts';
 import type { PollerConnector } from '../functions/contract/poller-contract.ts';
@@ -32,6 +31,7 @@ import type { InventoryTable } from './inventory-table.ts';
 import { LOCK_FILE, PROJECT_ROOT } from './poller-bundling.ts';
 import { FUNCTION_BUNDLING } from './rollcall-function.ts';
 import type { DeclaredConnectorRef } from './declared-connectors.ts';
+import { grantPublishAsRollcall } from './event-bus.ts';
 
 export const PROVISIONER_ENTRY = fileURLToPath(new URL('../functions/handlers/provision.ts', import.meta.url));
 
@@ -87,13 +87,7 @@ export class Provisioning extends Construct {
     props.inventory.grantInventoryAccess(this.role);
     for (const connector of props.connectors) connector.secret.grantRead(this.role);
     // Answers and audit events only: a request (another source) published by this function would feed its own rule.
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [props.eventBus.eventBusArn],
-        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
-      }),
-    );
+    grantPublishAsRollcall(props.eventBus, this.role);
 
     const connectors: PollerConnector[] = props.connectors.map((connector) => ({
       id: connector.id,

@@ -2,7 +2,8 @@
  * Just enough IAM evaluation to check recorded AWS calls against a synthesized policy: each call
  * becomes its IAM action and resource ARNs, and a statement allows it when an action pattern and
  * a resource pattern match (`*` and `?` wildcards, actions case-insensitive), with no matching Deny.
- * Conditions are not evaluated; the poller's statements have none (the test asserts it).
+ * Conditions are not evaluated: the only ones are PutEvents' `events:source`, and the tests check
+ * the sources of the entries sent against them.
  */
 import type { RecordedCall } from './recording-proxy.ts';
 

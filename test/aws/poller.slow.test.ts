@@ -466,7 +466,11 @@ describe('the deployment against moto_server', { timeout: 120_000 }, () => {
     const context = { partition: 'aws', region: REGION, account: ACCOUNT };
     const statementsOf = (roleId: string) => {
       const statements = statementsOfRole(template, roleId);
-      expect(statements.filter((statement) => statement.Condition !== undefined)).toEqual([]);
+      // The one kind of conditioned statement: PutEvents as source rollcall only (isAllowed does not
+      // evaluate conditions, so the entries sent are checked against it below).
+      for (const statement of statements.filter((candidate) => candidate.Condition !== undefined)) {
+        expect(statement).toMatchObject({ Action: 'events:PutEvents', Condition: { StringEquals: { 'events:source': EVENT_SOURCE } } });
+      }
       return statements;
     };
     const byRole = [
@@ -486,6 +490,12 @@ describe('the deployment against moto_server', { timeout: 120_000 }, () => {
       expect(actions).toContain(`${roles.poller}:${action}`);
     }
     expect(actions).toContain(`${roles.dispatcher}:sqs:SendMessage`);
+    // Every entry any function put on the bus has the source its policy's condition allows.
+    const sources = byRole.flatMap(({ calls }) =>
+      calls.filter((call) => call.target === 'AWSEvents.PutEvents').flatMap((call) => (call.body as { Entries: { Source: string }[] }).Entries.map((entry) => entry.Source)),
+    );
+    expect(sources.length).toBeGreaterThan(0);
+    expect(new Set(sources)).toEqual(new Set([EVENT_SOURCE]));
     expect(actions).toContain(`${roles.reconciler}:secretsmanager:CreateSecret`);
     // The check itself is live: a call outside a policy is denied.
     const secretArn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${SECRET_NAME}-AbCdEf`;

@@ -304,6 +304,14 @@ describe('least privilege', () => {
     expect(statements.flatMap(resourcesOf)).toEqual([`<${ids.bus}.Arn>`]);
   });
 
+  it('lets every role publish on the bus as source rollcall only, so none can send a provisioning request', () => {
+    const putEvents = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: unknown }[])
+      .filter((statement) => actionsOf(statement).includes('events:PutEvents'));
+    expect(putEvents.length).toBeGreaterThanOrEqual(2);
+    for (const statement of putEvents) expect(statement.Condition).toEqual({ StringEquals: { 'events:source': EVENT_SOURCE } });
+  });
+
   it('grants no DynamoDB, Secrets Manager, EventBridge or SQS action on a wildcard resource anywhere, but the rollcall/ secret prefix', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
