@@ -5,7 +5,8 @@
  */
 import { join, resolve } from 'node:path';
 import { Option } from 'commander';
-import type { CredentialsFile } from '../functions/adapters/local-credentials.ts';
+import { connectorVariable, type CredentialsFile } from '../functions/adapters/local-credentials.ts';
+import type { AppRegistry } from '../functions/connectors/registry.ts';
 
 export const DEFAULT_CREDENTIALS_FILE = 'credentials.json';
 
@@ -21,9 +22,28 @@ export function credentialsFile(flags: { readonly credentials?: string; readonly
   return { path: join(resolve(flags.dataDir), DEFAULT_CREDENTIALS_FILE), required: false };
 }
 
-export const CREDENTIALS_HELP = `
+/** Example connector id of the help: any app's connector is named this way. */
+const EXAMPLE_CONNECTOR = 'prod-eu';
+
+/**
+ * The lookup order, with an example built from the registry's first app (its variables and its
+ * secret's keys), so the help names real variables without naming an app here.
+ */
+export function credentialsHelp(registry: AppRegistry, options: { readonly plainVariables: boolean }): string {
+  const [app] = registry.apps;
+  const fields = app?.credentialFields ?? [];
+  const variables = fields.map((field) => connectorVariable(EXAMPLE_CONNECTOR, field)).join(', ');
+  const entry = JSON.stringify({ [EXAMPLE_CONNECTOR]: Object.fromEntries(fields.map((field) => [field.key, '...'])) });
+  const plain = fields[0]?.env ?? 'the variable';
+  return `
 Credentials, per connector, in this order:
   1. ROLLCALL_<ID>_<VARIABLE>: the connector id upper-cased, hyphens as underscores, then the
-     app's variable (connector eu-torq: ROLLCALL_EU_TORQ_TORQ_CLIENT_ID, ROLLCALL_EU_TORQ_TORQ_CLIENT_SECRET)
-  2. the credentials file: {"eu-torq": {"clientId": "...", "clientSecret": "..."}, "tg": {"apiKey": "..."}}
-     (the keys of the deployment's secret); refused unless only you can read it (chmod 600 FILE)`;
+     app's variable (connector ${EXAMPLE_CONNECTOR}${app === undefined ? '' : ` of ${app.name}`}: ${variables})
+  2. the credentials file: ${entry}
+     (the keys of the deployment's secret); refused unless only you can read it (chmod 600 FILE)
+${
+    options.plainVariables
+      ? `  3. the app's plain variables (${plain}, ...), as listed above`
+      : `  The app's plain variables (${plain}, ...) are not used: they would go to every connector of the app.`
+  }`;
+}

@@ -55,7 +55,7 @@ export interface ProvisioningProps {
    */
   readonly deadLetterQueue: IQueue;
   /**
-   * One mutation and its read-back, with Twingate's write limit and `Retry-After` waits. Below the
+   * One mutation and its read-back, with the app's write limit and `Retry-After` waits. Below the
    * core's provisioning lease, so the lease outlives the invocation. @default Duration.minutes(4)
    */
   readonly timeout?: Duration;

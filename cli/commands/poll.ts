@@ -9,7 +9,7 @@ import { appRegistry } from '../../functions/connectors/index.ts';
 import type { AppRegistry } from '../../functions/connectors/registry.ts';
 import { addAppOptions, appConfigFromFlags, appFlagsGiven, appHelp } from '../app-flags.ts';
 import type { ExitCodeSink } from '../command.ts';
-import { CREDENTIALS_HELP, credentialsFile, credentialsOption } from '../credentials.ts';
+import { credentialsFile, credentialsHelp, credentialsOption } from '../credentials.ts';
 import { chooseEventDestination, openEventBusSink } from '../event-destination.ts';
 import { describePollResult, pollLocally, pollResultJson } from '../local-poll.ts';
 import { createCliLogger } from '../logger.ts';
@@ -64,7 +64,7 @@ export function registerPollCommand(program: Command, exit: ExitCodeSink, regist
       .option('--local-events', 'with --table: append events to <data-dir>/events.jsonl instead of a bus')
       .option('--json', 'print one JSON object instead of tables')
       .addOption(credentialsOption())
-      .addHelpText('after', `\n${appHelp(registry)}\n${CREDENTIALS_HELP}\n  3. the app's variables above.\n${POLL_HELP}`),
+      .addHelpText('after', `\n${appHelp(registry)}\n${credentialsHelp(registry, { plainVariables: true })}\n${POLL_HELP}`),
   ).action(async (flags: PollFlags) => {
     const destination = chooseEventDestination(flags);
     // Before the store is written: a flag of another app, or a missing required one, is a usage error.

@@ -11,7 +11,7 @@ import { systemClock } from '../../functions/core/ports.ts';
 import type { ConnectorDefinition } from '../../functions/core/types.ts';
 import { DEFAULT_WATCH_CONCURRENCY, watchConnectors, type WatchPollReport } from '../../functions/core/watch-loop.ts';
 import type { ExitCodeSink } from '../command.ts';
-import { CREDENTIALS_HELP, credentialsFile, credentialsOption } from '../credentials.ts';
+import { credentialsFile, credentialsHelp, credentialsOption } from '../credentials.ts';
 import { chooseEventDestination, openEventBusSink } from '../event-destination.ts';
 import { pollLocally } from '../local-poll.ts';
 import { createCliLogger } from '../logger.ts';
@@ -39,13 +39,13 @@ function parseConcurrency(value: string): number {
   return number;
 }
 
-const WATCH_HELP = `
+function watchHelp(registry: AppRegistry): string {
+  return `
 Polls every enabled connector (rollcall connectors add|enable) when it is due, by the same rules
 as a deployment: a rate(...) schedule at a fixed phase in its period, a cron(...) one within its
 flexible window. Two watchers, or a watcher and the deployment's dispatcher on one table, never
 poll one due time twice. Connectors added, changed or enabled while it runs are seen within 15 s.
-${CREDENTIALS_HELP}
-  The app's plain variables (TORQ_CLIENT_ID) are not used: they would go to every connector of the app.
+${credentialsHelp(registry, { plainVariables: false })}
 
 Output: one line per poll on stdout (--json: one JSON object per line): time, connector id,
 outcome, status, counts and duration; ids and counts only. A connector that fails (credentials
@@ -55,6 +55,7 @@ the others go on. Logs: stderr, as for rollcall poll.
 Stopping: the first Ctrl-C (or SIGTERM) stops claiming, interrupts the polls running (their
 leases are released, nothing is removed) and exits 130 (143); a second one exits at once.
 `;
+}
 
 function reportLine(report: WatchPollReport, at: Date): string {
   const head = `${at.toISOString()} ${report.connectorId} ${report.outcome}`;
@@ -84,7 +85,7 @@ export function registerWatchCommand(program: Command, exit: ExitCodeSink, regis
       .option('--event-bus <name>', 'publish events to this EventBridge bus (AWS credentials from the usual chain)', parseEventBusName)
       .option('--local-events', 'with --table: append events to <data-dir>/events.jsonl instead of a bus')
       .option('--json', 'print one JSON object per poll instead of a line of text')
-      .addHelpText('after', WATCH_HELP),
+      .addHelpText('after', watchHelp(registry)),
   ).action(async (flags: WatchFlags) => {
     const destination = chooseEventDestination(flags);
     const file = credentialsFile(flags);

@@ -3,15 +3,15 @@
  * them), looked up per connector in this order:
  *
  * 1. environment variables named for the connector: `ROLLCALL_<ID>_<VARIABLE>`, the connector id
- *    upper-cased with hyphens as underscores, then the app's own variable (connector `eu-torq`:
- *    `ROLLCALL_EU_TORQ_TORQ_CLIENT_ID` and `ROLLCALL_EU_TORQ_TORQ_CLIENT_SECRET`); ids hold no
+ *    upper-cased with hyphens as underscores, then the app's own variable (connector `prod-eu`
+ *    of an app whose variable is `ACME_API_KEY`: `ROLLCALL_PROD_EU_ACME_API_KEY`); ids hold no
  *    underscore, so two connectors never share a name;
  * 2. a credentials file: one JSON object keyed by connector id, each entry holding the app's
- *    credential fields as in the deployment's secret (`{"eu-torq": {"clientId": "...",
- *    "clientSecret": "..."}}`). Like an ssh key, it is refused when its mode lets the group or
+ *    credential fields as in the deployment's secret (`{"prod-eu": {"apiKey":
+ *    "..."}}`). Like an ssh key, it is refused when its mode lets the group or
  *    others in (`mode & 0o077`);
  * 3. when allowed (`rollcall poll`, one connector at a time), the app's plain variables
- *    (`TORQ_CLIENT_ID`), as `EnvCredentialSource` reads them. `rollcall watch` does not allow them:
+ *    (`ACME_API_KEY`), as `EnvCredentialSource` reads them. `rollcall watch` does not allow them:
  *    one set of plain variables would go to every connector of the app, each workspace's API
  *    receiving another's credentials.
  *
