@@ -124,7 +124,8 @@ export function guard(options: GuardOptions): MiddlewareHandler {
       if (!sameToken(given, options.token)) return refuse(c);
       setCookie(c, cookieName, options.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
       url.searchParams.delete(TOKEN_PARAMETER);
-      return c.redirect(`${url.pathname}${url.search}`, 303);
+      // One leading slash: `//host/...` would be a protocol-relative redirect to another site.
+      return c.redirect(`/${url.pathname.replace(/^\/+/, '')}${url.search}`, 303);
     }
     const cookie = getCookie(c, cookieName);
     if (cookie === undefined || !sameToken(cookie, options.token)) return refuse(c);

@@ -64,6 +64,14 @@ describe('the printed URL', () => {
   });
 });
 
+describe('the redirect after the token', () => {
+  it('stays on this server even for a path that starts with two slashes', async () => {
+    const answer = await get(`//evil.example/people?token=${server.token}`, { cookie: null });
+    expect(answer.status).toBe(303);
+    expect(answer.headers.location).toBe('/evil.example/people');
+  });
+});
+
 describe('the token', () => {
   it('is required: no cookie and no token is 401, and the page shows no inventory', async () => {
     const answer = await get('/', { cookie: null });
