@@ -1,6 +1,6 @@
 /** A connector's accounts, filtered (state, role, group, first seen since, removed) and paged by the store. */
 import type { AccountRow, ConnectorOverview, GroupOption, Page } from '../../functions/core/read-model.ts';
-import { CursorPager, connectorHref, Day, GroupTags, personHref, StateBadge, StatusBadge, Text, Time } from './parts.tsx';
+import { AccountLink, CursorPager, connectorHref, Day, GroupTags, StateBadge, StatusBadge, Text, Time } from './parts.tsx';
 
 /** The filter as the form shows it back (the text the reader typed, not only what it parsed to). */
 export interface AccountFilterForm {
@@ -122,7 +122,7 @@ export function AccountsTable(props: { readonly rows: readonly AccountRow[] }) {
         {props.rows.map(({ account, groups }) => (
           <tr class={account.removedAt !== null ? 'removed' : undefined}>
             <td class="email">
-              {account.emailKey !== null ? <a href={personHref(account.emailKey)}>{account.email ?? account.emailKey}</a> : <Text value={account.login ?? account.id} />}
+              <AccountLink account={account} />
             </td>
             <td>
               <Text value={account.name} />

@@ -1,5 +1,5 @@
 /** Small pieces the pages share: times, badges, empty values, paging links. */
-import type { ConnectorStatus } from '../../functions/core/types.ts';
+import type { ConnectorStatus, StoredAccount } from '../../functions/core/types.ts';
 
 /** An ISO time as a reader scans it (minutes, UTC), with the full value on hover; a dash when absent. */
 export function Time(props: { readonly value: string | null }) {
@@ -72,6 +72,13 @@ export function CursorPager(props: { readonly url: URL; readonly nextCursor: str
 /** A link to one person's page, by their email (any spelling: the page normalises it). */
 export function personHref(email: string): string {
   return `/people/${encodeURIComponent(email)}`;
+}
+
+/** An account as a cell: its email linking to the person's page, or, without one, its login or id as text. */
+export function AccountLink(props: { readonly account: StoredAccount }) {
+  const { account } = props;
+  if (account.emailKey === null) return <Text value={account.login ?? account.id} />;
+  return <a href={personHref(account.emailKey)}>{account.email ?? account.emailKey}</a>;
 }
 
 export function connectorHref(connectorId: string, page: 'accounts' | 'runs' | 'review'): string {

@@ -4,7 +4,7 @@
  * `rollcall review --format csv` prints them.
  */
 import type { AccountRow, ConnectorOverview, Page } from '../../functions/core/read-model.ts';
-import { CursorPager, connectorHref, Day, GroupTags, personHref, StateBadge, StatusBadge, Text, Time } from './parts.tsx';
+import { AccountLink, CursorPager, connectorHref, Day, GroupTags, StateBadge, StatusBadge, Text, Time } from './parts.tsx';
 
 export function reviewCsvHref(connectorId: string): string {
   return `/review/${encodeURIComponent(connectorId)}/csv`;
@@ -87,7 +87,7 @@ export function ReviewPage(props: { readonly connector: ConnectorOverview; reado
             {props.rows.items.map(({ account, groups }) => (
               <tr>
                 <td class="email">
-                  {account.email !== null ? <a href={personHref(account.email)}>{account.email}</a> : <Text value={account.login ?? account.id} />}
+                  <AccountLink account={account} />
                 </td>
                 <td>
                   <Text value={account.name} />
